@@ -1,0 +1,194 @@
+"""Text from latent codes: greedy, sampling (temperature, top-k, top-p) and beam search, batched;
+and what people do with them: prior samples, reconstructions, variations, interpolations,
+latent arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .data import collate, encode_sentences
+from .errors import TextVAEError
+from .model import BOS_ID, EOS_ID, SentenceVAE
+from .tokenizer import TextTokenizer
+
+METHODS = ("greedy", "sample", "beam")
+
+
+@dataclass
+class DecodeOptions:
+    method: str = "greedy"
+    temperature: float = 1.0
+    top_k: int = 0  # 0: no limit
+    top_p: float = 1.0
+    beam_width: int = 4
+    max_length: int = 40
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise TextVAEError(f"Decoding method must be one of {', '.join(METHODS)}, not {self.method!r}.")
+        if not 0.05 <= self.temperature <= 10.0:
+            raise TextVAEError("temperature must be between 0.05 and 10.")
+        if not 0.0 < self.top_p <= 1.0 or self.top_k < 0:
+            raise TextVAEError("top_p must be in (0, 1] and top_k >= 0.")
+        if not 1 <= self.beam_width <= 32 or not 1 <= self.max_length <= 1024:
+            raise TextVAEError("beam_width must be 1..32 and max_length 1..1024.")
+
+
+def _step(model: SentenceVAE, tokens: Tensor, z: Tensor, state):
+    out, state = model.decode(z, tokens.unsqueeze(1), state)
+    return model.logits(out[:, -1]).float(), state
+
+
+def _filter_logits(logits: Tensor, options: DecodeOptions) -> Tensor:
+    logits = logits / options.temperature
+    if options.top_k:
+        kth = torch.topk(logits, min(options.top_k, logits.size(-1))).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if options.top_p < 1.0:
+        sorted_logits, order = logits.sort(descending=True)
+        cumulative = sorted_logits.softmax(-1).cumsum(-1)
+        drop = cumulative - sorted_logits.softmax(-1) > options.top_p  # keep the token that crosses p
+        logits = logits.masked_fill(drop.scatter(1, order, drop), float("-inf"))
+    return logits
+
+
+@torch.no_grad()
+def decode_latent(model: SentenceVAE, z: Tensor, options: DecodeOptions | None = None, generator: torch.Generator | None = None) -> list[list[int]]:
+    """Token ids (eos excluded) for each row of z."""
+    options = options or DecodeOptions()
+    model.eval()
+    z = z.to(model.device, torch.float32)
+    if options.method == "beam" and options.beam_width > 1:
+        return _beam_search(model, z, options)
+    n = z.size(0)
+    tokens = torch.full((n,), BOS_ID, dtype=torch.long, device=model.device)
+    state, out = None, []
+    done = torch.zeros(n, dtype=torch.bool, device=model.device)
+    for _ in range(options.max_length):
+        logits, state = _step(model, tokens, z, state)
+        if options.method == "sample":
+            probs = _filter_logits(logits, options).softmax(-1)
+            tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+        else:
+            tokens = logits.argmax(-1)
+        tokens = tokens.masked_fill(done, EOS_ID)
+        out.append(tokens)
+        done |= tokens == EOS_ID
+        if bool(done.all()):
+            break
+    return [_until_eos(row) for row in torch.stack(out, 1).tolist()]
+
+
+def _until_eos(ids: list[int]) -> list[int]:
+    return ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
+
+
+def _beam_search(model: SentenceVAE, z: Tensor, options: DecodeOptions, length_penalty: float = 0.7) -> list[list[int]]:
+    n, w, v = z.size(0), options.beam_width, model.config.vocab_size
+    zb = z.repeat_interleave(w, 0)
+    tokens = torch.full((n * w,), BOS_ID, dtype=torch.long, device=z.device)
+    scores = torch.full((n, w), float("-inf"), device=z.device)
+    scores[:, 0] = 0.0  # all beams start identical: expand only the first
+    history = torch.empty((n * w, 0), dtype=torch.long, device=z.device)
+    finished = torch.zeros(n * w, dtype=torch.bool, device=z.device)
+    lengths = torch.zeros(n * w, device=z.device)
+    state = None
+    for _ in range(options.max_length):
+        logits, state = _step(model, tokens, zb, state)
+        logp = logits.log_softmax(-1)
+        # A finished beam may only continue with eos at no cost.
+        logp = torch.where(finished.unsqueeze(1), torch.full_like(logp, float("-inf")), logp)
+        logp[finished, EOS_ID] = 0.0
+        total = (scores.view(-1, 1) + logp).view(n, w * v)
+        scores, flat = total.topk(w, dim=1)
+        parent = (flat // v + torch.arange(n, device=z.device).unsqueeze(1) * w).view(-1)
+        tokens = (flat % v).view(-1)
+        state = state[:, parent] if not isinstance(state, tuple) else tuple(s[:, parent] for s in state)
+        history = torch.cat([history[parent], tokens.unsqueeze(1)], 1)
+        lengths = lengths[parent] + (~finished[parent]).float()
+        finished = finished[parent] | (tokens == EOS_ID)
+        if bool(finished.all()):
+            break
+    normalised = (scores.view(-1) / lengths.clamp(min=1) ** length_penalty).view(n, w)
+    best = normalised.argmax(1) + torch.arange(n, device=z.device) * w
+    return [_until_eos(row) for row in history[best].tolist()]
+
+
+# ---------------------------------------------------------------- sentence-level helpers
+
+def posterior(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str]) -> tuple[Tensor, Tensor]:
+    """mu, logvar of q(z|x) for a few typed sentences (in order). Empty input is refused."""
+    if not sentences or any(not s or not s.strip() for s in sentences):
+        raise TextVAEError("Type a sentence: an empty one has no meaning to encode.")
+    seqs = encode_sentences(tokenizer, sentences, model.config.max_length)
+    model.eval()
+    with torch.no_grad():
+        batch = collate(seqs).to(model.device)
+        return model.encode(batch.tokens, batch.lengths)
+
+
+def _generator(seed: int | None, device: torch.device) -> torch.Generator:
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63))
+    return gen
+
+
+def sample_prior(model: SentenceVAE, tokenizer: TextTokenizer, n: int, options: DecodeOptions | None = None, seed: int | None = 0) -> tuple[list[str], Tensor]:
+    """n sentences from z ~ N(0, I); the same seed gives the same sentences."""
+    gen = _generator(seed, model.device)
+    z = torch.randn((n, model.config.latent_dim), generator=gen, device=model.device)
+    return tokenizer.decode_batch(decode_latent(model, z, options, gen)), z
+
+
+def reconstruct(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], options: DecodeOptions | None = None) -> list[str]:
+    """Encode to the posterior mean and decode back: the VAE as a lossy compressor."""
+    mu, _ = posterior(model, tokenizer, sentences)
+    return tokenizer.decode_batch(decode_latent(model, mu, options))
+
+
+def variations(model: SentenceVAE, tokenizer: TextTokenizer, sentence: str, n: int = 5, radius: float = 1.0, options: DecodeOptions | None = None, seed: int | None = 0) -> list[str]:
+    """Posterior samples z = mu + radius * sigma * eps around one sentence."""
+    mu, logvar = posterior(model, tokenizer, [sentence])
+    gen = _generator(seed, model.device)
+    eps = torch.randn((n, mu.size(1)), generator=gen, device=model.device)
+    z = mu + radius * eps * torch.exp(0.5 * logvar)
+    return tokenizer.decode_batch(decode_latent(model, z, options, gen))
+
+
+def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation (White 2016): stays at the prior's typical radius."""
+    omega = torch.arccos(torch.clamp((a / a.norm()) @ (b / b.norm()), -1.0, 1.0))
+    if float(omega) < 1e-4:
+        return torch.lerp(a.expand(len(t), -1), b.expand(len(t), -1), t.unsqueeze(1))
+    so = torch.sin(omega)
+    return (torch.sin((1 - t) * omega) / so).unsqueeze(1) * a + (torch.sin(t * omega) / so).unsqueeze(1) * b
+
+
+@dataclass
+class Interpolation:
+    sentences: list[str]
+    z: Tensor  # (steps, D)
+    t: list[float]
+
+
+def interpolate(model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, steps: int = 8, method: str = "slerp", options: DecodeOptions | None = None) -> Interpolation:
+    """Decode evenly spaced points between the posterior means of a and b (a's first, b's last)."""
+    if not 2 <= steps <= 100:
+        raise TextVAEError("Interpolation needs between 2 and 100 steps.")
+    if method not in ("slerp", "linear"):
+        raise TextVAEError(f"Interpolation method must be 'slerp' or 'linear', not {method!r}.")
+    mu, _ = posterior(model, tokenizer, [a, b])
+    t = torch.linspace(0, 1, steps, device=model.device)
+    z = slerp(mu[0], mu[1], t) if method == "slerp" else torch.lerp(mu[0].expand(steps, -1), mu[1].expand(steps, -1), t.unsqueeze(1))
+    return Interpolation(tokenizer.decode_batch(decode_latent(model, z, options)), z.cpu(), t.tolist())
+
+
+def latent_arithmetic(model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, c: str, options: DecodeOptions | None = None) -> str:
+    """Decode mu(a) - mu(b) + mu(c): sentence a, with what b means swapped for what c means."""
+    mu, _ = posterior(model, tokenizer, [a, b, c])
+    return tokenizer.decode_batch(decode_latent(model, (mu[0] - mu[1] + mu[2]).unsqueeze(0), options))[0]

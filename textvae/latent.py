@@ -1,0 +1,108 @@
+"""The latent space as a map: posterior means of a corpus, projected to 2D/3D with PCA or
+t-SNE (openTSNE, which can also place new points), k-means summaries, nearest neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import encode_sentences
+from .errors import TextVAEError
+from .evaluation import posterior_stats
+from .model import SentenceVAE
+from .tokenizer import TextTokenizer
+
+
+def encode_corpus(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], batch_size: int = 512) -> np.ndarray:
+    """Posterior means E_q[z|x], one row per sentence, in input order."""
+    if not sentences:
+        raise TextVAEError("There are no sentences to encode.")
+    mu, _ = posterior_stats(model, encode_sentences(tokenizer, sentences, model.config.max_length), batch_size)
+    return mu.numpy()
+
+
+@dataclass
+class Projection:
+    """2D/3D coordinates for each encoded sentence, and a way to place new points on the same map."""
+
+    method: str
+    coords: np.ndarray  # (N, dims)
+    explained_variance: list[float] | None
+    _fitted: object
+
+    def transform(self, z: np.ndarray) -> np.ndarray:
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64 if self.method == "tsne" else np.float32))
+        return np.asarray(self._fitted.transform(z))
+
+
+def project(z: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 0, perplexity: float = 30.0,
+            progress: Callable[[float], None] | None = None) -> Projection:
+    """PCA (instant, linear, distances meaningful) or t-SNE (slower, keeps neighbourhoods)."""
+    from sklearn.decomposition import PCA
+
+    if dims not in (2, 3):
+        raise TextVAEError("The map has 2 or 3 dimensions.")
+    n = len(z)
+    if n < 3:
+        raise TextVAEError("A map needs at least 3 sentences.")
+    if method == "pca":
+        dims_eff = min(dims, z.shape[1], n)
+        pca = PCA(n_components=dims_eff, random_state=seed).fit(z)
+        coords = pca.transform(z)
+        if dims_eff < dims:
+            coords = np.pad(coords, ((0, 0), (0, dims - dims_eff)))
+        return Projection("pca", coords, pca.explained_variance_ratio_.tolist(), pca)
+    if method == "tsne":
+        from openTSNE import TSNE
+
+        perplexity = float(min(perplexity, max(2.0, (n - 1) / 3)))
+        n_iter = 500
+        callbacks = None
+        if progress is not None:
+            total = 250 + n_iter
+
+            class _Progress:
+                done = 0
+
+                def __call__(self, iteration, error, embedding):  # openTSNE callback signature
+                    self.done += 50
+                    progress(min(1.0, self.done / total))
+                    return False
+
+            callbacks = _Progress()
+        tsne = TSNE(n_components=dims, perplexity=perplexity, random_state=seed, n_jobs=1, n_iter=n_iter,
+                    negative_gradient_method="fft" if dims == 2 else "bh", callbacks=callbacks, callbacks_every_iters=50, verbose=False)
+        embedding = tsne.fit(np.asarray(z, dtype=np.float64))
+        if progress is not None:
+            progress(1.0)
+        return Projection("tsne", np.asarray(embedding), None, embedding)
+    raise TextVAEError(f"Projection method must be 'pca' or 'tsne', not {method!r}.")
+
+
+@dataclass
+class ClusterSummary:
+    labels: np.ndarray  # cluster of each sentence
+    representatives: list[int]  # index of the sentence nearest each centre
+    sizes: list[int]
+
+
+def cluster_summary(z: np.ndarray, k: int = 8, seed: int = 0) -> ClusterSummary:
+    """k-means on the latent means; each cluster is summarised by its most central sentence."""
+    from sklearn.cluster import KMeans
+
+    k = max(1, min(k, len(z)))
+    km = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(z)
+    reps = [int(np.argmin(np.where(km.labels_ == c, np.linalg.norm(z - km.cluster_centers_[c], axis=1), np.inf))) for c in range(k)]
+    return ClusterSummary(km.labels_, reps, np.bincount(km.labels_, minlength=k).tolist())
+
+
+def nearest_neighbors(z: np.ndarray, query: np.ndarray, k: int = 10, exclude: int | None = None) -> list[tuple[int, float]]:
+    """Indices of the k rows of z closest to query (Euclidean, as the posterior means are compared), with distances."""
+    dist = np.linalg.norm(z - np.asarray(query).reshape(1, -1), axis=1)
+    if exclude is not None:
+        dist[exclude] = np.inf
+    order = np.argsort(dist)[: min(k, len(z))]
+    return [(int(i), float(dist[i])) for i in order if np.isfinite(dist[i])]

@@ -1,0 +1,168 @@
+"""Sentence VAE (Bowman et al. 2016, "Generating Sentences from a Continuous Space").
+
+    q(z|x):  embedding -> bidirectional GRU/LSTM -> (mu, log sigma^2)      [encode]
+    z = mu + sigma * eps                                                    [reparameterize]
+    p(x|z):  GRU/LSTM with h0 = tanh(W z) and z concatenated to each input  [decode]
+
+Optional BN-VAE (Zhu et al. 2020): batch norm on mu with a fixed scale gamma
+keeps E[KL] bounded away from zero, which prevents posterior collapse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import Tensor, nn
+
+from .errors import TextVAEError
+
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+
+# Upper bounds checked before anything is allocated, so a crafted config cannot ask for gigabytes.
+LIMITS = {"vocab_size": 200_000, "embed_dim": 2048, "hidden_dim": 4096, "latent_dim": 1024, "num_layers": 4, "max_length": 1024}
+MAX_PARAMETERS = 150_000_000
+
+
+@dataclass
+class VAEConfig:
+    vocab_size: int
+    embed_dim: int = 256
+    hidden_dim: int = 256
+    latent_dim: int = 32
+    rnn: str = "gru"  # gru | lstm
+    num_layers: int = 1
+    word_dropout: float = 0.25  # decoder inputs replaced by <unk> (Bowman et al. 2016)
+    embed_dropout: float = 0.1
+    output_dropout: float = 0.3
+    bn_vae: bool = False
+    bn_gamma: float = 0.6
+    max_length: int = 64  # longest sentence generated, in tokens
+
+    def validate(self) -> "VAEConfig":
+        for name, bound in LIMITS.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= bound:
+                raise TextVAEError(f"Model setting {name}={value!r} is outside 1..{bound}.")
+        if self.vocab_size < 5:
+            raise TextVAEError("vocab_size must be at least 5 (4 special tokens and one word).")
+        if self.rnn not in ("gru", "lstm"):
+            raise TextVAEError(f"rnn must be 'gru' or 'lstm', not {self.rnn!r}.")
+        for name in ("word_dropout", "embed_dropout", "output_dropout"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                raise TextVAEError(f"{name}={value!r} must be in [0, 1).")
+        if not isinstance(self.bn_gamma, (int, float)) or not 0.0 < self.bn_gamma <= 10.0:
+            raise TextVAEError(f"bn_gamma={self.bn_gamma!r} must be in (0, 10].")
+        if self.num_parameters() > MAX_PARAMETERS:
+            raise TextVAEError(f"This model would have {self.num_parameters():,} parameters; the limit is {MAX_PARAMETERS:,}.")
+        return self
+
+    def num_parameters(self) -> int:
+        """Parameter count from the sizes alone (no allocation)."""
+        gates = 3 if self.rnn == "gru" else 4
+        e, h, z, v, n = self.embed_dim, self.hidden_dim, self.latent_dim, self.vocab_size, self.num_layers
+
+        def rnn(inp: int, directions: int) -> int:
+            first = gates * h * (inp + h + 2) * directions
+            return first + (n - 1) * gates * h * (h * directions + h + 2) * directions
+
+        return v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VAEConfig":
+        if not isinstance(data, dict):
+            raise TextVAEError("The model config must be a JSON object.")
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise TextVAEError(f"Unknown model settings: {', '.join(sorted(unknown))}.")
+        if "vocab_size" not in data:
+            raise TextVAEError("The model config has no vocab_size.")
+        return cls(**data).validate()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SentenceVAE(nn.Module):
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        self.config = config.validate()
+        c = config
+        rnn = nn.GRU if c.rnn == "gru" else nn.LSTM
+        self.embedding = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=PAD_ID)
+        self.embed_dropout = nn.Dropout(c.embed_dropout)
+        self.encoder = rnn(c.embed_dim, c.hidden_dim, c.num_layers, batch_first=True, bidirectional=True)
+        self.to_latent = nn.Linear(2 * c.hidden_dim, 2 * c.latent_dim)
+        self.mu_norm = nn.BatchNorm1d(c.latent_dim) if c.bn_vae else None
+        if self.mu_norm is not None:
+            self.mu_norm.weight.data.fill_(c.bn_gamma)
+            self.mu_norm.weight.requires_grad_(False)
+        self.latent_to_hidden = nn.Linear(c.latent_dim, c.hidden_dim * c.num_layers)
+        self.decoder = rnn(c.embed_dim + c.latent_dim, c.hidden_dim, c.num_layers, batch_first=True)
+        self.output_dropout = nn.Dropout(c.output_dropout)
+        self.output = nn.Linear(c.hidden_dim, c.vocab_size)
+
+    # ------------------------------------------------------------ q(z|x)
+    def encode(self, tokens: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        """tokens (B, T) padded, lengths (B,) -> mu, logvar (B, D)."""
+        emb = self.embed_dropout(self.embedding(tokens))
+        if bool((lengths == tokens.size(1)).all()):
+            _, state = self.encoder(emb)  # length-bucketed batches usually have no padding at all
+        else:
+            packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            _, state = self.encoder(packed)
+        h = state[0] if isinstance(state, tuple) else state
+        final = torch.cat([h[-2], h[-1]], dim=-1)  # last layer, forward and backward
+        mu, logvar = self.to_latent(final).chunk(2, dim=-1)
+        if self.mu_norm is not None:
+            mu = self.mu_norm(mu)
+        return mu, logvar.clamp(-12.0, 8.0)
+
+    @staticmethod
+    def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + eps * torch.exp(0.5 * logvar)
+
+    # ------------------------------------------------------------ p(x|z)
+    def initial_state(self, z: Tensor):
+        c = self.config
+        h0 = torch.tanh(self.latent_to_hidden(z)).view(z.size(0), c.num_layers, c.hidden_dim).transpose(0, 1).contiguous()
+        return (h0, torch.zeros_like(h0)) if c.rnn == "lstm" else h0
+
+    def decode(self, z: Tensor, inputs: Tensor, state=None):
+        """Teacher-forced decoder states: z (B, D), inputs (B, T) -> hidden (B, T, H), final state."""
+        emb = self.embed_dropout(self.embedding(inputs))
+        steps = torch.cat([emb, z.unsqueeze(1).expand(-1, inputs.size(1), -1)], dim=-1)
+        return self.decoder(steps, self.initial_state(z) if state is None else state)
+
+    def logits(self, hidden: Tensor) -> Tensor:
+        return self.output(self.output_dropout(hidden))
+
+    def word_dropout(self, inputs: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        """Replace decoder inputs (not <bos>, not padding) by <unk> with probability p."""
+        p = self.config.word_dropout
+        if not self.training or p <= 0:
+            return inputs
+        drop = torch.rand(inputs.shape, generator=generator, device=inputs.device) < p
+        drop &= (inputs != PAD_ID) & (inputs != BOS_ID)
+        return inputs.masked_fill(drop, UNK_ID)
+
+    def reconstruction_nll(self, z: Tensor, dec_input: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        """-log p(x|z) per sentence (B,). Logits are computed only for real tokens, never padding."""
+        hidden, _ = self.decode(z, self.word_dropout(dec_input))
+        flat_mask = mask.reshape(-1)
+        real = hidden.reshape(-1, hidden.size(-1))[flat_mask]
+        token_nll = nn.functional.cross_entropy(self.logits(real).float(), target.reshape(-1)[flat_mask], reduction="none")
+        sentence = torch.arange(z.size(0), device=z.device).unsqueeze(1).expand_as(mask).reshape(-1)[flat_mask]
+        return torch.zeros(z.size(0), device=z.device, dtype=token_nll.dtype).index_add_(0, sentence, token_nll)
+
+    def reset_decoder(self) -> None:
+        """Re-initialise p(x|z) after autoencoder pretraining (Li et al. 2019)."""
+        for module in (self.latent_to_hidden, self.decoder, self.output):
+            module.reset_parameters()
+
+    @property
+    def device(self) -> torch.device:
+        return self.embedding.weight.device

@@ -1,0 +1,118 @@
+"""Word-level (default) or BPE tokenizer built on Hugging Face ``tokenizers``.
+
+Words keep a leading "▁" when a space preceded them (as in SentencePiece), so
+decoding restores the original spacing: "Don't stop (me)!" round-trips exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+from .errors import TextVAEError
+
+PAD, UNK, BOS, EOS = "[PAD]", "[UNK]", "[BOS]", "[EOS]"
+SPECIAL_TOKENS = [PAD, UNK, BOS, EOS]  # ids 0, 1, 2, 3
+WORD_START = "\u2581"
+# A word (with its leading-space mark) or a single punctuation mark (with its mark).
+_PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")
+
+
+def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
+    steps = [normalizers.NFKC(), normalizers.Replace(WORD_START, "_"), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()]
+    if lowercase:
+        steps.append(normalizers.Lowercase())
+    tokenizer.normalizer = normalizers.Sequence(steps)
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False), pre_tokenizers.Split(_PIECE, behavior="isolated")]
+    )
+    tokenizer.decoder = decoders.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False)
+
+
+class TextTokenizer:
+    """Maps sentences to id lists and back. ids 0-3 are pad, unk, bos, eos."""
+
+    pad_id, unk_id, bos_id, eos_id = 0, 1, 2, 3
+
+    def __init__(self, tokenizer: Tokenizer):
+        self._tok = tokenizer
+        for i, token in enumerate(SPECIAL_TOKENS):
+            if tokenizer.token_to_id(token) != i:
+                raise TextVAEError(f"The tokenizer must map {token} to id {i}.")
+        self._id_to_token = [tokenizer.id_to_token(i) for i in range(tokenizer.get_vocab_size())]
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def train(cls, sentences: Iterable[str], kind: str = "word", vocab_size: int = 10_000, min_frequency: int = 1, lowercase: bool = False) -> "TextTokenizer":
+        """Learn a vocabulary. ``kind`` is "word" (capped vocabulary) or "bpe" (open vocabulary)."""
+        if kind == "word":
+            tok = Tokenizer(models.WordLevel(unk_token=UNK))
+            trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS)
+        elif kind == "bpe":
+            tok = Tokenizer(models.BPE(unk_token=UNK))
+            trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=max(min_frequency, 2), special_tokens=SPECIAL_TOKENS, limit_alphabet=500, show_progress=False)
+        else:
+            raise TextVAEError(f"Tokenizer kind must be 'word' or 'bpe', not {kind!r}.")
+        if vocab_size < len(SPECIAL_TOKENS) + 1:
+            raise TextVAEError("The vocabulary must hold at least 5 tokens.")
+        _pipeline(tok, lowercase)
+        tok.train_from_iterator(list(sentences), trainer)
+        return cls(tok)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TextTokenizer":
+        try:
+            return cls(Tokenizer.from_str(text))
+        except TextVAEError:
+            raise
+        except Exception as exc:  # tokenizers raises plain Exception subclasses on bad JSON
+            raise TextVAEError(f"tokenizer.json is not a valid tokenizer: {str(exc)[:200]}") from exc
+
+    def to_json(self) -> str:
+        return self._tok.to_str()
+
+    @property
+    def kind(self) -> str:
+        return "bpe" if json.loads(self._tok.to_str())["model"]["type"] == "BPE" else "word"
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self._id_to_token)
+
+    # ------------------------------------------------------------ use
+    def encode(self, sentence: str) -> list[int]:
+        return self._tok.encode(sentence, add_special_tokens=False).ids
+
+    def encode_batch(self, sentences: list[str]) -> list[list[int]]:
+        return [e.ids for e in self._tok.encode_batch(sentences, add_special_tokens=False)]
+
+    def tokens(self, sentence: str) -> list[str]:
+        """Token strings for display, with the word-start mark shown as nothing."""
+        return [self.token_text(i) for i in self.encode(sentence)]
+
+    def token_text(self, token_id: int) -> str:
+        if token_id == self.unk_id:
+            return "<unk>"
+        return self._id_to_token[token_id].replace(WORD_START, "")
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """ids -> natural text. Stops at eos; pad and bos are skipped; unknown words read "<unk>"."""
+        pieces = []
+        for i in ids:
+            i = int(i)
+            if i == self.eos_id:
+                break
+            if i in (self.pad_id, self.bos_id) or not 0 <= i < len(self._id_to_token):
+                continue
+            pieces.append(WORD_START + "<unk>" if i == self.unk_id else self._id_to_token[i])
+        return " ".join("".join(pieces).replace(WORD_START, " ").split())
+
+    def decode_batch(self, batch: Iterable[Iterable[int]]) -> list[str]:
+        return [self.decode(ids) for ids in batch]
+
+    def unknown_rate(self, sentences: list[str]) -> float:
+        encoded = self.encode_batch(sentences)
+        total = sum(len(e) for e in encoded)
+        return sum(e.count(self.unk_id) for e in encoded) / total if total else 0.0

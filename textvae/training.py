@@ -1,0 +1,323 @@
+"""Training: a Trainer that reports plain-data events to callbacks, and ``train_model``,
+the one call that turns a corpus into a saved model bundle.
+
+Events are dicts with a "type" of start, step, valid or end, so a CLI progress bar and
+a web page are just two callbacks. A ``threading.Event`` stops training from another thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import torch
+
+from .checkpoint import ModelBundle
+from .corpus import Corpus, train_valid_split
+from .data import encode_sentences, iterate_batches
+from .errors import TextVAEError
+from .evaluation import elbo_metrics
+from .model import SentenceVAE, VAEConfig
+from .objective import BetaSchedule, gaussian_kl, negative_elbo
+from .tokenizer import TextTokenizer
+
+Callback = Callable[[dict], None]
+MIN_SENTENCES = 20
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    max_minutes: float | None = None  # stop after this much wall time (the KL schedule then follows the clock)
+    batch_size: int = 32
+    lr: float = 1e-3
+    kl_schedule: str = "cyclical"
+    kl_cycles: int = 4
+    kl_ratio: float = 0.5
+    kl_warmup: float = 0.3  # fraction of training for linear/logistic warm-up
+    beta_max: float = 1.0
+    free_bits: float = 0.0  # nats per latent dimension (0 disables)
+    pretrain_epochs: int = 0  # autoencoder pretraining epochs, then the decoder is reset (Li et al. 2019)
+    grad_clip: float = 5.0
+    patience: int | None = None  # early stopping after this many validations without improvement
+    valid_every: int | None = None  # steps between validations; None: once per epoch
+    log_every: int = 10
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+    bf16: bool = False
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise TextVAEError("epochs and batch_size must be at least 1, lr positive.")
+        if self.batch_size > 4096 or self.epochs > 10_000:
+            raise TextVAEError("batch_size is limited to 4096 and epochs to 10000.")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise TextVAEError("max_minutes must be positive.")
+        if self.free_bits < 0 or self.pretrain_epochs < 0:
+            raise TextVAEError("free_bits and pretrain_epochs must not be negative.")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise TextVAEError(f"device must be auto, cpu or cuda, not {self.device!r}.")
+        self.schedule()  # validates the schedule settings
+
+    def schedule(self) -> BetaSchedule:
+        return BetaSchedule(self.kl_schedule, self.beta_max, self.kl_warmup, self.kl_cycles, self.kl_ratio)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TextVAEError("CUDA was asked for but no GPU is available; use --device cpu or auto.")
+    return torch.device("cuda" if name == "cuda" or (name == "auto" and torch.cuda.is_available()) else "cpu")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@dataclass
+class TrainResult:
+    reason: str  # completed | stopped | time_limit | early_stopping
+    steps: int
+    epochs_done: int
+    elapsed_s: float
+    best_valid: dict | None
+    history: list[dict] = field(default_factory=list)
+
+
+class Trainer:
+    """Fits a SentenceVAE on token id sequences. Knows nothing about who is watching."""
+
+    def __init__(self, model: SentenceVAE, train: list[list[int]], valid: list[list[int]], config: TrainConfig):
+        if not train:
+            raise TextVAEError("There is nothing to train on.")
+        self.model, self.train_seqs, self.valid_seqs, self.config = model, train, valid, config
+        self.device = resolve_device(config.device)
+        self.model.to(self.device)
+        self.callbacks: list[Callback] = []
+        self.optimizer = self._make_optimizer()
+        self.step = 0
+        self.epoch = 0
+        self.elapsed_before = 0.0
+        self.best_valid: dict | None = None
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.history: list[dict] = []
+        self.resumed_step = 0
+        self.steps_per_epoch = math.ceil(len(train) / config.batch_size)
+
+    def add_callback(self, fn: Callback) -> None:
+        self.callbacks.append(fn)
+
+    def _emit(self, event: dict) -> None:
+        if event["type"] in ("valid", "end") or event["type"] == "step" and self.step % (self.config.log_every * 5) == 0:
+            self.history.append({k: v for k, v in event.items() if k != "kl_per_dim"} if event["type"] == "step" else event)
+        for fn in self.callbacks:
+            fn(event)
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        # fused Adam: one kernel for the whole update, about 4x faster than the per-tensor loop on CPU
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        return torch.optim.Adam(params, lr=self.config.lr, fused=True)
+
+    def _autocast(self):
+        if self.config.bf16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _train_step(self, batch, beta: float, pretraining: bool) -> dict[str, float]:
+        self.model.train()
+        batch = batch.to(self.device)
+        with self._autocast():
+            mu, logvar = self.model.encode(batch.tokens, batch.lengths)
+            mu, logvar = mu.float(), logvar.float()
+            z = mu if pretraining else self.model.reparameterize(mu, logvar)
+            recon = self.model.reconstruction_nll(z, batch.dec_input, batch.target, batch.mask)
+        parts = negative_elbo(recon, gaussian_kl(mu, logvar), beta, 0.0 if pretraining else self.config.free_bits)
+        self.optimizer.zero_grad(set_to_none=True)
+        parts["loss"].backward()
+        if self.config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        return {k: float(v.detach()) for k, v in parts.items()}
+
+    def validate(self) -> dict:
+        with self._autocast():
+            metrics = elbo_metrics(self.model, self.valid_seqs, seed=self.config.seed) if self.valid_seqs else {}
+        return metrics
+
+    def fit(self, stop: threading.Event | None = None) -> TrainResult:
+        cfg = self.config
+        seed_everything(cfg.seed + self.epoch)
+        schedule = cfg.schedule()
+        total_epochs = cfg.pretrain_epochs + cfg.epochs
+        total_steps = cfg.epochs * self.steps_per_epoch
+        budget = cfg.max_minutes * 60 if cfg.max_minutes else None
+        start = time.perf_counter() - self.elapsed_before
+        self._emit({"type": "start", "total_steps": total_steps + cfg.pretrain_epochs * self.steps_per_epoch, "steps_per_epoch": self.steps_per_epoch,
+                    "epochs": total_epochs, "n_train": len(self.train_seqs), "n_valid": len(self.valid_seqs), "seed": cfg.seed,
+                    "threads": torch.get_num_threads(), "device": str(self.device), "parameters": sum(p.numel() for p in self.model.parameters())})
+        reason, bad_validations = "completed", 0
+        window_tokens, window_start = 0, time.perf_counter()
+        running: dict[str, float] = {}
+        while self.epoch < total_epochs and reason == "completed":
+            pretraining = self.epoch < cfg.pretrain_epochs
+            if self.epoch == cfg.pretrain_epochs and cfg.pretrain_epochs and self.step == cfg.pretrain_epochs * self.steps_per_epoch:
+                self.model.reset_decoder()
+                self.optimizer = self._make_optimizer()
+            rng = np.random.default_rng([cfg.seed, self.epoch])
+            for batch in iterate_batches(self.train_seqs, cfg.batch_size, shuffle=True, rng=rng):
+                elapsed = time.perf_counter() - start
+                if stop is not None and stop.is_set():
+                    reason = "stopped"
+                    break
+                if budget and elapsed >= budget:
+                    reason = "time_limit"
+                    break
+                train_step = self.step - cfg.pretrain_epochs * self.steps_per_epoch
+                progress = max(train_step / total_steps, elapsed / budget if budget else 0.0)
+                beta = 0.0 if pretraining else schedule(progress)
+                parts = self._train_step(batch, beta, pretraining)
+                self.step += 1
+                window_tokens += batch.n_predicted
+                for k, v in parts.items():
+                    running[k] = running.get(k, 0.0) + v
+                running["n"] = running.get("n", 0) + 1
+                if self.step % cfg.log_every == 0:
+                    now = time.perf_counter()
+                    rate = window_tokens / max(now - window_start, 1e-9)
+                    steps_left = (total_epochs * self.steps_per_epoch) - self.step
+                    eta = steps_left * (now - start) / max(self.step - self.resumed_step, 1)
+                    if budget:
+                        eta = min(eta, budget - (now - start))
+                    n = running.pop("n")
+                    self._emit({"type": "step", "step": self.step, "epoch": self.epoch + 1, "phase": "pretrain" if pretraining else "train",
+                                **{k: v / n for k, v in running.items()}, "beta": beta, "tokens_per_s": rate, "elapsed_s": now - start,
+                                "eta_s": max(eta, 0.0), "progress": min(1.0, max(self.step / (total_epochs * self.steps_per_epoch), (now - start) / budget if budget else 0.0))})
+                    running, window_tokens, window_start = {}, 0, now
+                if cfg.valid_every and self.step % cfg.valid_every == 0 and not pretraining:
+                    if self._validation_round(pretraining, start):
+                        bad_validations = 0
+                    else:
+                        bad_validations += 1
+            else:
+                self.epoch += 1
+                if not cfg.valid_every or pretraining:
+                    if self._validation_round(pretraining, start):
+                        bad_validations = 0
+                    elif not pretraining:
+                        bad_validations += 1
+            if cfg.patience and bad_validations >= cfg.patience and reason == "completed":
+                reason = "early_stopping"
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        elapsed = time.perf_counter() - start
+        self.elapsed_before = elapsed
+        self._emit({"type": "end", "reason": reason, "steps": self.step, "epochs_done": self.epoch, "elapsed_s": elapsed, "best_valid": self.best_valid})
+        return TrainResult(reason, self.step, self.epoch, elapsed, self.best_valid, self.history)
+
+    def _validation_round(self, pretraining: bool, start: float) -> bool:
+        """Validate; keep a copy of the weights if this is the best -ELBO so far. True if improved."""
+        metrics = self.validate()
+        if not metrics:
+            improved = not pretraining
+        else:
+            improved = not pretraining and (self.best_valid is None or metrics["elbo"] < self.best_valid["elbo"])
+        if improved:
+            self.best_valid = {**metrics, "step": self.step, "epoch": self.epoch}
+            self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self._emit({"type": "valid", "step": self.step, "epoch": self.epoch, "phase": "pretrain" if pretraining else "train",
+                    "elapsed_s": time.perf_counter() - start, "best": improved, **metrics})
+        return improved
+
+    # ------------------------------------------------------------ resuming
+    def training_state(self) -> dict[str, torch.Tensor]:
+        """Optimizer moments and counters as plain tensors (saved as safetensors, never pickled)."""
+        state: dict[str, torch.Tensor] = {"counters": torch.tensor([self.step, self.epoch], dtype=torch.long),
+                                          "elapsed": torch.tensor([self.elapsed_before], dtype=torch.float64)}
+        for idx, s in self.optimizer.state_dict()["state"].items():
+            for key, value in s.items():
+                state[f"optim.{idx}.{key}"] = value if torch.is_tensor(value) else torch.tensor(value)
+        return state
+
+    def load_training_state(self, state: dict[str, torch.Tensor]) -> None:
+        if "counters" not in state:
+            raise TextVAEError("The training state has no counters; it cannot be resumed.")
+        self.step, self.epoch = (int(x) for x in state["counters"].tolist())
+        self.elapsed_before = float(state["elapsed"][0]) if "elapsed" in state else 0.0
+        self.resumed_step = self.step
+        opt_state = self.optimizer.state_dict()
+        restored: dict[int, dict] = {}
+        for key, value in state.items():
+            if key.startswith("optim."):
+                _, idx, name = key.split(".", 2)
+                restored.setdefault(int(idx), {})[name] = value
+        opt_state["state"] = restored
+        self.optimizer.load_state_dict(opt_state)
+
+
+# ---------------------------------------------------------------- corpus -> bundle
+
+@dataclass
+class TokenizerConfig:
+    kind: str = "word"
+    vocab_size: int = 10_000
+    min_frequency: int = 1
+    lowercase: bool = False
+
+
+def train_model(train: Corpus, valid: Corpus | None = None, model: dict | None = None, training: TrainConfig | None = None,
+                tokenizer: TokenizerConfig | None = None, callbacks: list[Callback] | None = None, stop: threading.Event | None = None,
+                name: str | None = None, resume: ModelBundle | None = None, resume_state: dict[str, torch.Tensor] | None = None) -> tuple[ModelBundle, Trainer]:
+    """Tokenise, build and train a model on a corpus; returns the bundle (best weights) and the trainer.
+
+    With ``resume`` (a bundle saved with its training state) the same model, tokenizer and
+    optimizer continue from where they stopped. Same seed, data and threads: same model.
+    """
+    training = training or TrainConfig()
+    tokenizer = tokenizer or TokenizerConfig()
+    if training.threads:
+        torch.set_num_threads(training.threads)
+    seed_everything(training.seed)
+    if valid is None:
+        if len(train) < MIN_SENTENCES:
+            raise TextVAEError(f"The corpus has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
+        train, valid = train_valid_split(train, 0.1, training.seed)
+    if len(train) < MIN_SENTENCES:
+        raise TextVAEError(f"The training part has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
+    if resume is not None:
+        tok, net = resume.tokenizer, resume.model
+    else:
+        tok = TextTokenizer.train(train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase)
+        net = SentenceVAE(VAEConfig(vocab_size=tok.vocab_size, **(model or {})))
+    unknown = tok.unknown_rate(valid.sentences)
+    train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
+    valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)
+    trainer = Trainer(net, train_ids, valid_ids, training)
+    if resume_state is not None:
+        trainer.load_training_state(resume_state)
+    for fn in callbacks or []:
+        trainer.add_callback(fn)
+    result = trainer.fit(stop)
+    final = trainer.validate()
+    metrics = {
+        "name": name or train.name,
+        "corpus": {"name": train.name, "train_sentences": len(train), "valid_sentences": len(valid), "valid_unknown_rate": unknown},
+        "tokenizer": asdict(tokenizer),
+        "training": asdict(training),
+        "result": {"reason": result.reason, "steps": result.steps, "epochs_done": result.epochs_done, "elapsed_s": result.elapsed_s},
+        "valid": final,
+        "history": result.history,
+    }
+    return ModelBundle(net.cpu(), tok, metrics), trainer
