@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .errors import TextVAEError
 
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".tsv")
@@ -157,11 +159,15 @@ def _paragraphs(text: str) -> list[list[str]]:
 
 
 def _looks_like_prose(blocks: list[list[str]]) -> bool:
-    """Wrapped prose: several blank-line separated paragraphs, most of them several lines long."""
-    if len(blocks) < 2:
+    """Hard-wrapped prose: blank-line separated paragraphs whose inner lines are of similar,
+    long length and mostly end mid-sentence. One-sentence-per-line files fail the test."""
+    if len(blocks) < 2 or sum(1 for b in blocks if len(b) > 1) / len(blocks) < 0.3:
         return False
-    multi = sum(1 for b in blocks if len(b) > 1)
-    return multi / len(blocks) >= 0.3
+    inner = [line for b in blocks for line in b[:-1]]
+    lengths = np.array([len(line) for line in inner], dtype=float)
+    mid_sentence = np.mean([not line.endswith((".", "!", "?", ":", '"', "'", "\u201d", "\u2019", ")")) for line in inner])
+    regular = lengths.std() / max(lengths.mean(), 1.0) < 0.3
+    return bool(mid_sentence >= 0.5 and np.median(lengths) >= 40 and regular)
 
 
 def text_to_units(text: str, split: str = "auto") -> list[str]:

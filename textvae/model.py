@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from .errors import TextVAEError
+from .validation import check_fields
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
@@ -40,6 +41,7 @@ class VAEConfig:
     max_length: int = 64  # longest sentence generated, in tokens
 
     def validate(self) -> "VAEConfig":
+        check_fields(self, "Model setting")  # a wrong type (say "16" from a hand-edited config.json) gets a message
         for name, bound in LIMITS.items():
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= bound:
@@ -67,7 +69,8 @@ class VAEConfig:
             first = gates * h * (inp + h + 2) * directions
             return first + (n - 1) * gates * h * (h * directions + h + 2) * directions
 
-        return v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
+        batch_norm = 2 * z if self.bn_vae else 0
+        return v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + batch_norm + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
 
     @classmethod
     def from_dict(cls, data: dict) -> "VAEConfig":
@@ -76,7 +79,7 @@ class VAEConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise TextVAEError(f"Unknown model settings: {', '.join(sorted(unknown))}.")
+            raise TextVAEError(f"Unknown model settings: {', '.join(sorted(map(str, unknown)))}; known ones are {', '.join(sorted(known))}.")
         if "vocab_size" not in data:
             raise TextVAEError("The model config has no vocab_size.")
         return cls(**data).validate()

@@ -1,0 +1,78 @@
+"""The command-line contract of issue 2, exercised through real subprocesses."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "textvae", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def model_dir(corpus_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "model"
+    proc = run("train", str(corpus_file), "--out", str(out), "--epochs", "2", "--latent-dim", "8", "--hidden", "48", "--embed", "32",
+               "--kl-schedule", "linear", "--free-bits", "0.2", "--word-dropout", "0.1", "--batch-size", "16", "--seed", "3", "--device", "cpu",
+               "--max-minutes", "5", "--threads", "1")
+    assert "seed 3" in proc.stderr and "saved" in proc.stderr
+    return out
+
+
+def test_train_writes_a_bundle(model_dir):
+    assert {p.name for p in model_dir.iterdir()} >= {"model.safetensors", "config.json", "tokenizer.json", "metrics.json"}
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["model"]["latent_dim"] == 8 and config["model"]["hidden_dim"] == 48 and "torch_version" in config
+
+
+def test_evaluate_json_has_every_key(model_dir, corpus_file):
+    metrics = json.loads(run("evaluate", str(model_dir), str(corpus_file), "--iw-samples", "3", "--json").stdout)
+    assert {"elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "n_sentences"} <= set(metrics)
+    assert metrics["n_sentences"] == 400
+
+
+def test_sample_prints_one_sentence_a_line_reproducibly(model_dir):
+    first = run("sample", str(model_dir), "-n", "4", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5").stdout
+    again = run("sample", str(model_dir), "-n", "4", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5").stdout
+    assert first == again and len(first.strip().splitlines()) == 4
+    assert len(run("sample", str(model_dir), "-n", "2", "--beam", "3").stdout.strip().splitlines()) == 2
+
+
+def test_interpolate_prints_the_steps_from_a_to_b(model_dir):
+    a, b = "The cat sees the river.", "A young girl paints a red car."
+    lines = run("interpolate", str(model_dir), a, b, "--steps", "5", "--method", "linear").stdout.strip().splitlines()
+    recon = run("reconstruct", str(model_dir), a, b).stdout.strip().splitlines()
+    assert len(lines) == 5 and lines[0] == recon[0] and lines[-1] == recon[1]
+
+
+def test_reconstruct_prints_one_line_per_input(model_dir):
+    assert len(run("reconstruct", str(model_dir), "The cat sees the river.", "A dog finds a tall tree.", "zebra").stdout.splitlines()) == 3
+
+
+def test_encode_writes_posterior_means(model_dir, corpus_file, tmp_path):
+    out = tmp_path / "z.npy"
+    run("encode", str(model_dir), str(corpus_file), "--out", str(out))
+    assert np.load(out).shape == (400, 8)
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "missing.txt", "--out", "x"],
+    ["sample", "no-such-model"],
+    ["train", "README.md", "--out", "x", "--epochs", "-1"],
+    ["sample", "."],
+    ["interpolate", "no-such-model", "a", "b", "--steps", "1"],
+    ["frobnicate"],
+])
+def test_bad_arguments_give_one_line_and_a_nonzero_exit(args):
+    proc = run(*args, check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error:")

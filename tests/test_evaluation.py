@@ -1,0 +1,40 @@
+import pytest
+import torch
+
+from textvae.data import encode_sentences
+from textvae.evaluation import active_units, elbo_metrics, evaluate, importance_weighted_nll, mutual_information
+
+
+@pytest.fixture(scope="module")
+def setup(trained):
+    bundle, _, corpus = trained
+    return bundle, encode_sentences(bundle.tokenizer, corpus.sentences[:80], 64)
+
+
+def test_importance_weighted_nll_is_tighter_than_the_elbo(setup):
+    bundle, seqs = setup
+    nll, ppl = importance_weighted_nll(bundle.model, seqs, samples=50)
+    neg_elbo = elbo_metrics(bundle.model, seqs)["elbo"]
+    assert nll <= neg_elbo and ppl > 1.0
+
+
+def test_active_units_counts_dimensions_that_vary_across_data():
+    mu = torch.zeros(100, 4)
+    mu[:, 0] = torch.linspace(-1, 1, 100)
+    mu[:, 1] = 0.001 * torch.randn(100)
+    assert active_units(mu) == 1
+
+
+def test_mutual_information_is_zero_for_a_collapsed_posterior_and_large_otherwise():
+    n, d = 500, 4
+    collapsed = mutual_information(torch.zeros(n, d), torch.zeros(n, d))
+    informative = mutual_information(torch.randn(n, d) * 3, torch.full((n, d), -4.0))
+    assert abs(collapsed) < 0.15 and informative > 3.0
+
+
+def test_evaluate_reports_every_metric(setup):
+    bundle, seqs = setup
+    metrics = evaluate(bundle.model, bundle.tokenizer, seqs, iw_samples=5)
+    assert {"elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "n_sentences"} <= set(metrics)
+    assert metrics["n_sentences"] == 80 and 0 <= metrics["recon_token_acc"] <= 1 and 0 <= metrics["bleu"] <= 100
+    assert metrics["elbo"] == pytest.approx(metrics["recon"] + metrics["kl"])

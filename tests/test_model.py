@@ -1,0 +1,75 @@
+import pytest
+import torch
+
+from textvae import SentenceVAE, TextVAEError, VAEConfig
+from textvae.data import collate
+
+CONFIG = dict(vocab_size=50, embed_dim=16, hidden_dim=24, latent_dim=6)
+
+
+@pytest.mark.parametrize("rnn,bn,layers", [("gru", False, 1), ("lstm", False, 1), ("gru", True, 2)])
+def test_parameter_count_is_known_before_allocation(rnn, bn, layers):
+    config = VAEConfig(**CONFIG, rnn=rnn, bn_vae=bn, num_layers=layers)
+    model = SentenceVAE(config)
+    assert config.num_parameters() == sum(p.numel() for p in model.parameters())
+
+
+def test_encode_gives_mu_and_logvar_per_sentence():
+    model = SentenceVAE(VAEConfig(**CONFIG)).eval()
+    batch = collate([[5, 6, 7], [8, 9]])
+    mu, logvar = model.encode(batch.tokens, batch.lengths)
+    assert mu.shape == logvar.shape == (2, 6)
+
+
+def test_padding_does_not_change_the_encoding():
+    model = SentenceVAE(VAEConfig(**CONFIG)).eval()
+    alone = collate([[8, 9]])
+    padded = collate([[5, 6, 7, 10, 11], [8, 9]])
+    mu_alone, _ = model.encode(alone.tokens, alone.lengths)
+    mu_padded, _ = model.encode(padded.tokens, padded.lengths)
+    assert torch.allclose(mu_alone[0], mu_padded[1], atol=1e-5)
+
+
+def test_reconstruction_nll_counts_only_real_tokens():
+    model = SentenceVAE(VAEConfig(**CONFIG, word_dropout=0.0)).eval()
+    batch = collate([[5, 6, 7], [8]])
+    z = torch.randn(2, 6)
+    nll = model.reconstruction_nll(z, batch.dec_input, batch.target, batch.mask)
+    hidden, _ = model.decode(z, batch.dec_input)
+    logp = model.logits(hidden).log_softmax(-1).gather(-1, batch.target.unsqueeze(-1)).squeeze(-1)
+    expected = -(logp * batch.mask).sum(1)
+    assert torch.allclose(nll, expected, atol=1e-4)
+    assert batch.n_predicted == 6  # 3 + 1 words, plus an end-of-sentence each
+
+
+def test_word_dropout_replaces_inputs_only_in_training():
+    model = SentenceVAE(VAEConfig(**CONFIG, word_dropout=0.5))
+    inputs = torch.tensor([[2] + [10] * 200])
+    dropped = model.train().word_dropout(inputs, torch.Generator().manual_seed(0))
+    assert dropped[0, 0] == 2 and 60 < int((dropped == 1).sum()) < 140
+    assert torch.equal(model.eval().word_dropout(inputs), inputs)
+
+
+def test_bn_vae_scale_is_fixed_and_not_trained():
+    model = SentenceVAE(VAEConfig(**CONFIG, bn_vae=True, bn_gamma=0.5))
+    assert torch.all(model.mu_norm.weight == 0.5) and not model.mu_norm.weight.requires_grad
+
+
+def test_reset_decoder_changes_only_the_decoder():
+    model = SentenceVAE(VAEConfig(**CONFIG))
+    enc, dec = model.encoder.weight_ih_l0.clone(), model.output.weight.clone()
+    model.reset_decoder()
+    assert torch.equal(enc, model.encoder.weight_ih_l0) and not torch.equal(dec, model.output.weight)
+
+
+@pytest.mark.parametrize("bad", [dict(vocab_size=10**9), dict(hidden_dim=0), dict(rnn="transformer"), dict(word_dropout=1.0), dict(latent_dim=2.5)])
+def test_invalid_configs_are_refused_with_a_message(bad):
+    with pytest.raises(TextVAEError):
+        VAEConfig(**{**CONFIG, **bad}).validate()
+
+
+def test_config_dict_round_trip_and_unknown_keys():
+    config = VAEConfig(**CONFIG)
+    assert VAEConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(TextVAEError, match="Unknown"):
+        VAEConfig.from_dict({**config.to_dict(), "evil": 1})
