@@ -58,13 +58,18 @@ class ModelBundle:
 
 # ---------------------------------------------------------------- saving
 
-def save_bundle(bundle: ModelBundle, directory: str | Path, training_state: dict[str, torch.Tensor] | None = None) -> Path:
-    """Write the bundle atomically: into a temporary sibling folder, then renamed into place."""
+def save_bundle(bundle: ModelBundle, directory: str | Path, training_state: dict[str, torch.Tensor] | None = None, half: bool = False) -> Path:
+    """Write the bundle atomically: into a temporary sibling folder, then renamed into place.
+
+    ``half`` stores float weights as float16 (half the size; loading casts back to float32).
+    """
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         state = {k: v.detach().contiguous().cpu() for k, v in bundle.model.state_dict().items()}
+        if half:
+            state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         (tmp / WEIGHTS).write_bytes(save_safetensors_bytes(state))
         config = {
             "format": FORMAT,

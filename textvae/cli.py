@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--vocab-size", type=int, default=10_000)
+    t.add_argument("--min-frequency", type=int, default=1, help="drop words seen fewer times from the vocabulary")
     t.add_argument("--tokenizer", choices=["word", "bpe"], default="word")
     t.add_argument("--lowercase", action="store_true")
     t.add_argument("--max-words", type=int, default=40, help="truncate longer sentences (default: %(default)s)")
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX-512 BF16/AMX)")
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    t.add_argument("--fp16-weights", action="store_true", help="store weights as float16 (half the size; cannot be resumed exactly)")
     t.add_argument("--resume", action="store_true", help="continue the bundle in --out from its saved training state")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -146,11 +148,11 @@ def cmd_train(args) -> int:
         print(f"note: {warning}", file=sys.stderr)
     print(f"training on {len(train)} sentences from {train.name} (seed {training.seed}; same seed, data and threads give the same model)", file=sys.stderr)
     callbacks = [] if args.quiet else [_ProgressBar()]
-    bundle, trainer = train_model(train, valid, model, training, TokenizerConfig(args.tokenizer, args.vocab_size, 1, args.lowercase),
+    bundle, trainer = train_model(train, valid, model, training, TokenizerConfig(args.tokenizer, args.vocab_size, args.min_frequency, args.lowercase),
                                   callbacks=callbacks, resume=resumed, resume_state=resume_state)
     for cb in callbacks:
         cb.close()
-    path = save_bundle(bundle, args.out, trainer.training_state())
+    path = save_bundle(bundle, args.out, None if args.fp16_weights else trainer.training_state(), half=args.fp16_weights)
     v = bundle.metrics["valid"]
     print(f"saved {path}  valid -ELBO {v['elbo']:.2f} = recon {v['recon']:.2f} + KL {v['kl']:.2f} nats/sentence, active units {v['au']}/{bundle.config.latent_dim}"
           f" ({bundle.metrics['result']['reason']}, {bundle.metrics['result']['elapsed_s']:.0f} s)", file=sys.stderr)
