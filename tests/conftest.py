@@ -40,3 +40,16 @@ def trained(corpus_file, tmp_path_factory):
                                   tokenizer=TokenizerConfig(vocab_size=500))
     directory = save_bundle(bundle, tmp_path_factory.mktemp("bundle") / "tiny", trainer.training_state())
     return bundle, directory, corpus
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle_dir(tmp_path_factory) -> Path:
+    """An untrained, tiny model bundle: robustness tests need a valid bundle, not a good one."""
+    import torch
+
+    from textvae import ModelBundle, SentenceVAE, TextTokenizer, VAEConfig
+
+    tokenizer = TextTokenizer.train(make_sentences(60), vocab_size=200)
+    torch.manual_seed(0)
+    model = SentenceVAE(VAEConfig(vocab_size=tokenizer.vocab_size, embed_dim=16, hidden_dim=16, latent_dim=4))
+    return save_bundle(ModelBundle(model, tokenizer, {"name": "tiny"}), tmp_path_factory.mktemp("tiny") / "bundle")

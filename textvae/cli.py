@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--word-dropout", type=float, default=None)
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--patience", type=int, default=None, help="stop after this many validations without improvement")
     t.add_argument("--vocab-size", type=int, default=10_000)
     t.add_argument("--min-frequency", type=int, default=1, help="drop words seen fewer times from the vocabulary")
     t.add_argument("--tokenizer", choices=["word", "bpe"], default="word")
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--iw-samples", type=int, default=50, help="importance samples for the NLL (500 for papers)")
     e.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--max-words", type=int, default=1000, help="truncate longer sentences (default: %(default)s)")
 
     s = sub.add_parser("sample", help="sentences from the prior, one a line")
     s.add_argument("model")
@@ -120,23 +123,32 @@ def _load_corpus(path: str, args=None):
     return load_corpus(path, options=options)
 
 
+def _load_training_state(path: Path) -> dict:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise TextVAEError(f"{path} is corrupt ({str(exc)[:120]}); train from scratch into a new folder instead of resuming.") from exc
+
+
 def cmd_train(args) -> int:
-    from .checkpoint import load_bundle, save_bundle
+    from .checkpoint import check_save_target, load_bundle, save_bundle
     from .training import TokenizerConfig, TrainConfig, train_model
 
+    check_save_target(Path(args.out))  # before training, not after minutes of it
     if args.resume:
         resumed = load_bundle(args.out)
         state_path = Path(args.out) / "training_state.safetensors"
         if not state_path.is_file():
             raise TextVAEError(f"{args.out} has no training state to resume from.")
-        from safetensors.torch import load_file
-
-        resume_state = load_file(str(state_path))
+        resume_state = _load_training_state(state_path)
         training = TrainConfig.from_dict({**resumed.metrics.get("training", {}), "epochs": args.epochs, "max_minutes": args.max_minutes})
     else:
         resumed, resume_state = None, None
         training = TrainConfig(epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
-                               kl_schedule=args.kl_schedule, kl_cycles=args.kl_cycles, pretrain_epochs=args.pretrain_epochs,
+                               kl_schedule=args.kl_schedule, kl_cycles=args.kl_cycles, pretrain_epochs=args.pretrain_epochs, patience=args.patience,
                                seed=args.seed, device=args.device, threads=args.threads, bf16=args.bf16,
                                **({"free_bits": args.free_bits} if args.free_bits is not None else {}))
     model = {"latent_dim": args.latent_dim, "hidden_dim": args.hidden, "embed_dim": args.embed, "rnn": args.rnn, "bn_vae": args.bn_vae}
@@ -169,7 +181,7 @@ class _ProgressBar:
         from tqdm import tqdm
 
         if event["type"] == "start":
-            self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True, file=sys.stderr)
+            self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True, file=sys.stderr, mininterval=0.2 if sys.stderr.isatty() else 30)
         elif event["type"] == "step" and self.bar is not None:
             self.bar.update(event["step"] - self.bar.n)
             self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.1f}", kl=f"{event['kl']:.2f}", beta=f"{event['beta']:.2f}", tok_s=f"{event['tokens_per_s']:.0f}")
@@ -189,10 +201,13 @@ def cmd_evaluate(args) -> int:
     if not 1 <= args.iw_samples <= 5000:
         raise TextVAEError("--iw-samples must be between 1 and 5000.")
     bundle = load_bundle(args.model)
-    corpus = _load_corpus(args.corpus)
+    corpus = _load_corpus(args.corpus, args)
     seqs = encode_sentences(bundle.tokenizer, corpus.sentences, bundle.config.max_length)
     metrics = evaluate(bundle.model, bundle.tokenizer, seqs, iw_samples=args.iw_samples, seed=args.seed)
     metrics["unknown_rate"] = bundle.tokenizer.unknown_rate(corpus.sentences)
+    if metrics["unknown_rate"] > 0.3:
+        print(f"note: {metrics['unknown_rate']:.0%} of the tokens are unknown to this model's vocabulary; "
+              "the scores say little about this corpus", file=sys.stderr)
     if args.json:
         print(json.dumps(metrics))
     else:
@@ -239,12 +254,12 @@ def cmd_encode(args) -> int:
     from .checkpoint import load_bundle
     from .latent import encode_corpus
 
-    bundle = load_bundle(args.model)
-    corpus = _load_corpus(args.corpus)
-    z = encode_corpus(bundle.model, bundle.tokenizer, corpus.sentences)
     out = Path(args.out)
     if out.suffix != ".npy":
         raise TextVAEError("--out must end in .npy")
+    bundle = load_bundle(args.model)
+    corpus = _load_corpus(args.corpus)
+    z = encode_corpus(bundle.model, bundle.tokenizer, corpus.sentences)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.save(out, z)
     print(f"wrote {z.shape[0]} x {z.shape[1]} posterior means to {out}", file=sys.stderr)
@@ -254,16 +269,27 @@ def cmd_encode(args) -> int:
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sample": cmd_sample, "interpolate": cmd_interpolate, "reconstruct": cmd_reconstruct, "encode": cmd_encode}
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every failure prints exactly one line, "error: ...", and returns non-zero."""
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except TextVAEError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (OSError, MemoryError) as exc:
-        print(f"error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        print(f"error: {exc.__class__.__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line, the traceback on request
+        if os.environ.get("TEXTVAE_DEBUG"):
+            raise
+        print(f"error: internal error ({exc.__class__.__name__}: {_one_line(exc)[:300]}); this is a bug in textvae, "
+              "please report it (set TEXTVAE_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 70

@@ -19,9 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import TextVAEError
+from .settings import get_settings
+from .validation import check_fields, check_range
 
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".tsv")
 MAX_PARAGRAPH_CHARS = 20_000  # pysbd is quadratic-ish on huge paragraphs: chunk them first
+MAX_LINE_CHARS = 100_000  # a longer line is cut here (and counted): no sentence needs more, and splitting it costs seconds
+MAX_WORDS = 1000  # longest sentence a corpus setting may ask for
 
 _BINARY_MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -53,10 +57,13 @@ class CorpusOptions:
     max_sentences: int | None = None
 
     def __post_init__(self) -> None:
+        check_fields(self, "Corpus setting")
         if self.split not in ("auto", "lines", "prose"):
             raise TextVAEError(f"split must be auto, lines or prose, not {self.split!r}")
-        if self.max_words < 1:
-            raise TextVAEError("max_words must be at least 1")
+        check_range("Corpus setting", "max_words", self.max_words, 1, MAX_WORDS)
+        check_range("Corpus setting", "min_words", self.min_words, 1, self.max_words)
+        if self.max_sentences is not None:
+            check_range("Corpus setting", "max_sentences", self.max_sentences, 1, 10**9)
 
 
 @dataclass
@@ -84,34 +91,57 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """Decode file bytes: BOM-marked UTF-8/UTF-16, then UTF-8, then cp1252 with a warning."""
     warnings: list[str] = []
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", warnings
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
+        encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
         try:
-            return data.decode("utf-16"), "utf-16", warnings
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise TextVAEError("The file starts like UTF-16 text but is not valid UTF-16.") from exc
-    for magic, what in _BINARY_MAGIC.items():
-        if data.startswith(magic):
-            raise TextVAEError(f"This looks like {what}, not text. Upload a .txt, .md, .csv or .tsv file.")
-    if b"\x00" in data[:65536]:
-        raise TextVAEError("This looks like a binary file (it contains NUL bytes), not text. Upload a .txt, .md, .csv or .tsv file.")
-    try:
-        text, encoding = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-        warnings.append("The file is not valid UTF-8; it was read as Windows-1252 (cp1252). Check accented letters.")
+            raise TextVAEError("The file looks like UTF-16 text but is not valid UTF-16; save it as UTF-8 and upload it again.") from exc
+    else:
+        for magic, what in _BINARY_MAGIC.items():
+            if data.startswith(magic):
+                raise TextVAEError(f"This looks like {what}, not text. Upload a .txt, .md, .csv or .tsv file.")
+        if b"\x00" in data[:65536]:
+            raise TextVAEError("This looks like a binary file (it contains NUL bytes), not text. Upload a .txt, .md, .csv or .tsv file.")
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
+            warnings.append("The file is not valid UTF-8; it was read as Windows-1252 (cp1252). Check accented letters.")
     sample = text[:65536]
     controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
     if sample and controls / len(sample) > 0.05:
-        raise TextVAEError("This looks like a binary file (many control characters), not text.")
+        raise TextVAEError("This looks like a binary file (many control characters), not text. Upload a .txt, .md, .csv or .tsv file.")
     return text, encoding, warnings
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when every other byte is NUL, as in ASCII text saved as UTF-16 without a BOM."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+# Control characters (and lone surrogates) separate words; invisible formatting marks (soft hyphen,
+# byte-order mark, direction marks) are dropped. Other format characters stay: the zero-width
+# joiners spell words and emoji (Persian and Hindi text, "👩\u200d💻"), tag characters spell flags.
+_INVISIBLE = {
+    **{c: " " for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000), 0x200B)},
+    **{c: None for c in (0x00AD, 0xFEFF, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A))},
+    0x2581: "_",  # reserved by the tokenizer as its word-start mark
+}
+
+
 def normalize_text(text: str, lowercase: bool = False) -> str:
-    """NFKC, drop control/format characters, collapse white space."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    text = text.replace("\u2581", "_")  # reserved by the tokenizer as its word-start mark
+    """NFKC, controls to spaces, invisible marks dropped, white space collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = " ".join(text.split())
     return text.lower() if lowercase else text
 
@@ -170,6 +200,20 @@ def _looks_like_prose(blocks: list[list[str]]) -> bool:
     return bool(mid_sentence >= 0.5 and np.median(lengths) >= 40 and regular)
 
 
+def cut_long_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
+    """Cut every line longer than ``limit`` characters (at a space when there is one); return the text and how many were cut."""
+    if len(text) <= limit:
+        return text, 0
+    lines = text.splitlines()
+    cut = 0
+    for i, line in enumerate(lines):
+        if len(line) > limit:
+            space = line.rfind(" ", 0, limit)
+            lines[i] = line[: space if space > 0 else limit]
+            cut += 1
+    return ("\n".join(lines), cut) if cut else (text, 0)
+
+
 def text_to_units(text: str, split: str = "auto") -> list[str]:
     """Raw text -> candidate sentences (one per line, or sentence-split paragraphs)."""
     blocks = _paragraphs(text)
@@ -216,6 +260,9 @@ def read_table(text: str, delimiter: str, text_column: str | None, label_column:
     try:
         rows = [row for row in reader]
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise TextVAEError(f"A field of the table is longer than {csv.field_size_limit():,} characters; "
+                               "check the quotes (an unclosed quote swallows the rest of the file).") from exc
         raise TextVAEError(f"The table could not be parsed: {exc}.") from exc
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
@@ -281,42 +328,85 @@ def choose_label_column(columns: dict[str, list[str]], wanted: str | None, text_
 # ---------------------------------------------------------------- loading
 
 def load_corpus(source: str | Path | bytes, name: str | None = None, options: CorpusOptions | None = None, suffix: str | None = None) -> Corpus:
-    """Read a corpus from a path or from uploaded bytes (give ``suffix`` or a ``name`` with one)."""
+    """Read a corpus from a path or from uploaded bytes (give ``suffix`` or a ``name`` with one).
+
+    Files over the upload limit are refused and sentences past the sentence cap left out
+    (both from :mod:`textvae.settings`).
+    """
     options = options or CorpusOptions()
+    if not isinstance(options, CorpusOptions):
+        raise TextVAEError("options must be a CorpusOptions.")
+    if name is not None and not isinstance(name, str) or suffix is not None and not isinstance(suffix, str):
+        raise TextVAEError("name and suffix must be text, like 'reviews.csv' and '.csv'.")
+    limits = get_settings()
     if isinstance(source, (str, Path)):
         path = Path(source)
-        if not path.exists():
-            raise TextVAEError(f"No such file: {path}")
-        if path.is_dir():
-            raise TextVAEError(f"{path} is a folder; give a text file.")
-        data = path.read_bytes()
         name = name or path.name
-    else:
+        data = _read_file(path, name, limits.max_upload_bytes)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         name = name or "upload.txt"
+    else:
+        raise TextVAEError(f"A corpus is a file path or the file's bytes, not {type(source).__name__}.")
+    _check_size(len(data), name, limits.max_upload_bytes)
     suffix = (suffix or Path(name).suffix or ".txt").lower()
+    suffix = suffix if suffix.startswith(".") else "." + suffix  # "csv" means ".csv"
     if suffix not in TEXT_SUFFIXES:
         raise TextVAEError(f"Unsupported file type {suffix!r}; use one of {', '.join(TEXT_SUFFIXES)}.")
     if not data.strip():
         raise TextVAEError(f"{name} is empty.")
     text, encoding, warnings = decode_bytes(data)
     labels: list[str] | None = None
+    cut = 0
     if suffix in (".csv", ".tsv"):
         units, labels, table_warnings = read_table(text, "\t" if suffix == ".tsv" else ",", options.text_column, options.label_column)
         warnings += table_warnings
-    elif suffix == ".md":
-        units = text_to_units(strip_markdown(text), "prose" if options.split == "auto" else options.split)
     else:
-        units = text_to_units(text, options.split)
-    corpus = clean_sentences(units, labels, options)
+        text, cut = cut_long_lines(text)
+        if cut:
+            warnings.append(f"Cut {cut} line{'s' if cut > 1 else ''} longer than {MAX_LINE_CHARS:,} characters to that length.")
+        if suffix == ".md":
+            units = text_to_units(strip_markdown(text), "prose" if options.split == "auto" else options.split)
+        else:
+            units = text_to_units(text, options.split)
+    corpus = clean_sentences(units, labels, options, limits.max_sentences)
+    if cut:
+        corpus.report["cut_long_lines"] = cut
     corpus.name, corpus.encoding, corpus.warnings = name, encoding, warnings + corpus.warnings
     if not corpus.sentences:
         raise TextVAEError(f"{name} contains no sentences (only white space or symbols).")
     return corpus
 
 
-def clean_sentences(units: list[str], labels: list[str] | None, options: CorpusOptions) -> Corpus:
-    """Normalise, cap length, drop empty/short lines, optionally de-duplicate; count each change."""
+def _read_file(path: Path, name: str, limit: int) -> bytes:
+    """The file's bytes, refusing folders, devices, pipes and files over ``limit`` bytes before reading them."""
+    try:
+        if not path.exists():
+            raise TextVAEError(f"No such file: {path}")
+        if path.is_dir():
+            raise TextVAEError(f"{path} is a folder; give a text file.")
+        if not path.is_file():
+            raise TextVAEError(f"{path} is not a regular file; give a text file.")
+        _check_size(path.stat().st_size, name, limit)
+        return path.read_bytes()  # the size was checked; load_corpus checks the bytes again in case the file grew
+    except OSError as exc:
+        raise TextVAEError(f"{path} could not be read: {exc.strerror or exc}.") from exc
+    except ValueError as exc:  # e.g. a NUL character in the path
+        raise TextVAEError(f"{str(path)!r} is not a valid file path.") from exc
+
+
+def _check_size(size: int, name: str, limit: int) -> None:
+    if size > limit:
+        raise TextVAEError(f"{name} is {size / 2**20:.3g} MB, over the {limit / 2**20:.3g} MB limit. "
+                           "Use a smaller file (or raise TEXTVAE_MAX_UPLOAD_MB).")
+
+
+def clean_sentences(units: list[str], labels: list[str] | None, options: CorpusOptions, cap: int | None = None) -> Corpus:
+    """Normalise, cap length, drop empty/short lines, optionally de-duplicate; count each change.
+
+    At most ``options.max_sentences`` and ``cap`` (the deployment's limit) sentences are kept.
+    """
+    limit = min(n for n in (options.max_sentences, cap) if n) if options.max_sentences or cap else None
     report = Counter(read=len(units))
     sentences: list[str] = []
     kept_labels: list[str] = []
@@ -344,7 +434,7 @@ def clean_sentences(units: list[str], labels: list[str] | None, options: CorpusO
         sentences.append(text)
         if labels is not None:
             kept_labels.append(normalize_text(labels[i]) or "(none)")
-        if options.max_sentences and len(sentences) >= options.max_sentences:
+        if limit and len(sentences) >= limit:
             report["dropped_over_limit"] = len(units) - i - 1
             break
     report["kept"] = len(sentences)
@@ -352,7 +442,8 @@ def clean_sentences(units: list[str], labels: list[str] | None, options: CorpusO
     if report["truncated"]:
         warnings.append(f"Truncated {report['truncated']} sentences to {options.max_words} words.")
     if report["dropped_over_limit"]:
-        warnings.append(f"Kept the first {len(sentences)} sentences; {report['dropped_over_limit']} more were left out.")
+        why = " (the TEXTVAE_MAX_SENTENCES limit)" if cap and limit == cap and cap != options.max_sentences else ""
+        warnings.append(f"Kept the first {len(sentences)} sentences{why}; {report['dropped_over_limit']} more were left out.")
     return Corpus(sentences, kept_labels if labels is not None else None, warnings=warnings, report=dict(report))
 
 

@@ -39,9 +39,17 @@ class Batch:
         return Batch(*(t.to(device, non_blocking=True) for t in (self.tokens, self.lengths, self.dec_input, self.target, self.mask, self.index)))
 
 
+ENCODE_CHUNK = 2048  # sentences per tokenizer call; one call over a whole corpus holds ~3 KB per sentence at once
+
+
 def encode_sentences(tokenizer: TextTokenizer, sentences: list[str], max_tokens: int) -> list[list[int]]:
     """Token ids per sentence, truncated to ``max_tokens``; a sentence with no token gets <unk>."""
-    return [ids[:max_tokens] if ids else [tokenizer.unk_id] for ids in tokenizer.encode_batch(sentences)]
+    shared = list(range(tokenizer.vocab_size))  # one int object per id, not one per token: 8 bytes a token instead of 36
+    ids: list[list[int]] = []
+    for start in range(0, len(sentences), ENCODE_CHUNK):
+        for seq in tokenizer.encode_batch(sentences[start : start + ENCODE_CHUNK]):
+            ids.append([shared[i] for i in seq[:max_tokens]] if seq else [tokenizer.unk_id])
+    return ids
 
 
 def collate(sequences: list[list[int]], index: list[int] | None = None) -> Batch:

@@ -5,6 +5,7 @@ latent arithmetic.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from .data import collate, encode_sentences
 from .errors import TextVAEError
 from .model import BOS_ID, EOS_ID, SentenceVAE
 from .tokenizer import TextTokenizer
+from .validation import check_fields, check_range
 
 METHODS = ("greedy", "sample", "beam")
 
@@ -29,6 +31,7 @@ class DecodeOptions:
     max_length: int = 40
 
     def __post_init__(self) -> None:
+        check_fields(self, "Decoding setting")
         if self.method not in METHODS:
             raise TextVAEError(f"Decoding method must be one of {', '.join(METHODS)}, not {self.method!r}.")
         if not 0.05 <= self.temperature <= 10.0:
@@ -73,7 +76,11 @@ def decode_latent(model: SentenceVAE, z: Tensor, options: DecodeOptions | None =
         logits, state = _step(model, tokens, z, state)
         if options.method == "sample":
             probs = _filter_logits(logits, options).softmax(-1)
-            tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            try:
+                tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            except RuntimeError as exc:  # NaN or infinite probabilities: only weights far outside any trained range do this
+                raise TextVAEError("The model gives invalid (NaN or infinite) probabilities, so its weights are broken; "
+                                   "retrain it or use greedy decoding.") from exc
         else:
             tokens = logits.argmax(-1)
         tokens = tokens.masked_fill(done, EOS_ID)
@@ -123,13 +130,20 @@ def _beam_search(model: SentenceVAE, z: Tensor, options: DecodeOptions, length_p
 
 def posterior(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str]) -> tuple[Tensor, Tensor]:
     """mu, logvar of q(z|x) for a few typed sentences (in order). Empty input is refused."""
-    if not sentences or any(not s or not s.strip() for s in sentences):
+    if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)) or not all(isinstance(s, str) for s in sentences):
+        raise TextVAEError("Give the sentences as a list of strings.")
+    if not sentences or any(not s.strip() for s in sentences):
         raise TextVAEError("Type a sentence: an empty one has no meaning to encode.")
     seqs = encode_sentences(tokenizer, sentences, model.config.max_length)
     model.eval()
     with torch.no_grad():
         batch = collate(seqs).to(model.device)
         return model.encode(batch.tokens, batch.lengths)
+
+
+def _check_count(name: str, n: object, limit: int = 10_000) -> None:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= limit:
+        raise TextVAEError(f"{name} must be a whole number between 1 and {limit}, not {n!r}.")
 
 
 def _generator(seed: int | None, device: torch.device) -> torch.Generator:
@@ -140,6 +154,7 @@ def _generator(seed: int | None, device: torch.device) -> torch.Generator:
 
 def sample_prior(model: SentenceVAE, tokenizer: TextTokenizer, n: int, options: DecodeOptions | None = None, seed: int | None = 0) -> tuple[list[str], Tensor]:
     """n sentences from z ~ N(0, I); the same seed gives the same sentences."""
+    _check_count("n", n)
     gen = _generator(seed, model.device)
     z = torch.randn((n, model.config.latent_dim), generator=gen, device=model.device)
     return tokenizer.decode_batch(decode_latent(model, z, options, gen)), z
@@ -153,6 +168,10 @@ def reconstruct(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[st
 
 def variations(model: SentenceVAE, tokenizer: TextTokenizer, sentence: str, n: int = 5, radius: float = 1.0, options: DecodeOptions | None = None, seed: int | None = 0) -> list[str]:
     """Posterior samples z = mu + radius * sigma * eps around one sentence."""
+    _check_count("n", n)
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not math.isfinite(radius):
+        raise TextVAEError(f"radius must be a number, not {radius!r}.")
+    check_range("Variation setting", "radius", radius, 0.0, 100.0)
     mu, logvar = posterior(model, tokenizer, [sentence])
     gen = _generator(seed, model.device)
     eps = torch.randn((n, mu.size(1)), generator=gen, device=model.device)
@@ -178,7 +197,7 @@ class Interpolation:
 
 def interpolate(model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, steps: int = 8, method: str = "slerp", options: DecodeOptions | None = None) -> Interpolation:
     """Decode evenly spaced points between the posterior means of a and b (a's first, b's last)."""
-    if not 2 <= steps <= 100:
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 100:
         raise TextVAEError("Interpolation needs between 2 and 100 steps.")
     if method not in ("slerp", "linear"):
         raise TextVAEError(f"Interpolation method must be 'slerp' or 'linear', not {method!r}.")

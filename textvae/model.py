@@ -153,11 +153,17 @@ class SentenceVAE(nn.Module):
         return inputs.masked_fill(drop, UNK_ID)
 
     def reconstruction_nll(self, z: Tensor, dec_input: Tensor, target: Tensor, mask: Tensor) -> Tensor:
-        """-log p(x|z) per sentence (B,). Logits are computed only for real tokens, never padding."""
+        """-log p(x|z) per sentence (B,). Logits are computed only for real tokens, never padding,
+        and a few hundred rows at a time (see ``linear_cross_entropy``)."""
         hidden, _ = self.decode(z, self.word_dropout(dec_input))
         flat_mask = mask.reshape(-1)
-        real = hidden.reshape(-1, hidden.size(-1))[flat_mask]
-        token_nll = nn.functional.cross_entropy(self.logits(real).float(), target.reshape(-1)[flat_mask], reduction="none")
+        all_real = bool(flat_mask.all())  # length-bucketed batches: no padding to drop
+        real = hidden.reshape(-1, hidden.size(-1)) if all_real else hidden.reshape(-1, hidden.size(-1))[flat_mask]
+        real_target = target.reshape(-1) if all_real else target.reshape(-1)[flat_mask]
+        matmul_dtype = torch.get_autocast_dtype(real.device.type) if torch.is_autocast_enabled(real.device.type) else torch.float32
+        token_nll = linear_cross_entropy(self.output_dropout(real), self.output.weight, self.output.bias, real_target, matmul_dtype)
+        if all_real:
+            return token_nll.view(mask.shape).sum(1)
         sentence = torch.arange(z.size(0), device=z.device).unsqueeze(1).expand_as(mask).reshape(-1)[flat_mask]
         return torch.zeros(z.size(0), device=z.device, dtype=token_nll.dtype).index_add_(0, sentence, token_nll)
 
@@ -169,3 +175,62 @@ class SentenceVAE(nn.Module):
     @property
     def device(self) -> torch.device:
         return self.embedding.weight.device
+
+
+# ---------------------------------------------------------------- output layer + softmax, fused
+
+LOGIT_ROWS = 256  # rows of logits alive at once: 256 x 10k vocabulary = 10 MB, not 100s of MB per batch
+
+
+class _LinearCrossEntropy(torch.autograd.Function):
+    """-log softmax(h W^T + b)[target] per row, ``LOGIT_ROWS`` rows at a time.
+
+    The (N, V) logits never exist whole: forward keeps only each row's log-sum-exp, and backward
+    recomputes one block of logits at a time (d nll / d logits = softmax - onehot). One extra
+    matmul buys a peak memory independent of N; in bfloat16 the matmuls run on AVX-512 BF16/AMX
+    while the softmax is computed in float32.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden: Tensor, weight: Tensor, bias: Tensor, target: Tensor, dtype: torch.dtype) -> Tensor:
+        with torch.autocast(hidden.device.type, enabled=False):
+            h, w, b = hidden.to(dtype), weight.to(dtype), bias.to(dtype)
+            lse = torch.empty(h.size(0), device=h.device)
+            picked = torch.empty_like(lse)
+            for start in range(0, h.size(0), LOGIT_ROWS):
+                rows = slice(start, start + LOGIT_ROWS)
+                logits = torch.addmm(b, h[rows], w.t()).float()
+                lse[rows] = torch.logsumexp(logits, dim=1)
+                picked[rows] = logits.gather(1, target[rows].unsqueeze(1)).squeeze(1)
+        ctx.save_for_backward(h, w, b, target, lse)
+        return lse - picked
+
+    @staticmethod
+    def backward(ctx, grad_nll: Tensor):
+        h, w, b, target, lse = ctx.saved_tensors
+        need_h, need_w, need_b = ctx.needs_input_grad[:3]
+        with torch.autocast(h.device.type, enabled=False):
+            grad_h = torch.empty(h.shape, device=h.device) if need_h else None
+            grad_w = None
+            grad_b = torch.zeros(w.size(0), device=h.device) if need_b else None
+            for start in range(0, h.size(0), LOGIT_ROWS):
+                rows = slice(start, start + LOGIT_ROWS)
+                grad_logits = torch.addmm(b, h[rows], w.t()).float().sub_(lse[rows].unsqueeze(1)).exp_()  # softmax
+                grad_logits[torch.arange(grad_logits.size(0), device=h.device), target[rows]] -= 1.0
+                grad_logits.mul_(grad_nll[rows].unsqueeze(1))
+                if need_b:
+                    grad_b += grad_logits.sum(0)
+                g = grad_logits.to(h.dtype)
+                if need_h:
+                    grad_h[rows] = g @ w
+                if need_w:
+                    block = (g.t() @ h[rows]).float()
+                    grad_w = block if grad_w is None else grad_w.add_(block)
+        return grad_h, grad_w, grad_b, None, None
+
+
+def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Tensor, target: Tensor, matmul_dtype: torch.dtype = torch.float32) -> Tensor:
+    """Per-row cross-entropy of the logits ``hidden @ weight.T + bias`` against ``target`` (N,),
+    equal to ``F.cross_entropy(F.linear(hidden, weight, bias), target, reduction="none")``
+    but without materialising the logits; ``matmul_dtype`` bfloat16 runs the projection in bf16."""
+    return _LinearCrossEntropy.apply(hidden, weight, bias, target, matmul_dtype)

@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from .errors import TextVAEError
+from .validation import check_fields
 
 SCHEDULES = ("constant", "linear", "logistic", "cyclical")
 
@@ -58,12 +59,15 @@ class BetaSchedule:
     steepness: float = 20.0
 
     def __post_init__(self) -> None:
+        check_fields(self, "KL schedule setting")
         if self.kind not in SCHEDULES:
             raise TextVAEError(f"KL schedule must be one of {', '.join(SCHEDULES)}, not {self.kind!r}.")
         if not 0.0 <= self.beta_max <= 10.0:
             raise TextVAEError("beta_max must be in [0, 10].")
         if not 0.0 < self.ratio <= 1.0 or self.cycles < 1 or not 0.0 <= self.warmup <= 1.0:
             raise TextVAEError("KL schedule needs 0 < ratio <= 1, cycles >= 1 and 0 <= warmup <= 1.")
+        if self.cycles > 1000 or not 0.0 < self.steepness <= 100.0:
+            raise TextVAEError("KL schedule needs at most 1000 cycles and a logistic steepness in (0, 100].")
 
     def __call__(self, progress: float) -> float:
         t = min(max(progress, 0.0), 1.0)

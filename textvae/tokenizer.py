@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from .errors import TextVAEError
+from .settings import get_settings
 
 PAD, UNK, BOS, EOS = "[PAD]", "[UNK]", "[BOS]", "[EOS]"
 SPECIAL_TOKENS = [PAD, UNK, BOS, EOS]  # ids 0, 1, 2, 3
@@ -21,7 +22,11 @@ _PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")
 
 
 def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
-    steps = [normalizers.NFKC(), normalizers.Replace(WORD_START, "_"), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()]
+    # The same cleaning as corpus.normalize_text, so a typed sentence reads like a corpus line:
+    # control characters separate words, invisible marks (soft hyphen, BOM, direction marks) vanish.
+    steps = [normalizers.NFKC(), normalizers.Replace(Regex(r"[\p{Cc}\x{200B}]"), " "),
+             normalizers.Replace(Regex(r"[\x{00AD}\x{FEFF}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}]"), ""),
+             normalizers.Replace(WORD_START, "_"), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()]
     if lowercase:
         steps.append(normalizers.Lowercase())
     tokenizer.normalizer = normalizers.Sequence(steps)
@@ -31,6 +36,23 @@ def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
     tokenizer.decoder = decoders.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False)
 
 
+def _check_training_args(sentences: Iterable[str], vocab_size: int, min_frequency: int, lowercase: bool) -> list[str]:
+    max_vocab = get_settings().max_vocab
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or not len(SPECIAL_TOKENS) + 1 <= vocab_size <= max_vocab:
+        raise TextVAEError(f"The vocabulary size must be a whole number from {len(SPECIAL_TOKENS) + 1} to {max_vocab} "
+                           f"(TEXTVAE_MAX_VOCAB), not {vocab_size!r}.")
+    if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
+        raise TextVAEError(f"min_frequency must be a whole number of at least 1, not {min_frequency!r}.")
+    if not isinstance(lowercase, bool):
+        raise TextVAEError(f"lowercase must be true or false, not {lowercase!r}.")
+    if isinstance(sentences, str):
+        raise TextVAEError("Give the tokenizer a list of sentences, not one string.")
+    sentences = list(sentences)
+    if not all(isinstance(s, str) for s in sentences):
+        raise TextVAEError("The tokenizer can only learn from sentences (strings).")
+    return sentences
+
+
 class TextTokenizer:
     """Maps sentences to id lists and back. ids 0-3 are pad, unk, bos, eos."""
 
@@ -38,15 +60,19 @@ class TextTokenizer:
 
     def __init__(self, tokenizer: Tokenizer):
         self._tok = tokenizer
+        tokenizer.encode_special_tokens = True  # "[EOS]" typed in a sentence is text, not the end-of-sentence id
         for i, token in enumerate(SPECIAL_TOKENS):
             if tokenizer.token_to_id(token) != i:
                 raise TextVAEError(f"The tokenizer must map {token} to id {i}.")
         self._id_to_token = [tokenizer.id_to_token(i) for i in range(tokenizer.get_vocab_size())]
+        if None in self._id_to_token:
+            raise TextVAEError(f"The tokenizer has no token for id {self._id_to_token.index(None)}; its ids must run from 0 without gaps.")
 
     # ------------------------------------------------------------ building
     @classmethod
     def train(cls, sentences: Iterable[str], kind: str = "word", vocab_size: int = 10_000, min_frequency: int = 1, lowercase: bool = False) -> "TextTokenizer":
         """Learn a vocabulary. ``kind`` is "word" (capped vocabulary) or "bpe" (open vocabulary)."""
+        sentences = _check_training_args(sentences, vocab_size, min_frequency, lowercase)
         if kind == "word":
             tok = Tokenizer(models.WordLevel(unk_token=UNK))
             trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS)
@@ -55,10 +81,8 @@ class TextTokenizer:
             trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=max(min_frequency, 2), special_tokens=SPECIAL_TOKENS, limit_alphabet=500, show_progress=False)
         else:
             raise TextVAEError(f"Tokenizer kind must be 'word' or 'bpe', not {kind!r}.")
-        if vocab_size < len(SPECIAL_TOKENS) + 1:
-            raise TextVAEError("The vocabulary must hold at least 5 tokens.")
         _pipeline(tok, lowercase)
-        tok.train_from_iterator(list(sentences), trainer)
+        tok.train_from_iterator(sentences, trainer)
         return cls(tok)
 
     @classmethod
@@ -83,10 +107,15 @@ class TextTokenizer:
 
     # ------------------------------------------------------------ use
     def encode(self, sentence: str) -> list[int]:
+        if not isinstance(sentence, str):
+            raise TextVAEError(f"Only text can be tokenised, not {type(sentence).__name__}.")
         return self._tok.encode(sentence, add_special_tokens=False).ids
 
     def encode_batch(self, sentences: list[str]) -> list[list[int]]:
-        return [e.ids for e in self._tok.encode_batch(sentences, add_special_tokens=False)]
+        try:
+            return [e.ids for e in self._tok.encode_batch(sentences, add_special_tokens=False)]
+        except TypeError as exc:  # raised by tokenizers for anything but a list of strings
+            raise TextVAEError("Only a list of sentences (strings) can be tokenised.") from exc
 
     def tokens(self, sentence: str) -> list[str]:
         """Token strings for display, with the word-start mark shown as nothing."""

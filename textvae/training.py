@@ -26,6 +26,7 @@ from .evaluation import elbo_metrics
 from .model import SentenceVAE, VAEConfig
 from .objective import BetaSchedule, gaussian_kl, negative_elbo
 from .tokenizer import TextTokenizer
+from .validation import check_fields, check_range
 
 Callback = Callable[[dict], None]
 MIN_SENTENCES = 20
@@ -42,7 +43,7 @@ class TrainConfig:
     kl_ratio: float = 0.5
     kl_warmup: float = 0.3  # fraction of training for linear/logistic warm-up
     beta_max: float = 1.0
-    free_bits: float = 0.0  # nats per latent dimension (0 disables)
+    free_bits: float = 0.25  # nats per latent dimension (0 disables); keeps z in use
     pretrain_epochs: int = 0  # autoencoder pretraining epochs, then the decoder is reset (Li et al. 2019)
     grad_clip: float = 5.0
     patience: int | None = None  # early stopping after this many validations without improvement
@@ -54,14 +55,23 @@ class TrainConfig:
     bf16: bool = False
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
-            raise TextVAEError("epochs and batch_size must be at least 1, lr positive.")
-        if self.batch_size > 4096 or self.epochs > 10_000:
-            raise TextVAEError("batch_size is limited to 4096 and epochs to 10000.")
-        if self.max_minutes is not None and self.max_minutes <= 0:
-            raise TextVAEError("max_minutes must be positive.")
-        if self.free_bits < 0 or self.pretrain_epochs < 0:
-            raise TextVAEError("free_bits and pretrain_epochs must not be negative.")
+        what = "Training setting"
+        check_fields(self, what)
+        check_range(what, "epochs", self.epochs, 1, 10_000)
+        check_range(what, "batch_size", self.batch_size, 1, 4096)
+        check_range(what, "lr", self.lr, 0, 1, low_open=True)
+        if self.max_minutes is not None:
+            check_range(what, "max_minutes", self.max_minutes, 0, 7 * 24 * 60, low_open=True)
+        check_range(what, "free_bits", self.free_bits, 0, 10)
+        check_range(what, "pretrain_epochs", self.pretrain_epochs, 0, 10_000)
+        check_range(what, "grad_clip", self.grad_clip, 0, 1e6)
+        for name in ("patience", "valid_every"):
+            if getattr(self, name) is not None:
+                check_range(what, name, getattr(self, name), 1, 10**9)
+        check_range(what, "log_every", self.log_every, 1, 10**9)
+        check_range(what, "seed", self.seed, 0, 2**63 - 1)
+        if self.threads is not None:
+            check_range(what, "threads", self.threads, 1, 1024)
         if self.device not in ("auto", "cpu", "cuda"):
             raise TextVAEError(f"device must be auto, cpu or cuda, not {self.device!r}.")
         self.schedule()  # validates the schedule settings
@@ -71,6 +81,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
+        if not isinstance(data, dict):
+            raise TextVAEError("The training settings must be a JSON object.")
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -115,6 +127,7 @@ class Trainer:
         self.best_state: dict[str, torch.Tensor] | None = None
         self.history: list[dict] = []
         self.resumed_step = 0
+        self._last_validated_step = 0
         self.steps_per_epoch = math.ceil(len(train) / config.batch_size)
 
     def add_callback(self, fn: Callback) -> None:
@@ -220,6 +233,8 @@ class Trainer:
                         bad_validations += 1
             if cfg.patience and bad_validations >= cfg.patience and reason == "completed":
                 reason = "early_stopping"
+        if reason == "time_limit" and self.epoch >= cfg.pretrain_epochs and self.step > self._last_validated_step:
+            self._validation_round(False, start)  # else the steps since the last validation would be thrown away below
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
         elapsed = time.perf_counter() - start
@@ -230,6 +245,7 @@ class Trainer:
     def _validation_round(self, pretraining: bool, start: float) -> bool:
         """Validate; keep a copy of the weights if this is the best -ELBO so far. True if improved."""
         metrics = self.validate()
+        self._last_validated_step = self.step
         if not metrics:
             improved = not pretraining
         else:
@@ -252,17 +268,21 @@ class Trainer:
         return state
 
     def load_training_state(self, state: dict[str, torch.Tensor]) -> None:
-        if "counters" not in state:
-            raise TextVAEError("The training state has no counters; it cannot be resumed.")
-        self.step, self.epoch = (int(x) for x in state["counters"].tolist())
-        self.elapsed_before = float(state["elapsed"][0]) if "elapsed" in state else 0.0
-        self.resumed_step = self.step
+        if "counters" not in state or state["counters"].shape != (2,) or bool((state["counters"] < 0).any()):
+            raise TextVAEError("The training state has no valid counters; it cannot be resumed.")
+        params = [p for group in self.optimizer.param_groups for p in group["params"]]
         opt_state = self.optimizer.state_dict()
         restored: dict[int, dict] = {}
         for key, value in state.items():
             if key.startswith("optim."):
                 _, idx, name = key.split(".", 2)
-                restored.setdefault(int(idx), {})[name] = value
+                i = int(idx) if idx.isdigit() else -1
+                if not 0 <= i < len(params) or name != "step" and value.shape != params[i].shape:
+                    raise TextVAEError(f"The training state does not match this model ({key}); it cannot be resumed.")
+                restored.setdefault(i, {})[name] = value
+        self.step, self.epoch = (int(x) for x in state["counters"].tolist())
+        self.elapsed_before = float(state["elapsed"][0]) if "elapsed" in state else 0.0
+        self.resumed_step = self.step
         opt_state["state"] = restored
         self.optimizer.load_state_dict(opt_state)
 
@@ -275,6 +295,9 @@ class TokenizerConfig:
     vocab_size: int = 10_000
     min_frequency: int = 1
     lowercase: bool = False
+
+    def __post_init__(self) -> None:
+        check_fields(self, "Tokenizer setting")
 
 
 def train_model(train: Corpus, valid: Corpus | None = None, model: dict | None = None, training: TrainConfig | None = None,
