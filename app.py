@@ -1,0 +1,18 @@
+"""TextVAE Studio: the entry point. Declares the pages and the sidebar; each page is in pages/."""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="TextVAE Studio", page_icon=":material/blur_on:", layout="wide")
+ui.init_state()
+
+pages = {
+    section: [st.Page(path, title=ui.PAGES[path][0], icon=ui.PAGES[path][1], default=path == "pages/home.py") for path in paths]
+    for section, paths in ui.SECTIONS.items()
+}
+current = st.navigation(pages)
+ui.sidebar_card()
+with ui.timed(current.title):
+    current.run()
+ui.warm_up()

@@ -1,0 +1,53 @@
+import streamlit as st
+
+import ui
+from textvae import TextVAEError
+
+ui.page_header("Train", "Fit a sentence VAE on the active corpus. Training runs in the background: you can visit other pages meanwhile.")
+ui.init_train_settings()
+
+found = ui.active_corpus()
+if found is None:
+    st.warning("Choose sentences on the **Data** page first.", icon=":material/info:")
+    st.page_link("pages/data.py", label="Go to Data", icon=":material/description:")
+    st.stop()
+corpus, _ = found
+which = "your corpus" if st.session_state.corpus is not None else "the bundled demo corpus (choose your own on the Data page)"
+st.markdown(f"Training on **{ui.md_escape(corpus.name)}**: {len(corpus):,} sentences, {which}.")
+
+job = st.session_state.job
+running = job is not None and job.active
+
+preset = st.segmented_control("Preset", list(ui.PRESETS), key=ui.KEEP + "train.preset", on_change=ui.apply_preset, disabled=running)
+st.caption(ui.PRESET_NOTES.get(preset or "", "Custom settings."))
+st.caption(":material/tune: " + ui.settings_summary())
+
+c1, c2 = st.columns([2, 1])
+name = c1.text_input("Model name", key=ui.keep("train.name", "my-model"), max_chars=60, disabled=running, help="Shown in the sidebar and used for the saved folder.")
+c2.number_input("Seed", 0, 2**31 - 1, key=ui.KEEP + "train.seed", disabled=running,
+                help="Random seed for initialisation, batching and the validation split.")
+c2.caption("Same seed + same data + same settings → the same model.")
+
+with st.expander("Model", icon=":material/hub:"):
+    ui.settings_widgets("model")
+with st.expander("Training", icon=":material/speed:"):
+    ui.settings_widgets("training")
+with st.expander("Tokenizer", icon=":material/text_fields:"):
+    ui.settings_widgets("tokenizer")
+limits = ui.settings()
+st.caption(f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters per training, "
+           f"{limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time (others wait in a queue). The best model by validation ELBO is kept and saved.")
+
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Start training", type="primary", icon=":material/play_arrow:", disabled=running, key="train.start"):
+    try:
+        model, training, tokenizer = ui.train_settings()
+        ui.start_training(corpus, model, training, tokenizer, name.strip() or corpus.name)
+        st.rerun()
+    except TextVAEError as exc:
+        ui.show_error(exc)
+if b2.button("Stop", icon=":material/stop:", disabled=not running, key="train.stop", help="Stops after the current batch and keeps the best model so far."):
+    job.stop()
+    st.rerun()
+
+ui.training_panel()

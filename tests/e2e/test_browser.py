@@ -1,0 +1,230 @@
+"""The app in a real browser: every page, an upload, a Quick-demo training, interpolation, sampling
+and a model download, with no exception box anywhere. Screenshots go to screenshots/.
+
+The tests share one browser session and run in file order (a user's walk through the app).
+Run with:  .venv/bin/python -m pytest tests/e2e -m e2e -s
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import SCREENSHOTS, sentences
+
+pytestmark = pytest.mark.e2e
+
+PAGES = [("Home", "TextVAE Studio"), ("Data", "Data"), ("Train", "Train"), ("Models", "Models"), ("Latent space", "Latent space"),
+         ("Interpolate", "Interpolate"), ("Sample", "Sample"), ("Reconstruct", "Reconstruct")]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+WATCH_RUNS = """() => {
+  // Counts finished script runs: attribute changes whose old value was "running" (records keep every change,
+  // even when running -> notRunning happens before the observer callback gets to look).
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__runs === undefined) {
+    window.__runs = 0;
+    new MutationObserver(records => { for (const r of records) if (r.oldValue === 'running') window.__runs++; })
+      .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  }
+  return window.__runs;
+}"""
+
+
+@pytest.fixture(scope="module")
+def page(server, browser, timings):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(server["url"])
+    page.wait_for_selector("h1:has-text('TextVAE Studio')", timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    timings["first page (browser)"] = time.perf_counter() - t0
+    timings["cold start (server + page)"] = time.perf_counter() - server["started"]
+    page.evaluate(WATCH_RUNS)
+    yield page
+    context.close()
+
+
+def run_and_wait(page, action, timeout: float = 120_000) -> float:
+    """Do something that makes Streamlit rerun; wait until the run is over. Returns seconds taken.
+
+    A very fast run can finish before the browser ever shows the "running" state; after 3 s of
+    seeing no run at all, an idle app counts as done.
+    """
+    before = page.evaluate(WATCH_RUNS)
+    t0 = time.perf_counter()
+    action()
+    while True:
+        runs, idle = page.evaluate(f"() => [window.__runs, document.querySelector('{IDLE}') !== null]")
+        elapsed = time.perf_counter() - t0
+        if idle and (runs > before or elapsed > 3):
+            return elapsed
+        if elapsed * 1000 > timeout:
+            raise TimeoutError(f"the app did not finish a run within {timeout / 1000:.0f} s")
+        page.wait_for_timeout(20)
+
+
+def assert_no_exception(page) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()[:2000]
+
+
+def go(page, title: str, heading: str) -> float:
+    """Open a page from the sidebar; seconds until its script finished."""
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True)
+    seconds = run_and_wait(page, link.click)
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+    page.wait_for_selector(IDLE)
+    assert_no_exception(page)
+    return seconds
+
+
+def choose(page, option: str) -> None:
+    """Click an option of a segmented control."""
+    page.locator('[data-testid="stButtonGroup"]').get_by_text(option, exact=True).click()
+
+
+def screenshot(page, name: str) -> None:
+    """The whole page, not just the first screen: grow the viewport to the content's height."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)  # let charts finish drawing
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section')]
+                                       .map(e => e.scrollHeight), 900)""")
+    page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 6000)})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+
+def test_every_page_loads_without_exception(page, timings):
+    screenshot(page, "01-home")
+    for i, (title, heading) in enumerate(PAGES[1:], start=2):
+        seconds = go(page, title, heading)
+        timings[f"open {title}"] = seconds
+        screenshot(page, f"{i:02d}-{title.lower().replace(' ', '-')}")
+    switch = go(page, "Home", "TextVAE Studio")
+    timings["page switch (warm, to Home)"] = switch
+    assert switch < 3
+
+
+def test_latent_map_shows_5000_sentences(page, timings):
+    timings["latent map 5000, warm (switch)"] = go(page, "Latent space", "Latent space")
+    assert page.get_by_text("5,000 sentences").count() > 0
+    plot = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
+    cx, cy = plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] / 2
+
+    page.mouse.move(cx - 60, cy - 60)  # draw with the map's default drag tool, the lasso
+    page.mouse.down()
+    for dx, dy in [(60, -60), (60, 60), (-60, 60), (-60, -60)]:
+        page.mouse.move(cx + dx, cy + dy, steps=8)
+    timings["lasso selection (release to list)"] = run_and_wait(page, page.mouse.up)
+    page.wait_for_selector("h3:has-text('Selected:')", timeout=30_000)
+    assert_no_exception(page)
+    screenshot(page, "05a-latent-space-selection")
+    run_and_wait(page, lambda: choose(page, "3D"))
+    assert_no_exception(page)
+    screenshot(page, "05b-latent-space-3d")
+    run_and_wait(page, lambda: choose(page, "2D"))
+
+
+def test_interpolation_answers_quickly(page, timings):
+    go(page, "Interpolate", "Interpolate")
+    page.get_by_role("textbox", name="From", exact=True).fill("A woman is riding a bike down the street.")
+    seconds = run_and_wait(page, lambda: page.get_by_role("button", name="Interpolate").click())
+    timings["interpolate (click to result)"] = seconds
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+
+
+def test_sampling_answers_quickly(page, timings):
+    go(page, "Sample", "Sample")
+    page.get_by_role("spinbutton", name="Seed", exact=True).first.fill("7")
+    seconds = run_and_wait(page, lambda: page.get_by_role("button", name="Sample", exact=True).click())
+    timings["sample 10 (click to result)"] = seconds
+    assert_no_exception(page)
+
+
+def test_uploaded_text_file_becomes_the_active_corpus(page, tmp_path):
+    path = tmp_path / "e2e-sentences.txt"
+    path.write_text("\n".join(sentences(300)) + "\n", encoding="utf-8")
+    go(page, "Data", "Data")
+    run_and_wait(page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path)))
+    page.wait_for_selector("text=Active corpus:", timeout=30_000)
+    page.wait_for_selector(IDLE)
+    assert "e2e-sentences.txt" in page.locator('[data-testid="stAlertContentSuccess"]').first.inner_text()
+    assert_no_exception(page)
+    screenshot(page, "02b-data-uploaded")
+
+
+def test_bad_upload_shows_an_error_not_a_traceback(page, tmp_path):
+    path = tmp_path / "picture.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    run_and_wait(page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path)))
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=30_000)
+    assert "not text" in page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert_no_exception(page)
+
+
+def test_quick_demo_trains_to_completion_and_becomes_active(page, timings):
+    go(page, "Train", "Train")
+    page.get_by_role("textbox", name="Model name", exact=True).fill("e2e-quick")
+    page.get_by_role("textbox", name="Model name", exact=True).press("Enter")
+    page.wait_for_selector(IDLE)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Start training").click()
+    page.wait_for_selector("text=tokens/s", timeout=60_000)  # live progress appears
+    page.wait_for_timeout(1500)
+    screenshot(page, "03b-train-running")
+    page.wait_for_selector("text=is the active model now", timeout=240_000)
+    timings["quick demo training (click to done)"] = time.perf_counter() - t0
+    page.wait_for_selector(IDLE)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("e2e-quick").count() >= 1
+    screenshot(page, "03c-train-done")
+
+
+def test_trained_model_interpolates_and_samples(page):
+    go(page, "Interpolate", "Interpolate")
+    run_and_wait(page, lambda: page.get_by_role("button", name="Interpolate").click())
+    assert_no_exception(page)
+    go(page, "Sample", "Sample")
+    run_and_wait(page, lambda: page.get_by_role("button", name="Sample", exact=True).click())
+    assert_no_exception(page)
+    go(page, "Reconstruct", "Reconstruct")
+    go(page, "Latent space", "Latent space")
+    screenshot(page, "05c-latent-space-trained")
+
+
+def test_model_downloads_as_a_loadable_zip(page, tmp_path):
+    from textvae import load_bundle_zip
+
+    go(page, "Models", "Models")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Download .zip").click()
+    target = tmp_path / "model.zip"
+    info.value.save_as(target)
+    data = Path(target).read_bytes()
+    assert zipfile.is_zipfile(io.BytesIO(data))
+    assert load_bundle_zip(data).name == "e2e-quick"
+    assert_no_exception(page)
+    screenshot(page, "04b-models")
+
+
+def test_dark_mode_renders_the_same_pages(server, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(server["url"])
+        page.wait_for_selector("h1:has-text('TextVAE Studio')", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.evaluate(WATCH_RUNS)
+        screenshot(page, "09-dark-home")
+        for title in ("Latent space", "Reconstruct"):
+            go(page, title, title)
+            screenshot(page, f"09-dark-{title.lower().replace(' ', '-')}")
+    finally:
+        context.close()

@@ -1,0 +1,360 @@
+"""The Streamlit app, page by page, with streamlit.testing.v1.AppTest (no browser).
+
+Uses the bundled demo model when the checkout has it, else the tiny model from conftest.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import make_sentences
+from textvae import bundle_to_zip
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = {"pages/home.py": "TextVAE Studio", "pages/data.py": "Data", "pages/train.py": "Train", "pages/models.py": "Models",
+         "pages/latent_space.py": "Latent space", "pages/interpolate.py": "Interpolate", "pages/sample.py": "Sample", "pages/reconstruct.py": "Reconstruct"}
+SMALL_MODEL = {"embed_dim": 32, "hidden_dim": 48, "latent_dim": 8, "vocab_size": 300, "epochs": 2, "max_minutes": 0.5, "batch_size": 16, "valid_every": 0}
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, request):
+    """A models folder of its own; a stand-in demo model when the checkout has none."""
+    monkeypatch.setenv("TEXTVAE_MODELS_DIR", str(tmp_path / "models"))
+    if not (ROOT / "assets" / "demo-model" / "model.safetensors").exists():
+        _, directory, _ = request.getfixturevalue("trained")
+        monkeypatch.setenv("TEXTVAE_DEMO_MODEL", str(directory))
+    return tmp_path
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page).run()
+    return at
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "text/plain") -> AppTest:
+    at.file_uploader(key="data.upload").set_value((name, data, mime))
+    return at.run()
+
+
+# ---------------------------------------------------------------- every page
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_loads_without_exception(app_env, page):
+    at = open_page(page)
+    assert_ok(at)
+    assert at.title[0].value == PAGES[page]
+    assert not at.error
+
+
+def test_home_explains_the_elbo_and_links_every_page(app_env):
+    at = open_page("pages/home.py")
+    assert "KL" in at.latex[0].value
+    assert len(at.get("page_link")) == len(PAGES) - 1
+
+
+def test_sidebar_card_describes_the_demo_model(app_env):
+    at = open_page("pages/home.py")
+    sidebar_text = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
+    assert "ACTIVE MODEL" in sidebar_text and "parameters" in sidebar_text and "KL" in sidebar_text
+
+
+# ---------------------------------------------------------------- data
+
+def test_an_uploaded_text_file_becomes_the_active_corpus(app_env):
+    at = open_page("pages/data.py")
+    upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
+    assert_ok(at)
+    assert len(at.session_state["corpus"]) == 300
+    assert at.session_state["corpus_id"].startswith("upload:")
+    assert any("sentences\\.txt" in s.value for s in at.success)  # the name is markdown-escaped
+    assert at.metric[0].value == "300"
+
+
+def test_a_binary_upload_is_refused_with_a_message(app_env):
+    at = open_page("pages/data.py")
+    upload(at, "photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert_ok(at)
+    assert "not text" in at.error[0].value
+    assert at.session_state["corpus"] is None
+
+
+def test_a_table_upload_offers_its_text_and_label_columns(app_env):
+    rows = ["id,review,stars"] + [f"{i},{s},{i % 5}" for i, s in enumerate(make_sentences(60))]
+    at = open_page("pages/data.py")
+    upload(at, "reviews.csv", "\n".join(rows).encode(), "text/csv")
+    assert_ok(at)
+    text_column = at.selectbox(key="data.upload.text")
+    assert text_column.value == "review" and text_column.options == ["id", "review", "stars"]
+    at.selectbox(key="data.upload.label").set_value("stars").run()
+    assert_ok(at)
+    assert at.session_state["corpus"].labels[:2] == ["0", "1"]
+
+
+def test_a_labelled_corpus_colours_the_map_by_label(app_env):
+    rows = ["text,label"] + [f"{s},{'pos' if i % 2 else 'neg'}" for i, s in enumerate(make_sentences(80))]
+    at = open_page("pages/data.py")
+    upload(at, "labelled.csv", "\n".join(rows).encode(), "text/csv")
+    at.switch_page("pages/latent_space.py").run()
+    assert "Label" in at.get("button_group")[2].options
+    at.session_state["keep.map.color"] = "label"
+    at.run()
+    assert_ok(at)
+
+
+def test_a_file_name_with_markup_is_shown_escaped(app_env):
+    at = open_page("pages/data.py")
+    upload(at, "**bold** <b>x</b>.txt", ("\n".join(make_sentences(30)) + "\n").encode())
+    assert_ok(at)
+    shown = at.success[0].value
+    assert "\\*\\*bold\\*\\*" in shown and "\\<b\\>" in shown
+
+
+def test_choosing_a_bundled_corpus_needs_a_click(app_env):
+    at = open_page("pages/data.py")
+    at.get("button_group")[0].set_value("Bundled corpus").run()
+    assert_ok(at)
+    if not at.selectbox(key="data.bundled").options:
+        pytest.skip("no bundled corpora in this checkout")
+    assert at.session_state["corpus"] is None
+    at.button(key="data.use").click().run()
+    assert_ok(at)
+    assert at.session_state["corpus_id"].startswith("bundled:")
+
+
+# ---------------------------------------------------------------- train
+
+def small_settings(at: AppTest) -> None:
+    for key, value in SMALL_MODEL.items():
+        at.session_state[f"keep.train.{key}"] = value
+
+
+def test_the_train_page_starts_and_stops_a_job(app_env):
+    at = open_page("pages/data.py")
+    upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
+    at.switch_page("pages/train.py").run()
+    small_settings(at)
+    at.session_state["keep.train.max_minutes"] = 5.0
+    at.button(key="train.start").click().run()
+    assert_ok(at)
+    job = at.session_state["job"]
+    assert job.status in ("queued", "running")
+    at.button(key="train.stop").click().run()
+    assert_ok(at)
+    assert job.join(60)
+    assert job.status == "stopped" and job.stop_reason == "stopped by the user"
+
+
+def test_a_finished_training_becomes_the_active_model(app_env):
+    at = open_page("pages/data.py")
+    upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
+    at.switch_page("pages/train.py").run()
+    small_settings(at)
+    at.text_input(key="keep.train.name").set_value("tiny-test")
+    at.button(key="train.start").click().run()
+    job = at.session_state["job"]
+    assert job.join(120) and job.status == "done", job.error
+    at.run()
+    assert_ok(at)
+    assert at.session_state["model"] is job.result and at.session_state["model_origin"] == "trained here"
+    assert job.saved_path.parent == app_env / "models"
+    assert any("active model now" in s.value for s in at.success)
+
+
+def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monkeypatch):
+    from textvae import Corpus, jobs
+
+    slots = jobs.TrainingSlots(1)
+    monkeypatch.setattr(jobs, "_default_slots", slots)
+
+    def hold_the_slot(*args, stop, **kwargs):
+        stop.wait(60)
+        return None, None
+
+    other = jobs.TrainingJob(Corpus(make_sentences(50)), slots=slots, train_fn=hold_the_slot).start()
+    at = open_page("pages/train.py")
+    small_settings(at)
+    at.button(key="train.start").click().run()
+    assert_ok(at)
+    job = at.session_state["job"]
+    assert job.status == "queued"
+    assert "Queued" in at.info[0].value and "0 ahead of you" in at.info[0].value
+    other.stop()
+    job.stop()
+    assert other.join(30) and job.join(60)
+
+
+def test_an_impossible_setting_is_refused_before_training(app_env):
+    at = open_page("pages/train.py")
+    at.session_state["keep.train.hidden_dim"] = 2048
+    at.session_state["keep.train.embed_dim"] = 1024
+    at.session_state["keep.train.vocab_size"] = 50_000
+    at.button(key="train.start").click().run()
+    assert_ok(at)
+    assert "parameters" in at.error[0].value
+    assert at.session_state["job"] is None
+
+
+def test_presets_fill_in_the_settings(app_env, monkeypatch):
+    monkeypatch.setenv("TEXTVAE_QUICK_MINUTES", "0.25")
+    at = open_page("pages/train.py")
+    assert at.session_state["keep.train.max_minutes"] == 0.25
+    at.get("button_group")[0].set_value("Balanced").run()
+    assert_ok(at)
+    assert at.session_state["keep.train.hidden_dim"] == 256 and at.session_state["keep.train.latent_dim"] == 32
+
+
+# ---------------------------------------------------------------- models
+
+def test_a_bundle_zip_upload_becomes_the_active_model(app_env, trained):
+    _, directory, _ = trained
+    at = open_page("pages/models.py")
+    at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(directory), "application/zip")).run()
+    assert_ok(at)
+    assert at.session_state["model_origin"] == "uploaded"
+    assert not at.error
+
+
+@pytest.mark.parametrize("data, message", [(b"not a zip at all", "not a valid zip"), (b"\x80\x04\x95" + bytes(40), "pickle")])
+def test_a_bad_bundle_upload_shows_a_clear_error(app_env, data, message):
+    at = open_page("pages/models.py")
+    at.file_uploader(key="models.upload").set_value(("model.zip", data, "application/zip")).run()
+    assert_ok(at)
+    assert message in at.error[0].value.lower()
+    assert at.session_state["model"] is None
+
+
+def test_the_download_is_a_loadable_bundle(app_env, trained):
+    import ui
+    from textvae import load_bundle_zip
+
+    bundle, _, _ = trained
+    data = ui.bundle_zip_bytes(bundle)
+    assert zipfile.is_zipfile(io.BytesIO(data))
+    assert load_bundle_zip(data).config == bundle.config
+
+
+def test_saving_puts_the_model_in_the_models_folder(app_env, trained):
+    _, directory, _ = trained
+    at = open_page("pages/models.py")
+    at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(directory), "application/zip")).run()
+    at.text_input(key="models.save_name").set_value("kept").run()
+    at.button(key="models.save").click().run()
+    assert_ok(at)
+    saved = list((app_env / "models").iterdir())
+    assert len(saved) == 1 and saved[0].name.startswith("kept-")
+
+
+# ---------------------------------------------------------------- explore
+
+def test_the_latent_map_lists_clusters_and_neighbours(app_env):
+    at = open_page("pages/latent_space.py")
+    assert_ok(at)
+    assert len(at.dataframe) >= 2  # neighbours and cluster summary
+    at.text_input(key="keep.map.typed").set_value("A man is playing a guitar.").run()
+    assert_ok(at)
+    at.text_input(key="keep.map.search").set_value("dog").run()
+    assert_ok(at)
+
+
+def test_the_latent_map_in_3d_and_by_length(app_env):
+    at = open_page("pages/latent_space.py")
+    at.session_state["keep.map.dims"] = 3
+    at.session_state["keep.map.color"] = "length"
+    at.run()
+    assert_ok(at)
+
+
+def test_tsne_works_on_a_small_corpus(app_env):
+    at = open_page("pages/data.py")
+    upload(at, "sentences.txt", ("\n".join(make_sentences(120)) + "\n").encode())
+    at.switch_page("pages/latent_space.py").run()
+    at.session_state["keep.map.method"] = "tsne"
+    at.run(timeout=300)
+    assert_ok(at)
+
+
+def test_interpolation_shows_the_path_with_user_text_as_data(app_env):
+    at = open_page("pages/interpolate.py")
+    at.text_input(key="keep.interp.a").set_value("<script>alert(1)</script> **bold**")
+    at.button[0].click().run()  # the form's submit button
+    assert_ok(at)
+    path = at.dataframe[0].value
+    assert len(path) == 8 and list(path.columns) == ["step", "t", "sentence"]
+    assert all("<script>" not in m.value for m in at.markdown)
+
+
+def test_sampling_is_repeatable_with_a_seed(app_env):
+    first = open_page("pages/sample.py").dataframe[0].value["sentence"].tolist()
+    second = open_page("pages/sample.py").dataframe[0].value["sentence"].tolist()
+    assert first == second and len(first) == 10
+
+
+def test_reconstruction_reports_kl_and_noise(app_env):
+    at = open_page("pages/reconstruct.py")
+    assert_ok(at)
+    labels = [m.label for m in at.metric]
+    assert labels == ["Token accuracy", "KL (nats)", "KL (bits)", "Tokens"]
+    assert float(at.metric[2].value) == pytest.approx(float(at.metric[1].value) / 0.693147, abs=0.02)
+    assert len(at.dataframe[0].value) >= 7
+
+
+def test_an_empty_sentence_is_an_error_not_a_crash(app_env):
+    at = open_page("pages/reconstruct.py")
+    at.text_input(key="keep.recon.sentence").set_value("   ")
+    at.button[0].click().run()
+    assert_ok(at)
+    assert "empty" in at.error[0].value
+
+
+# ---------------------------------------------------------------- shared helpers
+
+def test_markdown_escaping_neutralises_markup():
+    import ui
+
+    escaped = ui.md_escape("**x** <b>y</b> [l](http://e) $z$")
+    for raw in ("**", "<b>", "](", "$z$"):
+        assert raw not in escaped
+
+
+def test_hover_text_escapes_html():
+    import ui
+
+    assert ui.hover_text(["<b>bold</b> & more"]) == ["&lt;b&gt;bold&lt;/b&gt; &amp; more"]
+
+
+def test_session_end_orphans_running_jobs(app_env):
+    import ui
+
+    class Job:
+        active, orphaned, name = True, None, "fake"
+
+        def orphan(self, grace_s):
+            self.orphaned = grace_s
+
+    holder = ui._SessionJobs()
+    job = Job()
+    holder.jobs.append(job)
+    ui._release_session_jobs(holder)
+    assert job.orphaned == 120.0
+
+
+def test_a_page_switch_is_cheap(app_env):
+    at = open_page("pages/home.py")
+    at.switch_page("pages/data.py").run()
+    start = time.perf_counter()
+    at.switch_page("pages/home.py").run()
+    assert time.perf_counter() - start < 2.0

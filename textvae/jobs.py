@@ -1,0 +1,260 @@
+"""Background training jobs for the web app: one thread per job, a server-wide cap on how many
+train at once (the rest wait in a first-come queue), and a plain event log the page polls.
+
+The worker thread never touches the UI: it appends training events (the dicts that
+``Trainer`` emits) to ``TrainingJob.events`` under a lock, and the page reads them with
+``TrainingJob.snapshot()``. Plain Python, no streamlit, so it is unit-testable.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import re
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from .checkpoint import ModelBundle, save_bundle
+from .corpus import Corpus
+from .errors import TextVAEError
+from .settings import get_settings
+from .training import TokenizerConfig, TrainConfig, train_model
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
+FINISHED = (DONE, STOPPED, FAILED)
+MAX_STEP_EVENTS = 4000  # older step events are thinned out so a long run's log stays small
+
+
+class TrainingSlots:
+    """At most ``capacity`` jobs train at once; the others wait in arrival order."""
+
+    def __init__(self, capacity: int):
+        self.capacity = max(1, int(capacity))
+        self._cond = threading.Condition()
+        self._waiting: deque[TrainingJob] = deque()
+        self._running: set[TrainingJob] = set()
+
+    def acquire(self, job: "TrainingJob", give_up: Callable[[], bool], poll_s: float = 0.25) -> bool:
+        """Block until ``job`` may train (True) or ``give_up()`` says to stop waiting (False)."""
+        with self._cond:
+            self._waiting.append(job)
+            try:
+                while not (self._waiting[0] is job and len(self._running) < self.capacity):
+                    if give_up():
+                        return False
+                    self._cond.wait(poll_s)
+                self._running.add(job)
+                return True
+            finally:
+                self._waiting.remove(job)
+                self._cond.notify_all()
+
+    def release(self, job: "TrainingJob") -> None:
+        with self._cond:
+            self._running.discard(job)
+            self._cond.notify_all()
+
+    def ahead_of(self, job: "TrainingJob") -> int:
+        """How many queued jobs will start before this one (0 when it is next, or running)."""
+        with self._cond:
+            return self._waiting.index(job) if job in self._waiting else 0
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._waiting)
+
+
+_live_jobs: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_live_jobs() -> None:
+    """At interpreter exit, stop running jobs and wait briefly: a thread killed inside torch aborts the process."""
+    jobs = [job for job in list(_live_jobs) if job.active]
+    for job in jobs:
+        job.stop("the server is shutting down")
+    for job in jobs:
+        job.join(30)
+
+
+_default_slots: TrainingSlots | None = None
+_default_lock = threading.Lock()
+
+
+def default_slots() -> TrainingSlots:
+    """The server-wide cap, read once from TEXTVAE_MAX_TRAININGS (default 2, see textvae.settings)."""
+    global _default_slots
+    with _default_lock:
+        if _default_slots is None:
+            _default_slots = TrainingSlots(get_settings().max_trainings)
+        return _default_slots
+
+
+def models_dir() -> Path:
+    """Where trained bundles are saved: TEXTVAE_MODELS_DIR, else runs/models/."""
+    return get_settings().models_dir
+
+
+def safe_folder_name(name: str) -> str:
+    """A model name as a folder name: letters, digits, dot, dash and underscore only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:60]
+    return cleaned or "model"
+
+
+class TrainingJob:
+    """One training run in a background thread.
+
+    status: queued -> running -> done | stopped | failed. ``result`` holds the trained bundle
+    (the best weights by validation ELBO), also after a stop; ``error`` a message for a person.
+    """
+
+    def __init__(self, corpus: Corpus, valid: Corpus | None = None, model: dict | None = None, training: TrainConfig | None = None,
+                 tokenizer: TokenizerConfig | None = None, name: str | None = None, save_dir: str | Path | None = None,
+                 slots: TrainingSlots | None = None, max_lifetime_s: float | None = None,
+                 train_fn: Callable[..., tuple[ModelBundle, object]] = train_model):
+        self.corpus, self.valid, self.model_settings = corpus, valid, dict(model or {})
+        self.training, self.tokenizer = training or TrainConfig(), tokenizer or TokenizerConfig()
+        self.name = name or corpus.name
+        self.save_dir = Path(save_dir) if save_dir else None
+        self.slots = slots or default_slots()
+        # A safety net: no job trains longer than the server's limit (TEXTVAE_MAX_TRAIN_MINUTES), with
+        # some slack for tokenising and validation; the training's own max_minutes normally ends it first.
+        self.max_lifetime_s = max_lifetime_s if max_lifetime_s is not None else get_settings().max_train_minutes * 66 + 120
+        self._train_fn = train_fn
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._events: list[dict] = []
+        self._orphaned_at: float | None = None
+        self._orphan_grace_s = 0.0
+        self.status = QUEUED
+        self.stop_reason: str | None = None
+        self.result: ModelBundle | None = None
+        self.saved_path: Path | None = None
+        self.error: str | None = None
+        self.created_at = time.time()
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+
+    # ------------------------------------------------------------ control
+    def start(self) -> "TrainingJob":
+        if self._thread is not None:
+            raise RuntimeError("A TrainingJob can be started once.")
+        self._thread = threading.Thread(target=self._run, name=f"textvae-train-{self.name[:20]}", daemon=True)
+        _live_jobs.add(self)
+        self._thread.start()
+        return self
+
+    def stop(self, reason: str = "stopped by the user") -> None:
+        """Ask the job to stop; a running job finishes its batch and keeps its best weights."""
+        if not self._stop.is_set():
+            self.stop_reason = reason
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.finished
+
+    def orphan(self, grace_s: float = 120.0) -> None:
+        """Its session went away: stop unless ``adopt()`` is called within ``grace_s`` (a reconnect)."""
+        with self._lock:
+            self._orphaned_at, self._orphan_grace_s = time.monotonic(), grace_s
+        if grace_s <= 0:
+            self.stop("the browser session ended")
+
+    def adopt(self) -> None:
+        with self._lock:
+            self._orphaned_at = None
+
+    # ------------------------------------------------------------ reading
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def active(self) -> bool:
+        return self.status in (QUEUED, RUNNING)
+
+    @property
+    def queue_ahead(self) -> int:
+        return self.slots.ahead_of(self) if self.status == QUEUED else 0
+
+    def snapshot(self, since: int = 0) -> list[dict]:
+        """A copy of the events from index ``since`` on (safe while the worker appends)."""
+        with self._lock:
+            return list(self._events[since:])
+
+    @property
+    def events(self) -> list[dict]:
+        return self.snapshot()
+
+    def last(self, kind: str) -> dict | None:
+        with self._lock:
+            return next((e for e in reversed(self._events) if e["type"] == kind), None)
+
+    # ------------------------------------------------------------ worker
+    def _should_stop(self) -> bool:
+        if self._stop.is_set():
+            return True
+        with self._lock:
+            orphaned, grace = self._orphaned_at, self._orphan_grace_s
+        if orphaned is not None and time.monotonic() - orphaned > grace:
+            self.stop("the browser session ended")
+        elif self.started_at is not None and time.time() - self.started_at > self.max_lifetime_s:
+            self.stop(f"the {self.max_lifetime_s / 60:.0f}-minute limit per training was reached")
+        return self._stop.is_set()
+
+    def _record(self, event: dict) -> None:
+        with self._lock:
+            self._events.append(event)
+            if event["type"] == "step" and len(self._events) > MAX_STEP_EVENTS:
+                steps = [i for i, e in enumerate(self._events) if e["type"] == "step"]
+                drop = set(steps[: len(steps) // 2 : 2])  # halve the resolution of the oldest half
+                self._events = [e for i, e in enumerate(self._events) if i not in drop]
+        self._should_stop()  # also enforces the orphan and lifetime limits while training
+
+    def _run(self) -> None:
+        try:
+            if not self.slots.acquire(self, self._should_stop):
+                self.status = STOPPED
+                return
+            try:
+                self.status, self.started_at = RUNNING, time.time()
+                bundle, _ = self._train_fn(self.corpus, self.valid, model=self.model_settings, training=self.training,
+                                           tokenizer=self.tokenizer, callbacks=[self._record], stop=self._stop, name=self.name)
+                if self.save_dir is not None:
+                    self.saved_path = save_bundle(bundle, self._unique_folder())
+                self.result = bundle
+                self.status = STOPPED if self._stop.is_set() else DONE
+            finally:
+                self.slots.release(self)
+        except TextVAEError as exc:
+            self.error, self.status = str(exc), FAILED
+        except Exception as exc:  # a bug, not the user's fault: say so, keep the trace in the server log
+            log.error("Training job %s crashed:\n%s", self.name, traceback.format_exc())
+            self.error, self.status = f"Training failed unexpectedly ({type(exc).__name__}: {exc}).", FAILED
+        finally:
+            self.finished_at = time.time()
+
+    def _unique_folder(self) -> Path:
+        assert self.save_dir is not None
+        base = f"{safe_folder_name(self.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+        path, n = self.save_dir / base, 1
+        while path.exists():
+            n += 1
+            path = self.save_dir / f"{base}-{n}"
+        return path
