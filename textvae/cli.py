@@ -184,7 +184,7 @@ class _ProgressBar:
             self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True, file=sys.stderr, mininterval=0.2 if sys.stderr.isatty() else 30)
         elif event["type"] == "step" and self.bar is not None:
             self.bar.update(event["step"] - self.bar.n)
-            self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.1f}", kl=f"{event['kl']:.2f}", beta=f"{event['beta']:.2f}", tok_s=f"{event['tokens_per_s']:.0f}")
+            self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.1f}", kl=f"{event['kl']:.2f}", beta=f"{event['beta']:.2f}", tok_s=f"{event['tokens_per_s']:.0f}", refresh=False)
         elif event["type"] == "valid" and self.bar is not None and "elbo" in event:
             self.bar.write(f"epoch {event['epoch']} step {event['step']}: valid -ELBO {event['elbo']:.2f} (recon {event['recon']:.2f}, KL {event['kl']:.2f}, AU {event['au']}){' *best' if event['best'] else ''}")
 
