@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX-512 BF16/AMX)")
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    t.add_argument("--name", default=None, help="model name shown in the app (default: the corpus file name)")
     t.add_argument("--fp16-weights", action="store_true", help="store weights as float16 (half the size; cannot be resumed exactly)")
     t.add_argument("--resume", action="store_true", help="continue the bundle in --out from its saved training state")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -161,7 +162,7 @@ def cmd_train(args) -> int:
     print(f"training on {len(train)} sentences from {train.name} (seed {training.seed}; same seed, data and threads give the same model)", file=sys.stderr)
     callbacks = [] if args.quiet else [_ProgressBar()]
     bundle, trainer = train_model(train, valid, model, training, TokenizerConfig(args.tokenizer, args.vocab_size, args.min_frequency, args.lowercase),
-                                  callbacks=callbacks, resume=resumed, resume_state=resume_state)
+                                  callbacks=callbacks, name=args.name, resume=resumed, resume_state=resume_state)
     for cb in callbacks:
         cb.close()
     path = save_bundle(bundle, args.out, None if args.fp16_weights else trainer.training_state(), half=args.fp16_weights)
