@@ -77,3 +77,12 @@ def test_bad_arguments_give_one_line_and_a_nonzero_exit(args):
     proc = run(*args, check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error:")
+
+
+def test_split_lines_keeps_a_long_multi_sentence_line_whole(model_dir, tmp_path):
+    long_line = " ".join(["The cat sat on the mat. The dog ran to the park."] * 8)  # > 300 characters: auto splits it
+    path = tmp_path / "long.txt"
+    path.write_text("A short line.\n" + long_line + "\n")
+    auto = json.loads(run("evaluate", str(model_dir), str(path), "--iw-samples", "2", "--json").stdout)
+    lines = json.loads(run("evaluate", str(model_dir), str(path), "--iw-samples", "2", "--json", "--split", "lines").stdout)
+    assert lines["n_sentences"] == 2 and auto["n_sentences"] > 2

@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lowercase", action="store_true")
     t.add_argument("--max-words", type=int, default=40, help="truncate longer sentences (default: %(default)s)")
     t.add_argument("--text-column", help="text column of a .csv/.tsv")
+    t.add_argument("--split", choices=["auto", "lines", "prose"], default="auto",
+                   help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)")
     t.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     t.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX-512 BF16/AMX)")
@@ -90,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--max-words", type=int, default=1000, help="truncate longer sentences (default: %(default)s)")
+    e.add_argument("--split", choices=["auto", "lines", "prose"], default="auto",
+                   help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)")
 
     s = sub.add_parser("sample", help="sentences from the prior, one a line")
     s.add_argument("model")
@@ -114,13 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("model")
     n.add_argument("corpus")
     n.add_argument("--out", required=True)
+    n.add_argument("--split", choices=["auto", "lines", "prose"], default="auto",
+                   help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)")
     return parser
 
 
 def _load_corpus(path: str, args=None):
     from .corpus import CorpusOptions, load_corpus
 
-    options = CorpusOptions(lowercase=getattr(args, "lowercase", False), max_words=getattr(args, "max_words", 40), text_column=getattr(args, "text_column", None))
+    options = CorpusOptions(lowercase=getattr(args, "lowercase", False), max_words=getattr(args, "max_words", 40), text_column=getattr(args, "text_column", None),
+                            split=getattr(args, "split", "auto"))
     return load_corpus(path, options=options)
 
 
@@ -259,7 +266,7 @@ def cmd_encode(args) -> int:
     if out.suffix != ".npy":
         raise TextVAEError("--out must end in .npy")
     bundle = load_bundle(args.model)
-    corpus = _load_corpus(args.corpus)
+    corpus = _load_corpus(args.corpus, args)
     z = encode_corpus(bundle.model, bundle.tokenizer, corpus.sentences)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.save(out, z)
