@@ -316,7 +316,7 @@ def append_readme_row(result: dict) -> None:
     row = (f"| {time.strftime('%Y-%m-%d')} | {result['name']} | `{result['command']}` | {result['result']['train_wall_s'] / 60:.1f} min, "
            f"{result['result']['epochs_done']} ep ({result['result']['reason']}) | {v.get('elbo', float('nan')):.2f} | "
            f"{t.get('nll_iw', float('nan')):.2f} | {t.get('ppl_iw', float('nan')):.1f} | {t.get('kl', float('nan')):.2f} | {t.get('mi', float('nan')):.2f} | "
-           f"{t.get('au', '-')} | {t.get('bleu', float('nan')):.1f} | {result['threads']} thr, {result['cpu']} |")
+           f"{t.get('au', '-')} | {t.get('bleu', float('nan')):.1f} | {result['training']['threads']} thr, {result['cpu']} |")
     text = README.read_text(encoding="utf-8") if README.exists() else ""
     if TABLE_MARKER not in text:
         return

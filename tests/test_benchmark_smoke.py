@@ -1,17 +1,39 @@
-"""The PTB benchmark's throughput mode runs end to end on a tiny generated corpus (no ../shared needed)."""
+"""The PTB benchmark's modes run end to end on a tiny generated corpus (no ../shared needed)."""
 
 import json
 
 from conftest import make_sentences
 
+from benchmarks import ptb
 from benchmarks.ptb import main
 
 
-def test_throughput_mode_prints_tokens_per_second_and_memory(tmp_path, capsys):
+def write_tiny_ptb(folder) -> None:
     sentences = [s.lower().replace(".", " .") for s in make_sentences(300)]
     for split, part in (("train", sentences[:200]), ("valid", sentences[200:250]), ("test", sentences[250:])):
-        (tmp_path / f"ptb.{split}.txt").write_text("".join(f" {s} \n" for s in part), encoding="utf-8")
+        (folder / f"ptb.{split}.txt").write_text("".join(f" {s} \n" for s in part), encoding="utf-8")
+
+
+def test_throughput_mode_prints_tokens_per_second_and_memory(tmp_path, capsys):
+    write_tiny_ptb(tmp_path)
     assert main(["--data", str(tmp_path), "--mode", "throughput", "--threads", "1", "--seconds", "2", "--warmup", "0.5", "--profile-steps", "2", "--no-peak"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["tokens_per_s"] > 0 and result["peak_rss_mb"] > 0 and result["threads"] == 1
     assert result["profile"]["output_layer"]["gflop"] > 0
+
+
+def test_full_mode_writes_results_and_a_readme_row(tmp_path, capsys, monkeypatch):
+    write_tiny_ptb(tmp_path)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# results\n\n{ptb.TABLE_MARKER}\n| date | name |\n|---|---|\n\nafter the table\n", encoding="utf-8")
+    monkeypatch.setattr(ptb, "README", readme)
+    monkeypatch.setattr(ptb, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(ptb, "RUNS_DIR", tmp_path / "runs")
+    args = ["--data", str(tmp_path), "--mode", "full", "--config", "quick-demo", "--recipe", "quick-demo", "--threads", "1", "--epochs", "1",
+            "--valid-every", "3", "--iw-samples", "3", "--name", "tiny"]
+    assert main(args) == 0
+    result = json.loads((tmp_path / "results" / "tiny.json").read_text())
+    assert result["test"]["nll_iw"] <= result["test"]["elbo"] + 1e-3 and result["valid_best"]["elbo"] > 0
+    lines = readme.read_text().splitlines()
+    row = lines.index("|---|---|") + 1
+    assert lines[row].startswith("| ") and "| tiny |" in lines[row] and "1 thr" in lines[row] and lines[-1] == "after the table"
