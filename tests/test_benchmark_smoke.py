@@ -37,3 +37,15 @@ def test_full_mode_writes_results_and_a_readme_row(tmp_path, capsys, monkeypatch
     lines = readme.read_text().splitlines()
     row = lines.index("|---|---|") + 1
     assert lines[row].startswith("| ") and "| tiny |" in lines[row] and "1 thr" in lines[row] and lines[-1] == "after the table"
+
+
+def test_compare_runs_textvae_and_the_reference_and_reports_ratios(tmp_path, capsys):
+    from benchmarks import compare
+
+    write_tiny_ptb(tmp_path)
+    assert compare.main(["--data", str(tmp_path), "--threads", "1", "--reps", "1", "--seconds", "1", "--warmup", "0.2"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {r["program"] for r in result["runs"]} == {"textvae-bf16", "textvae-fp32", "reference"}
+    summary = result["by_threads"]["1"]
+    ref, ours = summary["median"]["reference"], summary["median"]["textvae-fp32"]
+    assert ref["tokens_per_s"] > 0 and abs(summary["ratio_to_reference"]["textvae-fp32"]["tokens_per_s"] - ours["tokens_per_s"] / ref["tokens_per_s"]) < 0.01
