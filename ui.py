@@ -217,7 +217,39 @@ def show_error(error: Exception | str, prefix: str = "") -> None:
     if not isinstance(error, (TextVAEError, str)):
         log.exception("unexpected error", exc_info=error)
         message = f"Something went wrong ({type(error).__name__}). {message}"
+    if prefix.strip(": ") and message.startswith(prefix.strip(": ")):
+        prefix = ""  # the message names the file already: "a.txt is empty", not "a.txt: a.txt is empty"
     st.error(md_escape(prefix + message), icon=":material/error:")
+
+
+def check_typed(bundle: ModelBundle, sentences: dict[str, str]) -> bool:
+    """Say what is wrong with sentences a person typed ({field label: text}) before they are encoded.
+
+    An empty one is an error (False: nothing to encode). A sentence longer than the model reads,
+    or made of words the model does not know, gets a warning: the result then says little about it.
+    """
+    ok = True
+    for label, text in sentences.items():
+        if not text.strip():
+            st.error(f"**{label}** is empty: type a sentence to encode.", icon=":material/error:")
+            ok = False
+    if not ok:
+        return False
+    tokenizer, max_length = bundle.tokenizer, bundle.config.max_length
+    for label, text in sentences.items():
+        ids = tokenizer.encode(text)
+        if len(ids) > max_length:
+            st.warning(f"**{label}** has {len(ids):,} tokens; this model reads only the first {max_length}, the rest is ignored.",
+                       icon=":material/warning:")
+        unknown = sum(1 for i in ids if i == tokenizer.unk_id) / max(1, len(ids))
+        if unknown == 1.0:
+            st.warning(f"None of the words in **{label}** are in this model's vocabulary: it reads each one as `<unk>`, "
+                       "so the result says nothing about your sentence. Use everyday words, or a model trained on text like it.",
+                       icon=":material/warning:")
+        elif unknown >= 0.5:
+            st.warning(f"{unknown:.0%} of the words in **{label}** are not in this model's vocabulary (it reads them as `<unk>`); "
+                       "expect a vague result.", icon=":material/warning:")
+    return True
 
 
 # ---------------------------------------------------------------- models
@@ -770,9 +802,13 @@ def _session_jobs() -> _SessionJobs:
 
 def start_training(corpus: Corpus, model: dict, training: TrainConfig, tokenizer: TokenizerConfig, name: str) -> TrainingJob:
     """Start a background job for this session; a job it replaces is stopped first."""
+    from textvae import TextVAEError
     from textvae.jobs import TrainingJob
 
     ensure_library()
+    problem = too_small_to_train(corpus)
+    if problem:
+        raise TextVAEError(problem)
     old = st.session_state.get("job")
     if old is not None and old.active:
         old.stop("replaced by a new training")
@@ -982,13 +1018,56 @@ def settings_summary() -> str:
 
 
 def init_train_settings() -> None:
+    """Defaults for the settings widgets; a value outside its range is brought back into it, with a warning."""
     st.session_state.setdefault(KEEP + "train.preset", "Quick demo")
     for key, value in preset("Quick demo").items():
         st.session_state.setdefault(KEEP + "train." + key, value)
     st.session_state.setdefault(KEEP + "train.seed", 0)
-    limit = settings().max_train_minutes
-    if st.session_state[KEEP + "train.max_minutes"] > limit:
-        st.session_state[KEEP + "train.max_minutes"] = limit
+    for message in clamp_train_settings():
+        st.warning(message, icon=":material/warning:")
+
+
+def setting_bounds(s: Setting, limits: Settings) -> tuple[float, float]:
+    """The range a setting's widget allows: its own, narrowed by the server's limits."""
+    high = float(s.high)
+    if s.name == "vocab_size":
+        high = min(high, limits.max_vocab)
+    elif s.name == "max_minutes":
+        high = min(high, limits.max_train_minutes)
+    return float(s.low), high
+
+
+def clamp_train_settings() -> list[str]:
+    """Bring numeric settings outside their widget's range (a preset over this server's limits, a stale
+    value) back into it, and say so: Streamlit would otherwise reset such a widget to its minimum, silently."""
+    limits, messages = settings(), []
+    for s in SETTINGS:
+        if s.kind not in ("int", "float"):
+            continue
+        key = KEEP + "train." + s.name
+        value = st.session_state.get(key)
+        low, high = setting_bounds(s, limits)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if number and low <= value <= high:
+            continue
+        new = min(max(value, low), high) if number else preset("Quick demo")[s.name]
+        new = int(new) if s.kind == "int" else float(new)
+        st.session_state[key] = new
+        limit = " (this server's limit)" if number and value > high and high < float(s.high) else ""
+        shown = f"{value:,g}" if number else repr(value)
+        messages.append(f"{s.label}: {shown} is outside the allowed range {low:,g} to {high:,g}{limit}; it is set to {new:,g}.")
+    return messages
+
+
+def too_small_to_train(corpus: Corpus) -> str | None:
+    """Why a corpus cannot be trained on (too few sentences), or None."""
+    from textvae.training import MIN_SENTENCES, VALID_FRACTION, min_corpus_sentences
+
+    needed = min_corpus_sentences()
+    if len(corpus) >= needed:
+        return None
+    return (f"This corpus has {len(corpus):,} sentence{'s' if len(corpus) != 1 else ''}; training needs at least {needed}: "
+            f"{MIN_SENTENCES} to learn from, plus {VALID_FRACTION:.0%} held out to validate. Add sentences or choose a bigger corpus.")
 
 
 def train_settings() -> tuple[dict, TrainConfig, TokenizerConfig]:
@@ -1010,10 +1089,11 @@ def train_settings() -> tuple[dict, TrainConfig, TokenizerConfig]:
         training[k] = int(training[k])
     tokenizer = TokenizerConfig(**{s.name: value[s.name] for s in SETTINGS if s.group == "tokenizer"})
     tokenizer.vocab_size, tokenizer.min_frequency = int(tokenizer.vocab_size), int(tokenizer.min_frequency)
-    config = VAEConfig(vocab_size=tokenizer.vocab_size, **model).validate()  # refuse impossible sizes now, not in the worker
-    if config.num_parameters() > limits.max_parameters:
+    config = VAEConfig(vocab_size=tokenizer.vocab_size, **model)
+    if config.num_parameters() > limits.max_parameters:  # before validate(): its limit is the library's, higher than the server's
         raise TextVAEError(f"This model would have up to {config.num_parameters():,} parameters; this server allows {limits.max_parameters:,}. "
                            "Lower the hidden size, embedding size or vocabulary.")
+    config.validate()  # refuse impossible settings now, not in the worker
     return model, TrainConfig(**training), tokenizer
 
 

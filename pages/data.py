@@ -56,7 +56,7 @@ if source == "Bundled corpus":
             ui.show_error(exc)
 else:
     upload = st.file_uploader("Upload sentences", type=["txt", "csv", "tsv", "md"], key="data.upload",
-                              help="A .txt with one sentence per line (or prose), a .md document, or a .csv/.tsv table with a text column. Up to 50 MB.")
+                              help=f"A .txt with one sentence per line (or prose), a .md document, or a .csv/.tsv table with a text column. Up to {ui.settings().max_upload_mb:.3g} MB.")
     if upload is None:
         st.caption("Best: one sentence per line, a few thousand lines or more. Prose is split into sentences; tables let you pick the text and label columns. "
                    "No file at hand? Pick a bundled corpus above.")
@@ -85,6 +85,8 @@ else:
 if candidate is not None:
     for warning in candidate.warnings:
         st.warning(ui.md_escape(warning), icon=":material/warning:")
+    if problem := ui.too_small_to_train(candidate):
+        st.warning(problem, icon=":material/warning:")
     if st.session_state.corpus_id != candidate_id:
         c1, c2 = st.columns([1, 4], vertical_alignment="center")
         if c1.button("Use this corpus", type="primary", icon=":material/check:", key="data.use"):
@@ -102,6 +104,10 @@ if candidate is not None:
     m[4].metric("Longest", stats.max_length)
     m[5].metric("Unknown rate", f"{stats.unknown_rate:.1%}" if bundle else "–",
                 help="Share of tokens the active model does not know (read as <unk>). High: train a model on this corpus.")
+    if bundle is not None and stats.unknown_rate >= 0.5:
+        st.warning(f"{stats.unknown_rate:.0%} of this corpus's tokens are unknown to the active model ({ui.md_escape(bundle.name)}): it reads them as "
+                   "`<unk>`, so its map and reconstructions of these sentences say little. Train a model on this corpus on the **Train** page.",
+                   icon=":material/warning:")
 
     report = candidate.report
     if report:

@@ -21,6 +21,8 @@ def interpolation() -> None:
         options = ui.decode_controls("interp")
         st.form_submit_button("Interpolate", type="primary", icon=":material/linear_scale:")
 
+    if not ui.check_typed(bundle, {"From": a, "To": b}):
+        return
     try:
         sentences, z, t = ui.interpolate(bundle, a, b, int(steps), method, options)
     except TextVAEError as exc:

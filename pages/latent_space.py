@@ -42,7 +42,7 @@ def latent_map() -> None:
     search = s2.text_input("Search the map", key=ui.keep("map.search", ""), placeholder="A word or phrase to highlight", max_chars=200)
 
     extra, typed_z = [], None
-    if typed.strip():
+    if typed.strip() and ui.check_typed(bundle, {"Place a sentence on the map": typed}):
         try:
             mu, _ = ui.posterior(bundle, [typed])
             typed_z = mu[0]

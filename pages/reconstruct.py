@@ -22,6 +22,8 @@ def reconstruction() -> None:
         options = ui.decode_controls("recon")
         st.form_submit_button("Reconstruct", type="primary", icon=":material/autorenew:")
 
+    if not ui.check_typed(bundle, {"Sentence": sentence}):
+        return
     levels = tuple(sorted(set(ui.NOISE_LEVELS) | {round(float(noise), 2)}))
     try:
         rec = ui.reconstruct(bundle, sentence, levels, int(seed), options)

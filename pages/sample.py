@@ -38,6 +38,8 @@ def vary() -> None:
         seed_var = c3.number_input("Seed", 0, 2**31 - 1, key=ui.keep("var.seed", 0))
         var_options = ui.decode_controls("var")
         st.form_submit_button("Vary", type="primary", icon=":material/shuffle:")
+    if not ui.check_typed(bundle, {"Sentence": sentence}):
+        return
     try:
         out = ui.variations(bundle, sentence, int(n_var), float(radius), int(seed_var), var_options)
         frame = pd.DataFrame({"variation": out})
@@ -55,6 +57,8 @@ def arithmetic() -> None:
         c = st.text_input("plus C", key=ui.keep("arith.c", "A woman is sitting."), max_chars=500)
         arith_options = ui.decode_controls("arith")
         st.form_submit_button("Compute", type="primary", icon=":material/calculate:")
+    if not ui.check_typed(bundle, {"A": a, "minus B": b, "plus C": c}):
+        return
     try:
         result = ui.arithmetic(bundle, a, b, c, arith_options)
         with st.container(border=True):

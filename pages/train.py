@@ -14,6 +14,8 @@ if found is None:
 corpus, _ = found
 which = "your corpus" if st.session_state.corpus is not None else "the bundled demo corpus (choose your own on the Data page)"
 st.markdown(f"Training on **{ui.md_escape(corpus.name)}**: {len(corpus):,} sentences, {which}.")
+if problem := ui.too_small_to_train(corpus):
+    st.warning(problem, icon=":material/warning:")
 
 job = st.session_state.job
 running = job is not None and job.active

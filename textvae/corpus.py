@@ -354,7 +354,7 @@ def load_corpus(source: str | Path | bytes, name: str | None = None, options: Co
     if suffix not in TEXT_SUFFIXES:
         raise TextVAEError(f"Unsupported file type {suffix!r}; use one of {', '.join(TEXT_SUFFIXES)}.")
     if not data.strip():
-        raise TextVAEError(f"{name} is empty.")
+        raise TextVAEError(f"{name} is empty." if not data else f"{name} is empty: it holds only white space.")
     text, encoding, warnings = decode_bytes(data)
     labels: list[str] | None = None
     cut = 0

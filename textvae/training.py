@@ -30,6 +30,16 @@ from .validation import check_fields, check_range
 
 Callback = Callable[[dict], None]
 MIN_SENTENCES = 20
+VALID_FRACTION = 0.1  # held out for validation when no validation corpus is given
+
+
+def min_corpus_sentences(valid_fraction: float = VALID_FRACTION) -> int:
+    """The smallest corpus ``train_model`` accepts without a validation corpus: MIN_SENTENCES left
+    to train on after ``train_valid_split`` holds out its share (22 with the defaults)."""
+    n = MIN_SENTENCES
+    while n - max(1, round(n * valid_fraction)) < MIN_SENTENCES:
+        n += 1
+    return n
 
 
 @dataclass
@@ -316,7 +326,7 @@ def train_model(train: Corpus, valid: Corpus | None = None, model: dict | None =
     if valid is None:
         if len(train) < MIN_SENTENCES:
             raise TextVAEError(f"The corpus has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
-        train, valid = train_valid_split(train, 0.1, training.seed)
+        train, valid = train_valid_split(train, VALID_FRACTION, training.seed)
     if len(train) < MIN_SENTENCES:
         raise TextVAEError(f"The training part has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
     if resume is not None:
