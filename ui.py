@@ -58,6 +58,7 @@ def corpora_dir() -> Path:
 DEMO_CORPUS = "snli-sentences.txt"
 MAP_POINT_CAP = 5000
 DEMO_ID = "demo"
+BUNDLED_MAX_BYTES = 2**30  # the largest bundled corpus read (the upload limit is for uploads)
 
 PAGES = {  # file -> (title, material icon); the one list app.py and the tour read
     "pages/home.py": ("Home", ":material/home:"),
@@ -443,7 +444,8 @@ def bundled_corpora() -> list[Path]:
 def _bundled_corpus(path: str, mtime: float, options_key: tuple) -> tuple[Corpus, str]:
     from textvae import CorpusOptions, load_corpus
 
-    corpus = load_corpus(path, options=CorpusOptions(**dict(options_key)))
+    # The server's own files: TEXTVAE_MAX_UPLOAD_MB limits what people upload, not these.
+    corpus = load_corpus(path, options=CorpusOptions(**dict(options_key)), max_bytes=BUNDLED_MAX_BYTES)
     return corpus, "bundled:" + corpus_fingerprint(corpus)
 
 
@@ -457,11 +459,20 @@ def bundled_corpus(path: Path, options: CorpusOptions | None = None) -> tuple[Co
 
 
 def demo_corpus() -> tuple[Corpus, str] | None:
+    """The bundled demo corpus, or None when there is none (or it cannot be read: the pages then ask for one)."""
+    from textvae import TextVAEError
+
     path = corpora_dir() / DEMO_CORPUS
-    if path.exists():
-        return bundled_corpus(path)
     corpora = bundled_corpora()
-    return bundled_corpus(corpora[0]) if corpora else None
+    if not path.exists():
+        if not corpora:
+            return None
+        path = corpora[0]
+    try:
+        return bundled_corpus(path)
+    except TextVAEError as exc:
+        log.warning("The demo corpus %s cannot be used: %s", path, exc)
+        return None
 
 
 def active_corpus() -> tuple[Corpus, str] | None:

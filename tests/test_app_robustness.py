@@ -99,6 +99,19 @@ def test_an_upload_over_the_size_limit_names_the_limit(app_env, monkeypatch):
     assert_good_corpus_kept(at, before)
 
 
+@pytest.mark.parametrize("page", ["pages/train.py", "pages/latent_space.py"])
+def test_the_upload_limit_does_not_apply_to_the_bundled_demo_corpus(app_env, monkeypatch, page):
+    monkeypatch.setenv("TEXTVAE_MAX_UPLOAD_MB", "0.5")  # the demo corpus is 1.1 MB
+    ui._bundled_corpus.clear()  # read it again, under this limit
+    at = open_page(page)
+    assert_ok(at)
+    assert not at.error and not at.warning, messages(at, "error", "warning")
+    if page == "pages/train.py":
+        assert any("Training on **snli\\-sentences\\.txt**" in m.value for m in at.markdown)
+    else:
+        assert at.get("plotly_chart") and len(at.dataframe) >= 2  # the demo corpus's map, its neighbours and clusters
+
+
 def test_a_numeric_column_chosen_as_text_is_refused(app_env):
     rows = ["id,review,stars"] + [f"{i},{s},{i % 5}" for i, s in enumerate(make_sentences(60))]
     at = with_good_corpus()

@@ -327,11 +327,12 @@ def choose_label_column(columns: dict[str, list[str]], wanted: str | None, text_
 
 # ---------------------------------------------------------------- loading
 
-def load_corpus(source: str | Path | bytes, name: str | None = None, options: CorpusOptions | None = None, suffix: str | None = None) -> Corpus:
+def load_corpus(source: str | Path | bytes, name: str | None = None, options: CorpusOptions | None = None, suffix: str | None = None,
+                max_bytes: int | None = None) -> Corpus:
     """Read a corpus from a path or from uploaded bytes (give ``suffix`` or a ``name`` with one).
 
-    Files over the upload limit are refused and sentences past the sentence cap left out
-    (both from :mod:`textvae.settings`).
+    Files over the upload limit (or ``max_bytes``, say for a server's own bundled files) are refused
+    and sentences past the sentence cap left out (both from :mod:`textvae.settings`).
     """
     options = options or CorpusOptions()
     if not isinstance(options, CorpusOptions):
@@ -339,16 +340,19 @@ def load_corpus(source: str | Path | bytes, name: str | None = None, options: Co
     if name is not None and not isinstance(name, str) or suffix is not None and not isinstance(suffix, str):
         raise TextVAEError("name and suffix must be text, like 'reviews.csv' and '.csv'.")
     limits = get_settings()
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
+        raise TextVAEError(f"max_bytes must be a whole number of at least 1, not {max_bytes!r}.")
+    limit = max_bytes or limits.max_upload_bytes
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
-        data = _read_file(path, name, limits.max_upload_bytes)
+        data = _read_file(path, name, limit)
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         name = name or "upload.txt"
     else:
         raise TextVAEError(f"A corpus is a file path or the file's bytes, not {type(source).__name__}.")
-    _check_size(len(data), name, limits.max_upload_bytes)
+    _check_size(len(data), name, limit)
     suffix = (suffix or Path(name).suffix or ".txt").lower()
     suffix = suffix if suffix.startswith(".") else "." + suffix  # "csv" means ".csv"
     if suffix not in TEXT_SUFFIXES:
