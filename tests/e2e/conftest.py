@@ -6,6 +6,7 @@ and a short Quick-demo preset (TEXTVAE_QUICK_MINUTES) so training finishes in we
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import random
@@ -54,12 +55,17 @@ def _demo_model(tmp_path_factory) -> str | None:
     return str(save_bundle(bundle, folder / "demo-model"))
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """Base URL of a fresh `streamlit run app.py`; yields after the health check passes. Records cold start."""
+@contextlib.contextmanager
+def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models_dir: Path | None = None):
+    """`streamlit run app.py` on a free 127.0.0.1 port with its own models folder; yields once the health check passes.
+
+    Yields {"url", "started" (perf_counter at launch), "log" (its output), "pid", "models_dir"}; stops the server on exit.
+    ``env`` adds or overrides environment variables (say a training cap of 2).
+    """
     port = _free_port()
-    env = {**os.environ, "TEXTVAE_MODELS_DIR": str(tmp_path_factory.mktemp("models")), "TEXTVAE_QUICK_MINUTES": os.environ.get("TEXTVAE_QUICK_MINUTES", "0.35"),
-           "PYTHONUNBUFFERED": "1"}
+    models_dir = models_dir or tmp_path_factory.mktemp("models")
+    env = {**os.environ, "TEXTVAE_MODELS_DIR": str(models_dir), "TEXTVAE_QUICK_MINUTES": os.environ.get("TEXTVAE_QUICK_MINUTES", "0.35"),
+           "PYTHONUNBUFFERED": "1", **(env or {})}
     demo = _demo_model(tmp_path_factory)
     if demo:
         env["TEXTVAE_DEMO_MODEL"] = demo
@@ -81,22 +87,39 @@ def server(tmp_path_factory):
                 log.flush()
                 raise RuntimeError("streamlit did not start:\n" + Path(log.name).read_text()[-3000:])
             time.sleep(0.2)
-        yield {"url": url, "started": started, "log": Path(log.name)}
+        yield {"url": url, "started": started, "log": Path(log.name), "pid": proc.pid, "models_dir": Path(models_dir)}
     finally:
         proc.terminate()
         try:
-            proc.wait(10)
+            proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
         log.close()
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
+def server(tmp_path_factory):
+    """Base URL of a fresh `streamlit run app.py`; yields after the health check passes. Records cold start."""
+    with streamlit_server(tmp_path_factory) as info:
+        yield info
 
+
+def _no_browser(reason: str) -> None:
+    """Skip locally; fail where TEXTVAE_REQUIRE_BROWSER=1 (CI), so the browser tests can never silently not run."""
+    if os.environ.get("TEXTVAE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; TEXTVAE_REQUIRE_BROWSER=1 says the browser tests must run here", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("Playwright is not installed (pip install -r requirements-dev.txt)")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set TEXTVAE_CHROMIUM)")
+        _no_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set TEXTVAE_CHROMIUM)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
