@@ -149,8 +149,9 @@ def settings() -> Settings:
 # ---------------------------------------------------------------- session state
 
 def init_state() -> None:
-    """Per-session defaults (setdefault: never overwrite what the user did)."""
+    """Per-session defaults (setdefault: never overwrite what the user did), or after a reload what the session had."""
     ss = st.session_state
+    _session_token()
     ss.setdefault("model", None)  # a ModelBundle the user trained/uploaded/loaded; None means the demo model
     ss.setdefault("model_id", DEMO_ID)
     ss.setdefault("model_origin", "bundled demo")
@@ -162,6 +163,128 @@ def init_state() -> None:
     _keep_widget_state()
     if ss.job is not None and ss.job.active:
         _session_jobs().watch(ss.job)
+    _remember()
+
+
+# ---------------------------------------------------------------- surviving a reload
+
+# A browser reload starts a new Streamlit session with an empty session state. So that a reload
+# loses neither the corpus, the model nor a running training, every session gets an unguessable
+# token in the URL (?s=..., 128 random bits) and the server keeps those few things under it.
+# A token brings them back only to the browser that got it (bound to the per-browser secret of
+# Streamlit's XSRF cookie), only when no open tab holds it (a duplicated tab starts afresh), and
+# only for TEXTVAE_RESUME_S seconds (default 600) after its last tab closed. An unknown, expired
+# or foreign token is replaced by a new one: a copied link never opens someone else's session.
+
+SESSION_PARAM = "s"
+RESUMABLE = ("corpus", "corpus_id", "model", "model_id", "model_origin", "job", "job_collected")
+MAX_RESUMABLE = 256  # closed sessions kept at most (the oldest go first)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
+
+
+@dataclass
+class _Resumable:
+    browser: str | None  # _browser_id() of the browser it belongs to
+    values: dict
+    live: int = 0  # open sessions holding the token
+    left_at: float = 0.0  # time.monotonic() when the last one closed
+
+
+_resume_lock = threading.Lock()
+_resumable: dict[str, _Resumable] = {}
+_live_holders: set = set()  # the _SessionJobs of open sessions
+
+
+def _resume_seconds() -> float:
+    return float(os.environ.get("TEXTVAE_RESUME_S", "600"))
+
+
+def _browser_id() -> str | None:
+    """A hash of the random secret in Streamlit's XSRF cookie ("2|mask|masked secret|time", re-masked on
+    every response): the same across reloads and tabs of one browser, different in another. None without it."""
+    try:
+        raw = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # no cookies outside a browser session (AppTest, bare mode)
+        return None
+    if not isinstance(raw, str) or not raw.strip("\"'"):
+        return None
+    raw = raw.strip("\"'")
+    parts = raw.split("|")
+    try:
+        if len(parts) == 4 and parts[0] == "2":
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            secret = bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked))
+        else:
+            secret = raw.encode()
+    except ValueError:
+        secret = raw.encode()
+    return hashlib.sha256(secret).hexdigest()
+
+
+def _expire_resumable(now: float) -> None:
+    """Forget closed sessions older than TEXTVAE_RESUME_S, and the oldest beyond MAX_RESUMABLE. Under _resume_lock."""
+    closed = sorted((rec.left_at, token) for token, rec in _resumable.items() if rec.live <= 0)
+    limit = _resume_seconds()
+    for i, (left_at, token) in enumerate(closed):
+        if now - left_at > limit or len(closed) - i > MAX_RESUMABLE:
+            del _resumable[token]
+
+
+def _claim_session(holder: _SessionJobs) -> None:
+    """This session's token: the one in the URL when this browser may resume it (its state is restored), else a new one."""
+    import secrets
+
+    ss = st.session_state
+    wanted, browser = st.query_params.get(SESSION_PARAM), _browser_id()
+    deadline = time.monotonic() + 2.0  # on a reload the old tab's session may take a moment to close
+    while isinstance(wanted, str) and _TOKEN.fullmatch(wanted):
+        with _resume_lock:
+            _expire_resumable(time.monotonic())
+            rec = _resumable.get(wanted)
+            if rec is None or rec.browser != browser:
+                break
+            if rec.live <= 0:
+                rec.live += 1
+                holder.token = ss.session_token = wanted
+                for key, value in rec.values.items():
+                    ss[key] = value
+                log.info("A reload resumed its session (job: %s).", getattr(rec.values.get("job"), "status", "none"))
+                return
+        if time.monotonic() > deadline:
+            break  # another open tab holds it: this one starts afresh
+        time.sleep(0.05)
+    token = secrets.token_urlsafe(16)
+    with _resume_lock:
+        _expire_resumable(time.monotonic())
+        _resumable[token] = _Resumable(browser, {}, live=1)
+    holder.token = ss.session_token = token
+
+
+def _session_token() -> None:
+    """Give the session its token (claiming the URL's on the first run) and keep it in the URL."""
+    ss = st.session_state
+    holder = _session_jobs()
+    if ss.get("session_token") is None:
+        _claim_session(holder)
+    elif holder.token != ss.session_token:  # a reconnect after a network loss: a new holder, the same session
+        with _resume_lock:
+            rec = _resumable.setdefault(ss.session_token, _Resumable(_browser_id(), {}))
+            rec.live += 1
+        holder.token = ss.session_token
+    if st.query_params.get(SESSION_PARAM) != ss.session_token:
+        st.query_params[SESSION_PARAM] = ss.session_token
+
+
+def _remember() -> None:
+    """Note the session's corpus, model and job under its token, for a reload."""
+    token = st.session_state.get("session_token")
+    if token is None:
+        return
+    values = {key: st.session_state.get(key) for key in RESUMABLE}
+    with _resume_lock:
+        rec = _resumable.get(token)
+        if rec is not None:
+            rec.values = values
 
 
 def _keep_widget_state() -> None:
@@ -330,12 +453,14 @@ def set_active_model(bundle: ModelBundle, origin: str) -> None:
     st.session_state.model = bundle
     st.session_state.model_id = uuid.uuid4().hex
     st.session_state.model_origin = origin
+    _remember()
 
 
 def use_demo_model() -> None:
     st.session_state.model = None
     st.session_state.model_id = DEMO_ID
     st.session_state.model_origin = "bundled demo"
+    _remember()
 
 
 def require_model() -> ModelBundle:
@@ -485,6 +610,7 @@ def active_corpus() -> tuple[Corpus, str] | None:
 def set_active_corpus(corpus: Corpus, corpus_id: str | None = None) -> None:
     st.session_state.corpus = corpus
     st.session_state.corpus_id = corpus_id or "upload:" + corpus_fingerprint(corpus)
+    _remember()
 
 
 @dataclass
@@ -789,6 +915,7 @@ class _SessionJobs:
 
     def __init__(self) -> None:
         self.jobs: list[TrainingJob] = []
+        self.token: str | None = None  # the session's token (see _claim_session)
 
     def watch(self, job: TrainingJob) -> None:
         job.adopt()  # after a reconnect: the session is back, keep training
@@ -798,17 +925,26 @@ class _SessionJobs:
 
 def _release_session_jobs(holder: _SessionJobs) -> None:
     # Called by Streamlit on a non-script thread when the session disconnects or shuts down.
-    # A short grace period lets a reconnecting browser (same session) adopt its job again.
+    # A short grace period lets a reconnecting or reloaded browser adopt its job again.
     grace = float(os.environ.get("TEXTVAE_ORPHAN_GRACE_S", "120"))
+    with _resume_lock:
+        _live_holders.discard(holder)
+        rec = _resumable.get(holder.token) if holder.token else None
+        if rec is not None:
+            rec.live, rec.left_at = max(0, rec.live - 1), time.monotonic()
+        held_elsewhere = {id(job) for other in _live_holders for job in other.jobs}  # a reload that got here first
     for job in holder.jobs:
-        if job.active:
+        if job.active and id(job) not in held_elsewhere:
             log.info("A session ended: its training %r stops in %.0f s unless the browser reconnects.", job.name, grace)
             job.orphan(grace_s=grace)
 
 
 @st.cache_resource(scope="session", on_release=_release_session_jobs, show_spinner=False)
 def _session_jobs() -> _SessionJobs:
-    return _SessionJobs()
+    holder = _SessionJobs()
+    with _resume_lock:
+        _live_holders.add(holder)
+    return holder
 
 
 def start_training(corpus: Corpus, model: dict, training: TrainConfig, tokenizer: TokenizerConfig, name: str) -> TrainingJob:
@@ -827,6 +963,7 @@ def start_training(corpus: Corpus, model: dict, training: TrainConfig, tokenizer
     st.session_state.job = job
     st.session_state.job_collected = False
     _session_jobs().watch(job)
+    _remember()
     return job.start()
 
 
@@ -836,6 +973,7 @@ def collect_finished_job() -> bool:
     if job is None or not job.finished or st.session_state.get("job_collected", True):
         return False
     st.session_state.job_collected = True
+    _remember()
     if job.result is not None:
         set_active_model(job.result, "trained here")
         where = f" and saved as {job.saved_path.name}" if job.saved_path else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 
 import pytest
@@ -420,3 +421,76 @@ def test_a_bad_bundle_is_refused_naming_the_problem_and_the_active_model_stays(a
     for word in words:
         assert word in shown, (case, shown)
     assert at.session_state["model"] is good and at.session_state["model_origin"] == "uploaded"
+
+
+# ---------------------------------------------------------------- a reload (a new session) with the URL's token
+
+def close_tab(token: str) -> None:
+    """What Streamlit's release of a closed tab's session does to its token's record (AppTest runs
+    share one session-scoped cache, so the release itself is tested below with two holders)."""
+    record = ui._resumable[token]
+    record.live, record.left_at = 0, time.monotonic()
+
+
+def reopen(token: str) -> AppTest:
+    """What a browser reload does: a new session, with the old URL's ?s= token."""
+    at = AppTest.from_file(str(ui.ROOT / "app.py"), default_timeout=120)
+    at.query_params["s"] = token
+    return at.run()
+
+
+def test_a_reload_brings_back_the_corpus_and_model_only_when_the_old_session_is_gone(app_env, tiny_bundle_dir):
+    first = with_good_corpus()
+    first.switch_page("pages/models.py").run()
+    first.file_uploader(key="models.upload").set_value(("mine.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")).run()
+    token = first.session_state["session_token"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token) and first.query_params["s"] in (token, [token])
+
+    duplicate = reopen(token)  # the first session is still open (after a 2 s wait for it to close): a copied link starts afresh
+    assert_ok(duplicate)
+    assert duplicate.session_state["corpus"] is None and duplicate.session_state["model"] is None
+    assert duplicate.session_state["session_token"] != token
+
+    close_tab(token)
+    reloaded = reopen(token)
+    assert_ok(reloaded)
+    assert reloaded.session_state["session_token"] == token
+    assert reloaded.session_state["corpus"] is first.session_state["corpus"]
+    assert reloaded.session_state["model"] is first.session_state["model"] and reloaded.session_state["model_origin"] == "uploaded"
+
+
+def test_a_token_from_another_browser_an_expired_or_a_made_up_one_opens_a_fresh_session(app_env, monkeypatch):
+    first = with_good_corpus()
+    token = first.session_state["session_token"]
+    close_tab(token)
+    ui._resumable[token].browser = "another browser's cookie"
+    assert reopen(token).session_state["corpus"] is None
+
+    ui._resumable[token].browser = None
+    monkeypatch.setenv("TEXTVAE_RESUME_S", "0")
+    assert reopen(token).session_state["corpus"] is None and token not in ui._resumable
+
+    for made_up in ("A" * 22, "../../etc", "x" * 5000):
+        at = reopen(made_up)
+        assert_ok(at)
+        assert at.session_state["corpus"] is None and at.session_state["session_token"] != made_up
+
+
+def test_the_old_tab_closing_after_its_reload_took_over_does_not_stop_the_training(app_env):
+    class Job:
+        active, orphaned, name = True, None, "fake"
+
+        def orphan(self, grace_s):
+            self.orphaned = grace_s
+
+        def adopt(self):
+            self.orphaned = None
+
+    job, old, new = Job(), ui._SessionJobs(), ui._SessionJobs()
+    for holder in (old, new):
+        holder.watch(job)
+        ui._live_holders.add(holder)
+    ui._release_session_jobs(old)  # the reloaded tab holds the job: it keeps training
+    assert job.orphaned is None
+    ui._release_session_jobs(new)  # now no tab holds it: it stops after the grace period
+    assert job.orphaned == 120.0
