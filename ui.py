@@ -494,9 +494,16 @@ def models_dir() -> Path:
     return settings().models_dir
 
 
-def saved_models() -> list[Path]:
-    """Bundle folders in the models folder, newest first."""
-    folder = models_dir()
+def session_models_dir() -> Path:
+    """This session's own folder: finished trainings are saved here and listed to this session only.
+    Named by a hash of the session token, so the folder name cannot be used to claim the session."""
+    token = st.session_state.get("session_token") or "no-session"
+    return models_dir() / ".sessions" / hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+def saved_models(folder: Path | None = None) -> list[Path]:
+    """Bundle folders in ``folder`` (default: the server's shared models folder), newest first."""
+    folder = models_dir() if folder is None else folder
     if not folder.is_dir():
         return []
     found = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "model.safetensors").exists()]
@@ -959,7 +966,7 @@ def start_training(corpus: Corpus, model: dict, training: TrainConfig, tokenizer
     old = st.session_state.get("job")
     if old is not None and old.active:
         old.stop("replaced by a new training")
-    job = TrainingJob(corpus, model=model, training=training, tokenizer=tokenizer, name=name, save_dir=models_dir())
+    job = TrainingJob(corpus, model=model, training=training, tokenizer=tokenizer, name=name, save_dir=session_models_dir())
     st.session_state.job = job
     st.session_state.job_collected = False
     _session_jobs().watch(job)

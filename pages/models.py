@@ -29,9 +29,11 @@ if bundle is not None:
         is_own = st.session_state.model is not None
         saved = is_own and bundle.path is not None and Path(bundle.path).parent.resolve() == ui.models_dir().resolve()
         with c1:
-            save_name = st.text_input("Save as", value=info["name"], max_chars=60, key="models.save_name", disabled=not is_own)
-        if c2.button("Save a copy" if saved else "Save to models folder", icon=":material/save:", disabled=not is_own, key="models.save",
-                     help="Your models folder on this server." if is_own else "The demo model is bundled with the app already."):
+            save_name = st.text_input("Save as", value=info["name"], max_chars=60, key=f"models.save_name.{info['name']}.{bundle.path}", disabled=not is_own)
+        if c2.button("Share a copy" if saved else "Share on this server", icon=":material/save:", disabled=not is_own, key="models.save",
+                     help=("Saves it to the server's models folder: listed for everyone on this server, and kept across restarts. "
+                           "Your trainings are otherwise visible to you only; download the .zip to keep a copy.")
+                     if is_own else "The demo model is bundled with the app already."):
             try:
                 path = ui.save_active_model(save_name.strip() or info["name"])
                 ui.notice(f"Saved as {ui.md_escape(path.name)}.")
@@ -48,8 +50,10 @@ demo = ui.demo_bundle()
 choices: list[tuple[str, object]] = []
 if demo is not None:
     choices.append(("Bundled demo model", "demo"))
+for path in ui.saved_models(ui.session_models_dir()):
+    choices.append((f"{path.name} (yours, this session)", path))
 for path in ui.saved_models():
-    choices.append((path.name, path))
+    choices.append((f"{path.name} (shared on this server)", path))
 if not choices:
     st.info("No models yet: train one on the Train page or upload a bundle below.")
 else:
@@ -59,8 +63,6 @@ else:
             c1, c2 = st.columns([5, 1], vertical_alignment="center")
             active = target == current
             c1.markdown(f"{':material/check_circle:' if active else ':material/deployed_code:'} **{ui.md_escape(label)}**" + (" · *active*" if active else ""))
-            if target != "demo":
-                c1.caption(ui.md_escape(str(target)))
             if c2.button("Use", key=f"models.use.{label}", disabled=active, width="stretch"):
                 try:
                     if target == "demo":
@@ -71,7 +73,8 @@ else:
                     st.rerun()
                 except TextVAEError as exc:
                     ui.show_error(exc, prefix=f"{label}: ")
-    st.caption(f"Your models are saved in {ui.md_escape(str(ui.models_dir()))} (set TEXTVAE\\_MODELS\\_DIR to change).")
+    st.caption("Your trainings are saved for this session only. Shared models live in the server's models folder "
+               "(TEXTVAE\\_MODELS\\_DIR) and are listed for everyone on this server.")
 
 st.subheader("Upload a model bundle")
 upload = st.file_uploader("A .zip made by the Download button (or python -m textvae)", type=["zip"], key="models.upload",

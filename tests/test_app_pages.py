@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import make_sentences
+import ui
 from textvae import bundle_to_zip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,8 +171,13 @@ def test_a_finished_training_becomes_the_active_model(app_env):
     at.run()
     assert_ok(at)
     assert at.session_state["model"] is job.result and at.session_state["model_origin"] == "trained here"
-    assert job.saved_path.parent == app_env / "models"
+    assert job.saved_path.parent.parent == app_env / "models" / ".sessions"  # this session's own folder, not the shared one
     assert any("active model now" in s.value for s in at.success)
+    at.switch_page("pages/models.py").run()
+    assert any(ui.md_escape(job.saved_path.name) in m.value and "yours" in m.value for m in at.markdown)
+    other = open_page("pages/models.py")  # another person's session: never lists this one's training
+    assert_ok(other)
+    assert not any(ui.md_escape(job.saved_path.name) in m.value for m in other.markdown)
 
 
 def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monkeypatch):
@@ -251,11 +257,13 @@ def test_saving_puts_the_model_in_the_models_folder(app_env, trained):
     _, directory, _ = trained
     at = open_page("pages/models.py")
     at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(directory), "application/zip")).run()
-    at.text_input(key="models.save_name").set_value("kept").run()
+    next(t for t in at.text_input if t.label == "Save as").set_value("kept").run()
     at.button(key="models.save").click().run()
     assert_ok(at)
-    saved = list((app_env / "models").iterdir())
+    saved = [p for p in (app_env / "models").iterdir() if not p.name.startswith(".")]
     assert len(saved) == 1 and saved[0].name.startswith("kept-")
+    other = open_page("pages/models.py")  # shared on purpose: listed for everyone
+    assert any(ui.md_escape(saved[0].name) in m.value and "shared" in m.value for m in other.markdown)
 
 
 # ---------------------------------------------------------------- explore

@@ -157,7 +157,10 @@ def test_two_sessions_at_once_never_see_each_others_corpus_model_or_training(loa
         assert "zebra-secret" not in main_text(b) and "tokens/s" not in main_text(b)
         assert b.url.split("s=")[1] != a.url.split("s=")[1]
         press_stop(a)
+        a.wait_for_selector("text=is the active model now", timeout=60_000)  # A's model is saved, for A only
         assert_no_exception(a)
+        go(b, "Models", "Models")
+        assert "secret-model-a" not in main_text(b), "B's Models page lists A's finished training"
     finally:
         context_a.close()
         context_b.close()
@@ -331,7 +334,7 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
             box = page.get_by_role("textbox", name="Save as", exact=True)
             box.fill("kept-across-restart")
             run_and_wait(page, lambda: box.press("Enter"))
-            run_and_wait(page, lambda: page.get_by_role("button", name="Save to models folder").click())
+            run_and_wait(page, lambda: page.get_by_role("button", name="Share on this server").click())
             page.wait_for_selector("text=Saved as kept-across-restart-", timeout=30_000)
             assert_no_exception(page)
         finally:
