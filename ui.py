@@ -1055,7 +1055,20 @@ def sidebar_card() -> None:
         card()
 
 
+def _leave_pages_directory_mode() -> None:
+    """A deep link (/train, /latent_space...) as the first request after a server start makes
+    Streamlit run that script of pages/ directly, in its old directory mode: no app.py, so no
+    sidebar card, session token or grouped navigation. Its first st.navigation call ends that
+    mode; until then, switch it off here and rerun, so app.py runs and opens the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, intro: str | None = None) -> None:
+    _leave_pages_directory_mode()
     st.title(title)
     if intro:
         st.caption(intro)

@@ -91,11 +91,18 @@ def choose(page, option: str) -> None:
 def screenshot(page, name: str) -> None:
     """The whole page, not just the first screen: grow the viewport to the content's height."""
     SCREENSHOTS.mkdir(exist_ok=True)
+    # every chart drawn (plotly's SVG is there) and every table painted, else the picture shows empty boxes
+    # (those on screen: a chart in a closed tab or expander is drawn only when opened)
+    page.wait_for_function("""() => {
+        const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
+        return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'))
+            && shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas, table'));
+    }""", timeout=30_000)
     page.wait_for_timeout(400)  # let charts finish drawing
     height = page.evaluate("""() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section')]
                                        .map(e => e.scrollHeight), 900)""")
     page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 6000)})
-    page.wait_for_timeout(400)
+    page.wait_for_timeout(1500)  # a resize makes plotly redraw (WebGL maps take a moment)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
     page.set_viewport_size({"width": 1440, "height": 900})
 

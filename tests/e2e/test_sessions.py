@@ -357,3 +357,23 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
             assert_no_exception(page)
         finally:
             context.close()
+
+
+# ---------------------------------------------------------------- deep links
+
+def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path_factory):
+    """After a restart, a bookmarked or reloaded /train must not run pages/train.py alone (Streamlit's old pages/ mode)."""
+    with streamlit_server(tmp_path_factory) as server:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(server["url"] + "/train")
+            page.wait_for_selector("h1:has-text('Train')", timeout=60_000)
+            page.wait_for_selector("text=ACTIVE MODEL", timeout=30_000)  # app.py's sidebar card
+            page.wait_for_selector(IDLE)
+            sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+            assert "Explore" in sidebar and "Latent space" in sidebar and "latent space" not in sidebar  # grouped st.navigation, not file names
+            assert re.search(r"[?&]s=[\w-]{16,}", page.url), page.url  # the session token: app.py ran
+            assert_no_exception(page)
+        finally:
+            context.close()
