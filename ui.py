@@ -61,17 +61,17 @@ DEMO_ID = "demo"
 BUNDLED_MAX_BYTES = 2**30  # the largest bundled corpus read (the upload limit is for uploads)
 
 PAGES = {  # file -> (title, material icon); the one list app.py and the tour read
-    "pages/home.py": ("Home", ":material/home:"),
-    "pages/data.py": ("Data", ":material/description:"),
-    "pages/train.py": ("Train", ":material/model_training:"),
-    "pages/models.py": ("Models", ":material/deployed_code:"),
-    "pages/latent_space.py": ("Latent space", ":material/scatter_plot:"),
-    "pages/interpolate.py": ("Interpolate", ":material/linear_scale:"),
-    "pages/sample.py": ("Sample", ":material/casino:"),
-    "pages/reconstruct.py": ("Reconstruct", ":material/autorenew:"),
+    "app_pages/home.py": ("Home", ":material/home:"),
+    "app_pages/data.py": ("Data", ":material/description:"),
+    "app_pages/train.py": ("Train", ":material/model_training:"),
+    "app_pages/models.py": ("Models", ":material/deployed_code:"),
+    "app_pages/latent_space.py": ("Latent space", ":material/scatter_plot:"),
+    "app_pages/interpolate.py": ("Interpolate", ":material/linear_scale:"),
+    "app_pages/sample.py": ("Sample", ":material/casino:"),
+    "app_pages/reconstruct.py": ("Reconstruct", ":material/autorenew:"),
 }
-SECTIONS = {"Start": ["pages/home.py", "pages/data.py"], "Model": ["pages/train.py", "pages/models.py"],
-            "Explore": ["pages/latent_space.py", "pages/interpolate.py", "pages/sample.py", "pages/reconstruct.py"]}
+SECTIONS = {"Start": ["app_pages/home.py", "app_pages/data.py"], "Model": ["app_pages/train.py", "app_pages/models.py"],
+            "Explore": ["app_pages/latent_space.py", "app_pages/interpolate.py", "app_pages/sample.py", "app_pages/reconstruct.py"]}
 
 # Widgets whose key starts with this keep their value when the user visits another page.
 KEEP = "keep."
@@ -468,7 +468,7 @@ def require_model() -> ModelBundle:
     bundle = active_bundle()
     if bundle is None:
         st.warning("No model is loaded yet. Train one on the **Train** page, or upload a bundle on the **Models** page.", icon=":material/info:")
-        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+        st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
         st.stop()
     return bundle
 
@@ -1055,20 +1055,7 @@ def sidebar_card() -> None:
         card()
 
 
-def _leave_pages_directory_mode() -> None:
-    """A deep link (/train, /latent_space...) as the first request after a server start makes
-    Streamlit run that script of pages/ directly, in its old directory mode: no app.py, so no
-    sidebar card, session token or grouped navigation. Its first st.navigation call ends that
-    mode; until then, switch it off here and rerun, so app.py runs and opens the same page."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def page_header(title: str, intro: str | None = None) -> None:
-    _leave_pages_directory_mode()
     st.title(title)
     if intro:
         st.caption(intro)

@@ -19,8 +19,8 @@ from textvae import bundle_to_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGES = {"pages/home.py": "TextVAE Studio", "pages/data.py": "Data", "pages/train.py": "Train", "pages/models.py": "Models",
-         "pages/latent_space.py": "Latent space", "pages/interpolate.py": "Interpolate", "pages/sample.py": "Sample", "pages/reconstruct.py": "Reconstruct"}
+PAGES = {"app_pages/home.py": "TextVAE Studio", "app_pages/data.py": "Data", "app_pages/train.py": "Train", "app_pages/models.py": "Models",
+         "app_pages/latent_space.py": "Latent space", "app_pages/interpolate.py": "Interpolate", "app_pages/sample.py": "Sample", "app_pages/reconstruct.py": "Reconstruct"}
 SMALL_MODEL = {"embed_dim": 32, "hidden_dim": 48, "latent_dim": 8, "vocab_size": 300, "epochs": 2, "max_minutes": 0.5, "batch_size": 16, "valid_every": 0}
 
 
@@ -37,7 +37,7 @@ def app_env(monkeypatch, tmp_path, request):
 def open_page(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    if page != "pages/home.py":
+    if page != "app_pages/home.py":
         at.switch_page(page).run()
     return at
 
@@ -62,13 +62,13 @@ def test_every_page_loads_without_exception(app_env, page):
 
 
 def test_home_explains_the_elbo_and_links_every_page(app_env):
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     assert "KL" in at.latex[0].value
     assert len(at.get("page_link")) == len(PAGES) - 1
 
 
 def test_sidebar_card_describes_the_demo_model(app_env):
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     sidebar_text = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "ACTIVE MODEL" in sidebar_text and "parameters" in sidebar_text and "KL" in sidebar_text
 
@@ -76,7 +76,7 @@ def test_sidebar_card_describes_the_demo_model(app_env):
 # ---------------------------------------------------------------- data
 
 def test_an_uploaded_text_file_becomes_the_active_corpus(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
     assert_ok(at)
     assert len(at.session_state["corpus"]) == 300
@@ -86,7 +86,7 @@ def test_an_uploaded_text_file_becomes_the_active_corpus(app_env):
 
 
 def test_a_binary_upload_is_refused_with_a_message(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(100))
     assert_ok(at)
     assert "not text" in at.error[0].value
@@ -95,7 +95,7 @@ def test_a_binary_upload_is_refused_with_a_message(app_env):
 
 def test_a_table_upload_offers_its_text_and_label_columns(app_env):
     rows = ["id,review,stars"] + [f"{i},{s},{i % 5}" for i, s in enumerate(make_sentences(60))]
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "reviews.csv", "\n".join(rows).encode(), "text/csv")
     assert_ok(at)
     text_column = at.selectbox(key="data.upload.text")
@@ -107,9 +107,9 @@ def test_a_table_upload_offers_its_text_and_label_columns(app_env):
 
 def test_a_labelled_corpus_colours_the_map_by_label(app_env):
     rows = ["text,label"] + [f"{s},{'pos' if i % 2 else 'neg'}" for i, s in enumerate(make_sentences(80))]
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "labelled.csv", "\n".join(rows).encode(), "text/csv")
-    at.switch_page("pages/latent_space.py").run()
+    at.switch_page("app_pages/latent_space.py").run()
     assert "Label" in at.get("button_group")[2].options
     at.session_state["keep.map.color"] = "label"
     at.run()
@@ -117,7 +117,7 @@ def test_a_labelled_corpus_colours_the_map_by_label(app_env):
 
 
 def test_a_file_name_with_markup_is_shown_escaped(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "**bold** <b>x</b>.txt", ("\n".join(make_sentences(30)) + "\n").encode())
     assert_ok(at)
     shown = at.success[0].value
@@ -125,7 +125,7 @@ def test_a_file_name_with_markup_is_shown_escaped(app_env):
 
 
 def test_choosing_a_bundled_corpus_needs_a_click(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     at.get("button_group")[0].set_value("Bundled corpus").run()
     assert_ok(at)
     if not at.selectbox(key="data.bundled").options:
@@ -144,9 +144,9 @@ def small_settings(at: AppTest) -> None:
 
 
 def test_the_train_page_starts_and_stops_a_job(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     small_settings(at)
     at.session_state["keep.train.max_minutes"] = 5.0
     at.button(key="train.start").click().run()
@@ -160,9 +160,9 @@ def test_the_train_page_starts_and_stops_a_job(app_env):
 
 
 def test_a_finished_training_becomes_the_active_model(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     small_settings(at)
     at.text_input(key="keep.train.name").set_value("tiny-test")
     at.button(key="train.start").click().run()
@@ -173,9 +173,9 @@ def test_a_finished_training_becomes_the_active_model(app_env):
     assert at.session_state["model"] is job.result and at.session_state["model_origin"] == "trained here"
     assert job.saved_path.parent.parent == app_env / "models" / ".sessions"  # this session's own folder, not the shared one
     assert any("active model now" in s.value for s in at.success)
-    at.switch_page("pages/models.py").run()
+    at.switch_page("app_pages/models.py").run()
     assert any(ui.md_escape(job.saved_path.name) in m.value and "yours" in m.value for m in at.markdown)
-    other = open_page("pages/models.py")  # another person's session: never lists this one's training
+    other = open_page("app_pages/models.py")  # another person's session: never lists this one's training
     assert_ok(other)
     assert not any(ui.md_escape(job.saved_path.name) in m.value for m in other.markdown)
 
@@ -191,7 +191,7 @@ def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monk
         return None, None
 
     other = jobs.TrainingJob(Corpus(make_sentences(50)), slots=slots, train_fn=hold_the_slot).start()
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     small_settings(at)
     at.button(key="train.start").click().run()
     assert_ok(at)
@@ -204,7 +204,7 @@ def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monk
 
 
 def test_an_impossible_setting_is_refused_before_training(app_env):
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     at.session_state["keep.train.hidden_dim"] = 2048
     at.session_state["keep.train.embed_dim"] = 1024
     at.session_state["keep.train.vocab_size"] = 50_000
@@ -216,7 +216,7 @@ def test_an_impossible_setting_is_refused_before_training(app_env):
 
 def test_presets_fill_in_the_settings(app_env, monkeypatch):
     monkeypatch.setenv("TEXTVAE_QUICK_MINUTES", "0.25")
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert at.session_state["keep.train.max_minutes"] == 0.25
     at.get("button_group")[0].set_value("Balanced").run()
     assert_ok(at)
@@ -227,7 +227,7 @@ def test_presets_fill_in_the_settings(app_env, monkeypatch):
 
 def test_a_bundle_zip_upload_becomes_the_active_model(app_env, trained):
     _, directory, _ = trained
-    at = open_page("pages/models.py")
+    at = open_page("app_pages/models.py")
     at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(directory), "application/zip")).run()
     assert_ok(at)
     assert at.session_state["model_origin"] == "uploaded"
@@ -236,7 +236,7 @@ def test_a_bundle_zip_upload_becomes_the_active_model(app_env, trained):
 
 @pytest.mark.parametrize("data, message", [(b"not a zip at all", "not a valid zip"), (b"\x80\x04\x95" + bytes(40), "pickle")])
 def test_a_bad_bundle_upload_shows_a_clear_error(app_env, data, message):
-    at = open_page("pages/models.py")
+    at = open_page("app_pages/models.py")
     at.file_uploader(key="models.upload").set_value(("model.zip", data, "application/zip")).run()
     assert_ok(at)
     assert message in at.error[0].value.lower()
@@ -255,21 +255,21 @@ def test_the_download_is_a_loadable_bundle(app_env, trained):
 
 def test_saving_puts_the_model_in_the_models_folder(app_env, trained):
     _, directory, _ = trained
-    at = open_page("pages/models.py")
+    at = open_page("app_pages/models.py")
     at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(directory), "application/zip")).run()
     next(t for t in at.text_input if t.label == "Save as").set_value("kept").run()
     at.button(key="models.save").click().run()
     assert_ok(at)
     saved = [p for p in (app_env / "models").iterdir() if not p.name.startswith(".")]
     assert len(saved) == 1 and saved[0].name.startswith("kept-")
-    other = open_page("pages/models.py")  # shared on purpose: listed for everyone
+    other = open_page("app_pages/models.py")  # shared on purpose: listed for everyone
     assert any(ui.md_escape(saved[0].name) in m.value and "shared" in m.value for m in other.markdown)
 
 
 # ---------------------------------------------------------------- explore
 
 def test_the_latent_map_lists_clusters_and_neighbours(app_env):
-    at = open_page("pages/latent_space.py")
+    at = open_page("app_pages/latent_space.py")
     assert_ok(at)
     assert len(at.dataframe) >= 2  # neighbours and cluster summary
     at.text_input(key="keep.map.typed").set_value("A man is playing a guitar.").run()
@@ -279,7 +279,7 @@ def test_the_latent_map_lists_clusters_and_neighbours(app_env):
 
 
 def test_the_latent_map_in_3d_and_by_length(app_env):
-    at = open_page("pages/latent_space.py")
+    at = open_page("app_pages/latent_space.py")
     at.session_state["keep.map.dims"] = 3
     at.session_state["keep.map.color"] = "length"
     at.run()
@@ -287,16 +287,16 @@ def test_the_latent_map_in_3d_and_by_length(app_env):
 
 
 def test_tsne_works_on_a_small_corpus(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", ("\n".join(make_sentences(120)) + "\n").encode())
-    at.switch_page("pages/latent_space.py").run()
+    at.switch_page("app_pages/latent_space.py").run()
     at.session_state["keep.map.method"] = "tsne"
     at.run(timeout=300)
     assert_ok(at)
 
 
 def test_interpolation_shows_the_path_with_user_text_as_data(app_env):
-    at = open_page("pages/interpolate.py")
+    at = open_page("app_pages/interpolate.py")
     at.text_input(key="keep.interp.a").set_value("<script>alert(1)</script> **bold**")
     at.button[0].click().run()  # the form's submit button
     assert_ok(at)
@@ -306,13 +306,13 @@ def test_interpolation_shows_the_path_with_user_text_as_data(app_env):
 
 
 def test_sampling_is_repeatable_with_a_seed(app_env):
-    first = open_page("pages/sample.py").dataframe[0].value["sentence"].tolist()
-    second = open_page("pages/sample.py").dataframe[0].value["sentence"].tolist()
+    first = open_page("app_pages/sample.py").dataframe[0].value["sentence"].tolist()
+    second = open_page("app_pages/sample.py").dataframe[0].value["sentence"].tolist()
     assert first == second and len(first) == 10
 
 
 def test_reconstruction_reports_kl_and_noise(app_env):
-    at = open_page("pages/reconstruct.py")
+    at = open_page("app_pages/reconstruct.py")
     assert_ok(at)
     labels = [m.label for m in at.metric]
     assert labels == ["Token accuracy", "KL (nats)", "KL (bits)", "Tokens"]
@@ -321,7 +321,7 @@ def test_reconstruction_reports_kl_and_noise(app_env):
 
 
 def test_an_empty_sentence_is_an_error_not_a_crash(app_env):
-    at = open_page("pages/reconstruct.py")
+    at = open_page("app_pages/reconstruct.py")
     at.text_input(key="keep.recon.sentence").set_value("   ")
     at.button[0].click().run()
     assert_ok(at)
@@ -361,8 +361,8 @@ def test_session_end_orphans_running_jobs(app_env):
 
 
 def test_a_page_switch_is_cheap(app_env):
-    at = open_page("pages/home.py")
-    at.switch_page("pages/data.py").run()
+    at = open_page("app_pages/home.py")
+    at.switch_page("app_pages/data.py").run()
     start = time.perf_counter()
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/home.py").run()
     assert time.perf_counter() - start < 2.0

@@ -38,7 +38,7 @@ def messages(at: AppTest, *kinds: str) -> str:
 
 def with_good_corpus() -> AppTest:
     """The Data page with a good corpus already active: what a bad upload must not take away."""
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "good.txt", GOOD)
     assert_ok(at)
     assert at.session_state["corpus"].name == "good.txt"
@@ -100,14 +100,14 @@ def test_an_upload_over_the_size_limit_names_the_limit(app_env, monkeypatch):
     assert_good_corpus_kept(at, before)
 
 
-@pytest.mark.parametrize("page", ["pages/train.py", "pages/latent_space.py"])
+@pytest.mark.parametrize("page", ["app_pages/train.py", "app_pages/latent_space.py"])
 def test_the_upload_limit_does_not_apply_to_the_bundled_demo_corpus(app_env, monkeypatch, page):
     monkeypatch.setenv("TEXTVAE_MAX_UPLOAD_MB", "0.5")  # the demo corpus is 1.1 MB
     ui._bundled_corpus.clear()  # read it again, under this limit
     at = open_page(page)
     assert_ok(at)
     assert not at.error and not at.warning, messages(at, "error", "warning")
-    if page == "pages/train.py":
+    if page == "app_pages/train.py":
         assert any("Training on **snli\\-sentences\\.txt**" in m.value for m in at.markdown)
     else:
         assert at.get("plotly_chart") and len(at.dataframe) >= 2  # the demo corpus's map, its neighbours and clusters
@@ -146,7 +146,7 @@ ACCEPTED = {
 @pytest.mark.parametrize("case", list(ACCEPTED))
 def test_an_unusual_but_good_upload_is_accepted(app_env, case):
     name, data, expected, warning = ACCEPTED[case]
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, name, data, "text/csv" if name.endswith(".csv") else "text/plain")
     assert_ok(at)
     assert not at.error, messages(at, "error")
@@ -163,7 +163,7 @@ HOSTILE = ["<script>alert('x')</script> is here", "<img src=x onerror=alert(1)> 
 
 def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
     rows = ["text,label"] + [f'"{HOSTILE[i % 3]} {s}","<i>{"pos" if i % 2 else "neg"}</i>"' for i, s in enumerate(make_sentences(90))]
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "<b>hostile</b>.csv", "\n".join(rows).encode(), "text/csv")
     assert_ok(at)
     corpus = at.session_state["corpus"]
@@ -175,7 +175,7 @@ def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
         assert "<b>" not in element.value and "<script>" not in element.value and "**strong**" not in element.value
     assert "\\<b\\>hostile\\</b\\>" in at.success[0].value
 
-    at.switch_page("pages/latent_space.py").run()  # plotly renders hover labels and legend names as HTML
+    at.switch_page("app_pages/latent_space.py").run()  # plotly renders hover labels and legend names as HTML
     at.session_state["keep.map.color"] = "label"
     at.run()
     assert_ok(at)
@@ -191,11 +191,11 @@ def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
 
 @pytest.mark.parametrize("n", [1, 10, 21])
 def test_a_corpus_too_small_to_train_says_why_and_the_minimum(app_env, n):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "few.txt", lines(make_sentences(n)).encode())
     assert_ok(at)
     assert f"This corpus has {n} sentence" in messages(at, "warning") and "at least 22" in messages(at, "warning")
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert "at least 22: 20 to learn from, plus 10% held out to validate" in messages(at, "warning")
     at.button(key="train.start").click().run()
     assert_ok(at)
@@ -204,10 +204,10 @@ def test_a_corpus_too_small_to_train_says_why_and_the_minimum(app_env, n):
 
 
 def test_the_smallest_trainable_corpus_starts_training(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "just-enough.txt", lines(make_sentences(22)).encode())
     assert "training needs" not in messages(at, "warning")
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     for key, value in {"embed_dim": 16, "hidden_dim": 32, "latent_dim": 2, "vocab_size": 100, "epochs": 1, "valid_every": 0}.items():
         at.session_state[f"keep.train.{key}"] = value
     at.button(key="train.start").click().run()
@@ -218,7 +218,7 @@ def test_the_smallest_trainable_corpus_starts_training(app_env):
 
 def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(app_env):
     nonsense = [f"Zorblax quimvet {i} flurnish tragwoz plimbet." for i in range(60)]
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "nonsense.txt", lines(nonsense).encode())
     assert_ok(at)
     shown = messages(at, "warning")
@@ -231,10 +231,10 @@ def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(app_env):
 # ---------------------------------------------------------------- typed sentences
 
 TYPED = {  # page -> (sentence widget key, index of the form's submit button among the page's buttons, field label)
-    "interpolate": ("pages/interpolate.py", "keep.interp.a", 0, "From"),
-    "reconstruct": ("pages/reconstruct.py", "keep.recon.sentence", 0, "Sentence"),
-    "variations": ("pages/sample.py", "keep.var.sentence", 1, "Sentence"),
-    "arithmetic": ("pages/sample.py", "keep.arith.b", 2, "minus B"),
+    "interpolate": ("app_pages/interpolate.py", "keep.interp.a", 0, "From"),
+    "reconstruct": ("app_pages/reconstruct.py", "keep.recon.sentence", 0, "Sentence"),
+    "variations": ("app_pages/sample.py", "keep.var.sentence", 1, "Sentence"),
+    "arithmetic": ("app_pages/sample.py", "keep.arith.b", 2, "minus B"),
 }
 LONG = " ".join(["A man plays the guitar on a stage"] * 250)  # 2,000 words
 
@@ -272,7 +272,7 @@ def test_a_sentence_of_unknown_words_gets_a_warning(app_env, where):
 
 
 def test_a_sentence_placed_on_the_map_is_checked_too(app_env):
-    at = open_page("pages/latent_space.py")
+    at = open_page("app_pages/latent_space.py")
     at.text_input(key="keep.map.typed").set_value("Zorblax quimvet flurnish").run()
     assert_ok(at)
     assert "None of the words in Place a sentence on the map" in messages(at, "warning")
@@ -296,9 +296,9 @@ def set_all(at: AppTest, pick) -> None:
 
 
 def test_every_setting_at_its_lowest_value_trains(app_env):
-    at = open_page("pages/data.py")
+    at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", GOOD)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     set_all(at, lambda s: s.low)
     at.run()
     assert not at.warning, messages(at, "warning")  # at the bound is allowed: nothing was changed
@@ -310,7 +310,7 @@ def test_every_setting_at_its_lowest_value_trains(app_env):
 
 
 def test_every_setting_at_its_highest_value_is_refused_as_too_big(app_env):
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     set_all(at, lambda s: ui.setting_bounds(s, ui.settings())[1])
     at.run()
     assert not at.warning, messages(at, "warning")
@@ -326,12 +326,12 @@ def test_every_setting_at_its_highest_value_is_refused_as_too_big(app_env):
     ("free_bits", -1.0, 0.0), ("lr", float("nan"), 2e-3), ("max_length", float("inf"), 48),
 ])
 def test_a_setting_past_its_bound_is_brought_back_with_a_warning(app_env, name, value, clamped):
-    at = open_page("pages/train.py")
-    at.switch_page("pages/data.py").run()
+    at = open_page("app_pages/train.py")
+    at.switch_page("app_pages/data.py").run()
     # Set where the widget is not shown: the kept value reaches the Train page as a stale value or a
     # preset would (a value set while the widget is shown is reset by Streamlit before the page runs).
     at.session_state[f"keep.train.{name}"] = value
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert_ok(at)
     label = next(s.label for s in ui.SETTINGS if s.name == name)
     shown = messages(at, "warning")
@@ -342,7 +342,7 @@ def test_a_setting_past_its_bound_is_brought_back_with_a_warning(app_env, name, 
 
 def test_a_preset_over_the_server_vocabulary_limit_is_capped_with_a_warning(app_env, monkeypatch):
     monkeypatch.setenv("TEXTVAE_MAX_VOCAB", "1000")
-    at = open_page("pages/train.py")
+    at = open_page("app_pages/train.py")
     assert "Vocabulary size: 8,000 is outside the allowed range 100 to 1,000 (this server's limit); it is set to 1,000." in messages(at, "warning")
     assert at.number_input(key="keep.train.vocab_size").value == 1000
     at.run()
@@ -403,7 +403,7 @@ def test_a_bad_bundle_is_refused_naming_the_problem_and_the_active_model_stays(a
     import pickle
 
     build, words = BAD_BUNDLES[case]
-    at = open_page("pages/models.py")
+    at = open_page("app_pages/models.py")
     at.file_uploader(key="models.upload").set_value(("good.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")).run()
     good = at.session_state["model"]
     assert good is not None and at.session_state["model_origin"] == "uploaded"
@@ -441,7 +441,7 @@ def reopen(token: str) -> AppTest:
 
 def test_a_reload_brings_back_the_corpus_and_model_only_when_the_old_session_is_gone(app_env, tiny_bundle_dir):
     first = with_good_corpus()
-    first.switch_page("pages/models.py").run()
+    first.switch_page("app_pages/models.py").run()
     first.file_uploader(key="models.upload").set_value(("mine.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")).run()
     token = first.session_state["session_token"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token) and first.query_params["s"] in (token, [token])

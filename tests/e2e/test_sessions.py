@@ -24,7 +24,7 @@ from .test_browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and_wai
 pytestmark = pytest.mark.e2e
 
 GRACE_S = 8  # a closed tab's training stops this long after the tab went away (TEXTVAE_ORPHAN_GRACE_S)
-PAGE_READY_LIMIT_S = 15.0  # generous: CI machines are small and noisy; measured values are printed
+PAGE_READY_LIMIT_S = 30.0  # a hang guard, not the target: 16 page loads at once on 2 busy cores took up to 16 s; medians are printed
 # Server memory (RSS of the streamlit process and its children). Measured on a 2-core machine with
 # 8 sessions open: ~0.57-0.59 GB idle (torch, the demo model, its 5,000-point map), ~0.80 GB with two
 # Quick-demo trainings on the 23,739-sentence demo corpus, ~0.90 GB at the peak (the queued third
@@ -362,7 +362,7 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
 # ---------------------------------------------------------------- deep links
 
 def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path_factory):
-    """After a restart, a bookmarked or reloaded /train must not run pages/train.py alone (Streamlit's old pages/ mode)."""
+    """After a restart, a bookmarked or reloaded /train must run app.py (a folder named pages/ would make Streamlit run the page alone)."""
     with streamlit_server(tmp_path_factory) as server:
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()

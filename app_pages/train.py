@@ -9,7 +9,7 @@ ui.init_train_settings()
 found = ui.active_corpus()
 if found is None:
     st.warning("Choose sentences on the **Data** page first.", icon=":material/info:")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/description:")
+    st.page_link("app_pages/data.py", label="Go to Data", icon=":material/description:")
     st.stop()
 corpus, _ = found
 which = "your corpus" if st.session_state.corpus is not None else "the bundled demo corpus (choose your own on the Data page)"

@@ -38,13 +38,13 @@ with right:
 
 st.subheader("A quick tour")
 tour = [
-    ("pages/data.py", "Upload sentences (.txt, .csv, .tsv, .md) or pick a bundled corpus; see lengths, top words and unknown words."),
-    ("pages/train.py", "Train a model with a preset in about a minute, watch the loss curves and the KL per dimension live."),
-    ("pages/models.py", "Switch models, save, download and upload model bundles."),
-    ("pages/latent_space.py", "See the corpus as a map of meanings (PCA or t-SNE), search it, select regions, find neighbours."),
-    ("pages/interpolate.py", "Walk from one sentence to another through the latent space."),
-    ("pages/sample.py", "Dream up new sentences, variations of one sentence, and latent arithmetic."),
-    ("pages/reconstruct.py", "Encode a sentence, look at its code, decode it back, and add noise."),
+    ("app_pages/data.py", "Upload sentences (.txt, .csv, .tsv, .md) or pick a bundled corpus; see lengths, top words and unknown words."),
+    ("app_pages/train.py", "Train a model with a preset in about a minute, watch the loss curves and the KL per dimension live."),
+    ("app_pages/models.py", "Switch models, save, download and upload model bundles."),
+    ("app_pages/latent_space.py", "See the corpus as a map of meanings (PCA or t-SNE), search it, select regions, find neighbours."),
+    ("app_pages/interpolate.py", "Walk from one sentence to another through the latent space."),
+    ("app_pages/sample.py", "Dream up new sentences, variations of one sentence, and latent arithmetic."),
+    ("app_pages/reconstruct.py", "Encode a sentence, look at its code, decode it back, and add noise."),
 ]
 for row in range(0, len(tour), 2):
     for column, (path, text) in zip(st.columns(2), tour[row : row + 2]):
