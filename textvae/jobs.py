@@ -103,11 +103,6 @@ def default_slots() -> TrainingSlots:
         return _default_slots
 
 
-def models_dir() -> Path:
-    """Where trained bundles are saved: TEXTVAE_MODELS_DIR, else runs/models/."""
-    return get_settings().models_dir
-
-
 def safe_folder_name(name: str) -> str:
     """A model name as a folder name: letters, digits, dot, dash and underscore only."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:60]
