@@ -30,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from textvae.checkpoint import ModelBundle, save_bundle
 from textvae.data import encode_sentences, iterate_batches
 from textvae.model import SentenceVAE, VAEConfig
 from textvae.tokenizer import SPECIAL_TOKENS, WORD_START, TextTokenizer
@@ -47,6 +48,7 @@ MAX_TOKENS = 100  # PTB's longest sentence has 82 words: nothing is truncated
 CONFIGS: dict[str, dict] = {
     "bowman": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
     "default": {"model": {}, "batch_size": 32},  # textvae's VAEConfig defaults
+    "default-lstm": {"model": {"rnn": "lstm"}, "batch_size": 32},  # the defaults with LSTMs, as in Bowman et al. 2016
     # the app's "Quick demo" preset (ui.py PRESETS), with its recipe "quick-demo" below
     "quick-demo": {"model": {"embed_dim": 128, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
 }
@@ -55,6 +57,7 @@ CONFIGS: dict[str, dict] = {
 RECIPES: dict[str, dict] = {
     "cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.0}},
     "fb-cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25}},
+    "fb-cyclical-cosine": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "cosine"}},
     "fb-linear": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25}},
     "bn-vae": {"training": {"kl_schedule": "constant", "free_bits": 0.0}, "model": {"bn_vae": True, "bn_gamma": 0.6}},
     "quick-demo": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3}, "model": {"word_dropout": 0.3}},
@@ -286,6 +289,8 @@ def run_full(args, data: dict) -> dict:
            "result": {"reason": result.reason, "steps": result.steps, "epochs_done": result.epochs_done, "train_wall_s": round(result.elapsed_s, 1)},
            "valid_best": best, "milestones": milestones,
            "valid_trajectory": [{k: e[k] for k in ("step", "elapsed_s", "elbo", "recon", "kl", "au")} for e in result.history if e.get("type") == "valid" and "elbo" in e]}
+    # the best weights as a bundle, so the test evaluation can be redone (or the model sampled) without retraining
+    save_bundle(ModelBundle(trainer.model, data["tokenizer"], {"name": args.name, "training": asdict(trainer.config), "valid": best}), run_dir / "model")
     if args.iw_samples:
         net, test = trainer.model, data["test"]
         t0 = time.perf_counter()

@@ -6,6 +6,7 @@ from conftest import make_sentences
 
 from benchmarks import ptb
 from benchmarks.ptb import main
+from textvae.checkpoint import load_bundle
 
 
 def write_tiny_ptb(folder) -> None:
@@ -37,6 +38,8 @@ def test_full_mode_writes_results_and_a_readme_row(tmp_path, capsys, monkeypatch
     lines = readme.read_text().splitlines()
     row = lines.index("|---|---|") + 1
     assert lines[row].startswith("| ") and "| tiny |" in lines[row] and "1 thr" in lines[row] and lines[-1] == "after the table"
+    saved = load_bundle(tmp_path / "runs" / "tiny" / "model")  # the best weights, to re-evaluate without retraining
+    assert saved.metrics["valid"]["elbo"] == result["valid_best"]["elbo"]
 
 
 def test_compare_runs_textvae_and_the_reference_and_reports_ratios(tmp_path, capsys):

@@ -22,7 +22,7 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 def model_dir(corpus_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "model"
     proc = run("train", str(corpus_file), "--out", str(out), "--epochs", "2", "--latent-dim", "8", "--hidden", "48", "--embed", "32",
-               "--kl-schedule", "linear", "--free-bits", "0.2", "--word-dropout", "0.1", "--batch-size", "16", "--seed", "3", "--device", "cpu",
+               "--kl-schedule", "linear", "--lr-schedule", "cosine", "--free-bits", "0.2", "--word-dropout", "0.1", "--batch-size", "16", "--seed", "3", "--device", "cpu",
                "--max-minutes", "5", "--threads", "1", "--name", "CLI model")
     assert "seed 3" in proc.stderr and "saved" in proc.stderr
     return out
@@ -32,7 +32,8 @@ def test_train_writes_a_bundle(model_dir):
     assert {p.name for p in model_dir.iterdir()} >= {"model.safetensors", "config.json", "tokenizer.json", "metrics.json"}
     config = json.loads((model_dir / "config.json").read_text())
     assert config["model"]["latent_dim"] == 8 and config["model"]["hidden_dim"] == 48 and "torch_version" in config
-    assert json.loads((model_dir / "metrics.json").read_text())["name"] == "CLI model"
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["name"] == "CLI model" and metrics["training"]["lr_schedule"] == "cosine"
 
 
 def test_evaluate_json_has_every_key(model_dir, corpus_file):

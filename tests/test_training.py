@@ -8,6 +8,7 @@ from textvae import TextVAEError, TokenizerConfig, TrainConfig, train_model
 from textvae.corpus import Corpus
 from textvae.data import encode_sentences
 from textvae.evaluation import reconstruction_quality
+from textvae.training import COSINE_FLOOR
 
 FIFTY = Corpus(make_sentences(50), name="fifty")
 OVERFIT_MODEL = dict(TINY_MODEL, embed_dim=64, hidden_dim=128, latent_dim=16)
@@ -112,3 +113,18 @@ def test_bad_training_settings_are_refused():
         TrainConfig(epochs=0)
     with pytest.raises(TextVAEError):
         TrainConfig(kl_schedule="wavy")
+    with pytest.raises(TextVAEError, match="lr_schedule"):
+        TrainConfig(lr_schedule="step")
+
+
+def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it():
+    config = TrainConfig(lr=2e-3, lr_schedule="cosine")
+    rates = [config.learning_rate(t / 10) for t in range(11)]
+    assert rates[0] == pytest.approx(2e-3) and rates[-1] == pytest.approx(2e-3 * COSINE_FLOOR)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert TrainConfig(lr=2e-3).learning_rate(0.9) == 2e-3
+    events = []
+    train_model(FIFTY, FIFTY, TINY_MODEL, TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1, lr=2e-3, lr_schedule="cosine"),
+                TokenizerConfig(vocab_size=200), callbacks=[events.append])
+    used = [e["lr"] for e in events if e["type"] == "step"]
+    assert used[0] == pytest.approx(2e-3) and used[-1] < 2e-3 * 0.2 and used == sorted(used, reverse=True)

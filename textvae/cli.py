@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--word-dropout", type=float, default=None)
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant", help="cosine: decay the learning rate to 5%% by the end")
     t.add_argument("--patience", type=int, default=None, help="stop after this many validations without improvement")
     t.add_argument("--vocab-size", type=int, default=10_000)
     t.add_argument("--min-frequency", type=int, default=1, help="drop words seen fewer times from the vocabulary")
@@ -155,7 +156,7 @@ def cmd_train(args) -> int:
         training = TrainConfig.from_dict({**resumed.metrics.get("training", {}), "epochs": args.epochs, "max_minutes": args.max_minutes})
     else:
         resumed, resume_state = None, None
-        training = TrainConfig(epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr,
+        training = TrainConfig(epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr, lr_schedule=args.lr_schedule,
                                kl_schedule=args.kl_schedule, kl_cycles=args.kl_cycles, pretrain_epochs=args.pretrain_epochs, patience=args.patience,
                                seed=args.seed, device=args.device, threads=args.threads, bf16=args.bf16,
                                **({"free_bits": args.free_bits} if args.free_bits is not None else {}))

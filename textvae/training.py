@@ -30,6 +30,8 @@ from .validation import check_fields, check_range
 
 Callback = Callable[[dict], None]
 MIN_SENTENCES = 20
+LR_SCHEDULES = ("constant", "cosine")
+COSINE_FLOOR = 0.05  # cosine decay ends at this fraction of lr, not 0: the last steps still learn
 VALID_FRACTION = 0.1  # held out for validation when no validation corpus is given
 
 
@@ -48,6 +50,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop after this much wall time (the KL schedule then follows the clock)
     batch_size: int = 32
     lr: float = 1e-3
+    lr_schedule: str = "constant"  # constant | cosine (decays to COSINE_FLOOR * lr at the end, following the clock with max_minutes)
     kl_schedule: str = "cyclical"
     kl_cycles: int = 4
     kl_ratio: float = 0.5
@@ -82,12 +85,22 @@ class TrainConfig:
         check_range(what, "seed", self.seed, 0, 2**63 - 1)
         if self.threads is not None:
             check_range(what, "threads", self.threads, 1, 1024)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise TextVAEError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}.")
         if self.device not in ("auto", "cpu", "cuda"):
             raise TextVAEError(f"device must be auto, cpu or cuda, not {self.device!r}.")
         self.schedule()  # validates the schedule settings
 
     def schedule(self) -> BetaSchedule:
         return BetaSchedule(self.kl_schedule, self.beta_max, self.kl_warmup, self.kl_cycles, self.kl_ratio)
+
+    def learning_rate(self, progress: float) -> float:
+        """The step size at ``progress`` in [0, 1]. Cosine decay lets the last epochs settle
+        into a minimum instead of bouncing around it at full step size."""
+        if self.lr_schedule == "constant":
+            return self.lr
+        t = min(max(progress, 0.0), 1.0)
+        return self.lr * (COSINE_FLOOR + (1.0 - COSINE_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * t)))
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -211,6 +224,9 @@ class Trainer:
                 train_step = self.step - cfg.pretrain_epochs * self.steps_per_epoch
                 progress = max(train_step / total_steps, elapsed / budget if budget else 0.0)
                 beta = 0.0 if pretraining else schedule(progress)
+                lr = cfg.lr if pretraining else cfg.learning_rate(progress)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
                 parts = self._train_step(batch, beta, pretraining)
                 self.step += 1
                 window_tokens += batch.n_predicted
@@ -226,7 +242,7 @@ class Trainer:
                         eta = min(eta, budget - (now - start))
                     n = running.pop("n")
                     self._emit({"type": "step", "step": self.step, "epoch": self.epoch + 1, "phase": "pretrain" if pretraining else "train",
-                                **{k: v / n for k, v in running.items()}, "beta": beta, "tokens_per_s": rate, "elapsed_s": now - start,
+                                **{k: v / n for k, v in running.items()}, "beta": beta, "lr": lr, "tokens_per_s": rate, "elapsed_s": now - start,
                                 "eta_s": max(eta, 0.0), "progress": min(1.0, max(self.step / (total_epochs * self.steps_per_epoch), (now - start) / budget if budget else 0.0))})
                     running, window_tokens, window_start = {}, 0, now
                 if cfg.valid_every and self.step % cfg.valid_every == 0 and not pretraining:
