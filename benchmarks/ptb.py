@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from textvae.checkpoint import ModelBundle, save_bundle
@@ -198,14 +199,18 @@ def output_layer_profile(trainer: Trainer, batches: list, vocab: int) -> dict:
 def run_throughput(args, data: dict) -> dict:
     model, training = make_configs(args.config, args.recipe, {"threads": args.threads, "bf16": args.bf16, "seed": args.seed, "device": "cpu"})
     trainer = new_trainer(data, model, training, valid=[])
-    rng_batches = list(iterate_batches(data["train"], trainer.config.batch_size, shuffle=True, rng=__import__("numpy").random.default_rng(args.seed)))
     epoch_tokens = sum(len(s) + 1 for s in data["train"])
-    step = 0
+    steps_per_epoch = math.ceil(len(data["train"]) / trainer.config.batch_size)
+    rng = np.random.default_rng(args.seed)
+    batches = iter(())
 
     def next_batch():
-        nonlocal step
-        batch = rng_batches[step % len(rng_batches)]
-        step += 1
+        # made one at a time, as the Trainer does, so the peak RSS holds no epoch of ready batches
+        nonlocal batches
+        batch = next(batches, None)
+        if batch is None:
+            batches = iterate_batches(data["train"], trainer.config.batch_size, shuffle=True, rng=rng)
+            batch = next(batches)
         return batch
 
     warm_deadline = time.perf_counter() + args.warmup
@@ -241,7 +246,7 @@ def run_throughput(args, data: dict) -> dict:
         result["profile"] = output_layer_profile(trainer, [next_batch() for _ in range(args.profile_steps)], data["tokenizer"].vocab_size)
     if args.peak:
         h, v = trainer.model.config.hidden_dim, data["tokenizer"].vocab_size
-        tokens_per_batch = round(epoch_tokens / len(rng_batches))
+        tokens_per_batch = round(epoch_tokens / steps_per_epoch)
         result["matmul_peak_gflop_per_s"] = {
             "fp32_4096": round(matmul_flops(4096, 4096, 4096, torch.float32) / 1e9, 1),
             "bf16_4096": round(matmul_flops(4096, 4096, 4096, torch.bfloat16) / 1e9, 1),
