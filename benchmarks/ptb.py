@@ -48,6 +48,7 @@ MAX_TOKENS = 100  # PTB's longest sentence has 82 words: nothing is truncated
 # (timbmg/Sentence-VAE): embedding 300, GRU 256, latent 16, batch 32.
 CONFIGS: dict[str, dict] = {
     "bowman": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
+    "bowman-lstm": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16, "rnn": "lstm"}, "batch_size": 32},  # same size, LSTM cells
     "default": {"model": {}, "batch_size": 32},  # textvae's VAEConfig defaults
     "default-lstm": {"model": {"rnn": "lstm"}, "batch_size": 32},  # the defaults with LSTMs, as in Bowman et al. 2016
     # the app's "Quick demo" preset (ui.py PRESETS), with its recipe "quick-demo" below
