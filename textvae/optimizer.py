@@ -43,7 +43,7 @@ class FusedAdam:
     def state_tensors(self) -> dict[str, Tensor]:
         """Moments and step counts by parameter index, as plain tensors (saved as safetensors)."""
         state: dict[str, Tensor] = {}
-        for i, p in enumerate(self.params):
+        for i in range(len(self.params)):
             if float(self.steps[i]) > 0:
                 state.update({f"optim.{i}.step": self.steps[i], f"optim.{i}.exp_avg": self.exp_avg[i], f"optim.{i}.exp_avg_sq": self.exp_avg_sq[i]})
         return state
