@@ -1113,7 +1113,7 @@ SETTINGS = [
 ]
 
 _BASE = {"rnn": "gru", "num_layers": 1, "embed_dropout": 0.1, "output_dropout": 0.3, "bn_vae": False, "bn_gamma": 0.6, "max_length": 48,
-         "lr_schedule": "constant", "kl_cycles": 4, "kl_ratio": 0.5, "kl_warmup": 0.4, "beta_max": 1.0, "pretrain_epochs": 0, "grad_clip": 5.0, "patience": 0,
+         "lr_schedule": "cosine", "kl_cycles": 4, "kl_ratio": 0.5, "kl_warmup": 0.4, "beta_max": 1.0, "pretrain_epochs": 0, "grad_clip": 5.0, "patience": 0,
          "kind": "word", "min_frequency": 2, "lowercase": False}
 PRESETS = {
     # Measured: 10k SNLI sentences, 2-core shared CPU, 1 thread: 62 s wall, ~700 steps, KL 4.3 nats, 16/16 active units.

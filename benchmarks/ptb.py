@@ -55,15 +55,18 @@ CONFIGS: dict[str, dict] = {
     "quick-demo": {"model": {"embed_dim": 128, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
 }
 
-# Recipes against posterior collapse (all on top of word dropout 0.25).
+# Recipes against posterior collapse (all on top of word dropout 0.25). Each names its learning-rate schedule,
+# so a change of the library's defaults does not silently change a recipe.
 RECIPES: dict[str, dict] = {
-    "cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.0}},
-    "fb-cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25}},
+    "cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.0, "lr_schedule": "constant"}},
+    "fb-cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "constant"}},
     "fb-cyclical-cosine": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "cosine"}},
-    "fb-linear": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25}},
-    "bn-vae": {"training": {"kl_schedule": "constant", "free_bits": 0.0}, "model": {"bn_vae": True, "bn_gamma": 0.6}},
-    "quick-demo": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3}, "model": {"word_dropout": 0.3}},
-    "pretrain-fb": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "pretrain_epochs": 1}},
+    "fb-linear": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "lr_schedule": "constant"}},
+    "bn-vae": {"training": {"kl_schedule": "constant", "free_bits": 0.0, "lr_schedule": "constant"}, "model": {"bn_vae": True, "bn_gamma": 0.6}},
+    # the app's "Quick demo" preset (ui.py PRESETS)
+    "quick-demo": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "cosine"}, "model": {"word_dropout": 0.3}},
+    "quick-demo-constant-lr": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "constant"}, "model": {"word_dropout": 0.3}},
+    "pretrain-fb": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "pretrain_epochs": 1, "lr_schedule": "constant"}},
 }
 
 

@@ -36,7 +36,7 @@ def corpus_file(tmp_path_factory) -> Path:
 def trained(corpus_file, tmp_path_factory):
     """(bundle, bundle_dir, corpus): a tiny model trained for a few seconds."""
     corpus = load_corpus(corpus_file, options=CorpusOptions())
-    bundle, trainer = train_model(corpus, model=TINY_MODEL, training=TrainConfig(epochs=6, batch_size=16, free_bits=0.2, threads=1, seed=0),
+    bundle, trainer = train_model(corpus, model=TINY_MODEL, training=TrainConfig(epochs=6, batch_size=16, free_bits=0.2, threads=1, seed=0, lr_schedule="constant"),
                                   tokenizer=TokenizerConfig(vocab_size=500))
     directory = save_bundle(bundle, tmp_path_factory.mktemp("bundle") / "tiny", trainer.training_state())
     return bundle, directory, corpus

@@ -22,7 +22,7 @@ def _train(corpus=FIFTY, valid=FIFTY, model=None, **training):
 
 
 def test_fifty_sentences_are_reconstructed_with_90_percent_token_accuracy():
-    bundle, _ = _train(model=OVERFIT_MODEL, epochs=60, free_bits=1.0, kl_schedule="constant", lr=3e-3)
+    bundle, _ = _train(model=OVERFIT_MODEL, epochs=60, free_bits=1.0, kl_schedule="constant", lr=3e-3, lr_schedule="constant")
     accuracy, bleu = reconstruction_quality(bundle.model, bundle.tokenizer, encode_sentences(bundle.tokenizer, FIFTY.sentences, 64))
     assert accuracy >= 0.9 and bleu > 70
 
@@ -123,7 +123,7 @@ def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it
     rates = [config.learning_rate(t / 10) for t in range(11)]
     assert rates[0] == pytest.approx(2e-3) and rates[-1] == pytest.approx(2e-3 * COSINE_FLOOR)
     assert all(a > b for a, b in zip(rates, rates[1:]))
-    assert TrainConfig(lr=2e-3).learning_rate(0.9) == 2e-3
+    assert TrainConfig(lr=2e-3, lr_schedule="constant").learning_rate(0.9) == 2e-3 and TrainConfig().lr_schedule == "cosine"
     events = []
     train_model(FIFTY, FIFTY, TINY_MODEL, TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1, lr=2e-3, lr_schedule="cosine"),
                 TokenizerConfig(vocab_size=200), callbacks=[events.append])

@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--word-dropout", type=float, default=None)
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant", help="cosine: decay the learning rate to 5%% by the end")
+    t.add_argument("--lr-schedule", choices=["cosine", "constant"], default="cosine",
+                   help="cosine: the learning rate falls to 5%% of --lr by the end (default: %(default)s)")
     t.add_argument("--patience", type=int, default=None, help="stop after this many validations without improvement")
     t.add_argument("--vocab-size", type=int, default=10_000)
     t.add_argument("--min-frequency", type=int, default=1, help="drop words seen fewer times from the vocabulary")

@@ -53,7 +53,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop after this much wall time (the KL schedule then follows the clock)
     batch_size: int = 32
     lr: float = 1e-3
-    lr_schedule: str = "constant"  # constant | cosine (decays to COSINE_FLOOR * lr at the end, following the clock with max_minutes)
+    lr_schedule: str = "cosine"  # cosine | constant (decays to COSINE_FLOOR * lr at the end, following the clock with max_minutes)
     kl_schedule: str = "cyclical"
     kl_cycles: int = 4
     kl_ratio: float = 0.5
