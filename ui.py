@@ -1117,8 +1117,9 @@ _BASE = {"rnn": "gru", "num_layers": 1, "embed_dropout": 0.1, "output_dropout": 
          "kind": "word", "min_frequency": 2, "lowercase": False}
 PRESETS = {
     # Measured: 10k SNLI sentences, 2-core shared CPU, 1 thread: 62 s wall, ~700 steps, KL 4.3 nats, 16/16 active units.
+    # A constant learning rate: in one minute (~200-700 steps) cosine decay only slows learning (PTB 10k, 1 min: valid -ELBO 134.7 constant, 138.4 cosine).
     "Quick demo": {**_BASE, "embed_dim": 128, "hidden_dim": 256, "latent_dim": 16, "word_dropout": 0.3, "epochs": 20, "max_minutes": 1.0, "batch_size": 32,
-                   "lr": 2e-3, "kl_schedule": "linear", "free_bits": 0.25, "valid_every": 100, "vocab_size": 8000},
+                   "lr": 2e-3, "lr_schedule": "constant", "kl_schedule": "linear", "free_bits": 0.25, "valid_every": 100, "vocab_size": 8000},
     "Balanced": {**_BASE, "embed_dim": 256, "hidden_dim": 256, "latent_dim": 32, "word_dropout": 0.3, "epochs": 10, "max_minutes": 10.0, "batch_size": 32,
                  "lr": 1e-3, "kl_schedule": "cyclical", "free_bits": 0.1, "valid_every": 0, "vocab_size": 10_000, "patience": 3},
     "Best quality": {**_BASE, "embed_dim": 256, "hidden_dim": 512, "latent_dim": 32, "word_dropout": 0.35, "epochs": 30, "max_minutes": 30.0, "batch_size": 32,

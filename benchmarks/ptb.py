@@ -64,8 +64,8 @@ RECIPES: dict[str, dict] = {
     "fb-linear": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "lr_schedule": "constant"}},
     "bn-vae": {"training": {"kl_schedule": "constant", "free_bits": 0.0, "lr_schedule": "constant"}, "model": {"bn_vae": True, "bn_gamma": 0.6}},
     # the app's "Quick demo" preset (ui.py PRESETS)
-    "quick-demo": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "cosine"}, "model": {"word_dropout": 0.3}},
-    "quick-demo-constant-lr": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "constant"}, "model": {"word_dropout": 0.3}},
+    "quick-demo": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "constant"}, "model": {"word_dropout": 0.3}},
+    "quick-demo-cosine": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "cosine"}, "model": {"word_dropout": 0.3}},
     "pretrain-fb": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "pretrain_epochs": 1, "lr_schedule": "constant"}},
 }
 
