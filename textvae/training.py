@@ -8,8 +8,6 @@ a web page are just two callbacks. A ``threading.Event`` stops training from ano
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import math
 import random
 import threading
@@ -113,28 +111,6 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-MMAP_THRESHOLD = 1 << 20  # bytes; glibc's M_MMAP_THRESHOLD
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number (malloc.h)
-
-
-def keep_big_buffers_out_of_the_heap() -> bool:
-    """Make glibc serve blocks of 1 MB and more with mmap, so freeing them returns the memory.
-
-    By default glibc raises this threshold after big blocks are freed, and from then on the
-    megabyte-sized activations of each batch land in the heap, which fragments and never
-    shrinks: peak RSS was 65 MB (12%) higher on PTB at the same speed (benchmarks/README.md).
-    Process-wide and harmless elsewhere; a no-op (False) where the C library is not glibc.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        if not (libc.gnu_get_libc_version and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)):
-            return False
-        libc.malloc_trim(0)  # and hand back what reading and tokenising the corpus left free in the heap
-        return True
-    except (OSError, AttributeError):
-        return False
-
-
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise TextVAEError("CUDA was asked for but no GPU is available; use --device cpu or auto.")
@@ -164,7 +140,6 @@ class Trainer:
         if not train:
             raise TextVAEError("There is nothing to train on.")
         self.model, self.train_seqs, self.valid_seqs, self.config = model, train, valid, config
-        keep_big_buffers_out_of_the_heap()
         self.device = resolve_device(config.device)
         self.model.to(self.device)
         self.callbacks: list[Callback] = []
