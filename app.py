@@ -11,7 +11,10 @@ st.set_page_config(page_title="TextVAE Studio", page_icon=":material/blur_on:", 
 ui.init_state()
 
 pages = {
-    section: [st.Page(path, title=ui.PAGES[path][0], icon=ui.PAGES[path][1], default=path == "app_pages/home.py") for path in paths]
+    section: [
+        st.Page(path, title=ui.PAGES[path][0], icon=ui.PAGES[path][1], default=path == "app_pages/home.py")
+        for path in paths
+    ]
     for section, paths in ui.SECTIONS.items()
 }
 current = st.navigation(pages)

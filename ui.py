@@ -70,8 +70,16 @@ PAGES = {  # file -> (title, material icon); the one list app.py and the tour re
     "app_pages/sample.py": ("Sample", ":material/casino:"),
     "app_pages/reconstruct.py": ("Reconstruct", ":material/autorenew:"),
 }
-SECTIONS = {"Start": ["app_pages/home.py", "app_pages/data.py"], "Model": ["app_pages/train.py", "app_pages/models.py"],
-            "Explore": ["app_pages/latent_space.py", "app_pages/interpolate.py", "app_pages/sample.py", "app_pages/reconstruct.py"]}
+SECTIONS = {
+    "Start": ["app_pages/home.py", "app_pages/data.py"],
+    "Model": ["app_pages/train.py", "app_pages/models.py"],
+    "Explore": [
+        "app_pages/latent_space.py",
+        "app_pages/interpolate.py",
+        "app_pages/sample.py",
+        "app_pages/reconstruct.py",
+    ],
+}
 
 # Widgets whose key starts with this keep their value when the user visits another page.
 KEEP = "keep."
@@ -133,7 +141,8 @@ def warm_up() -> None:
 
     # Cached functions show spinners; with no page to show them on, Streamlit warns once per call. Expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: record.threadName != "textvae-warm-up")
+        lambda record: record.threadName != "textvae-warm-up"
+    )
     thread = threading.Thread(target=work, name="textvae-warm-up", daemon=True)
     thread.start()
     atexit.register(thread.join, 30)  # a daemon thread killed inside torch at exit aborts the process
@@ -147,6 +156,7 @@ def settings() -> Settings:
 
 
 # ---------------------------------------------------------------- session state
+
 
 def init_state() -> None:
     """Per-session defaults (setdefault: never overwrite what the user did), or after a reload what the session had."""
@@ -363,20 +373,28 @@ def check_typed(bundle: ModelBundle, sentences: dict[str, str]) -> bool:
     for label, text in sentences.items():
         ids = tokenizer.encode(text)
         if len(ids) > max_length:
-            st.warning(f"**{label}** has {len(ids):,} tokens; this model reads only the first {max_length}, the rest is ignored.",
-                       icon=":material/warning:")
+            st.warning(
+                f"**{label}** has {len(ids):,} tokens; this model reads only the first {max_length}, the rest is ignored.",
+                icon=":material/warning:",
+            )
         unknown = sum(1 for i in ids if i == tokenizer.unk_id) / max(1, len(ids))
         if unknown == 1.0:
-            st.warning(f"None of the words in **{label}** are in this model's vocabulary: it reads each one as `<unk>`, "
-                       "so the result says nothing about your sentence. Use everyday words, or a model trained on text like it.",
-                       icon=":material/warning:")
+            st.warning(
+                f"None of the words in **{label}** are in this model's vocabulary: it reads each one as `<unk>`, "
+                "so the result says nothing about your sentence. Use everyday words, or a model trained on text like it.",
+                icon=":material/warning:",
+            )
         elif unknown >= 0.5:
-            st.warning(f"{unknown:.0%} of the words in **{label}** are not in this model's vocabulary (it reads them as `<unk>`); "
-                       "expect a vague result.", icon=":material/warning:")
+            st.warning(
+                f"{unknown:.0%} of the words in **{label}** are not in this model's vocabulary (it reads them as `<unk>`); "
+                "expect a vague result.",
+                icon=":material/warning:",
+            )
     return True
 
 
 # ---------------------------------------------------------------- models
+
 
 @st.cache_resource(show_spinner="Loading the demo model…")
 def _demo_bundle(path: str, mtime: float) -> ModelBundle | None:
@@ -420,9 +438,18 @@ def _demo_info(path: str, mtime: float) -> dict | None:
         log.warning("Cannot read the demo model's description: %s", exc)
         return None
     valid, corpus = metrics.get("valid") or {}, metrics.get("corpus") or {}
-    return {"name": metrics.get("name") or folder.name, "corpus": corpus.get("name", "?"), "train_sentences": corpus.get("train_sentences"),
-            "parameters": parameters, "latent_dim": model.get("latent_dim"), "vocab": model.get("vocab_size"),
-            "kl": valid.get("kl"), "elbo": valid.get("elbo"), "recon": valid.get("recon"), "au": valid.get("au")}
+    return {
+        "name": metrics.get("name") or folder.name,
+        "corpus": corpus.get("name", "?"),
+        "train_sentences": corpus.get("train_sentences"),
+        "parameters": parameters,
+        "latent_dim": model.get("latent_dim"),
+        "vocab": model.get("vocab_size"),
+        "kl": valid.get("kl"),
+        "elbo": valid.get("elbo"),
+        "recon": valid.get("recon"),
+        "au": valid.get("au"),
+    }
 
 
 def active_model_info() -> dict | None:
@@ -467,7 +494,10 @@ def require_model() -> ModelBundle:
     """The active model, or stop the page with a pointer to where to get one."""
     bundle = active_bundle()
     if bundle is None:
-        st.warning("No model is loaded yet. Train one on the **Train** page, or upload a bundle on the **Models** page.", icon=":material/info:")
+        st.warning(
+            "No model is loaded yet. Train one on the **Train** page, or upload a bundle on the **Models** page.",
+            icon=":material/info:",
+        )
         st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
         st.stop()
     return bundle
@@ -506,7 +536,9 @@ def saved_models(folder: Path | None = None) -> list[Path]:
     folder = models_dir() if folder is None else folder
     if not folder.is_dir():
         return []
-    found = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "model.safetensors").exists()]
+    found = [
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "model.safetensors").exists()
+    ]
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
@@ -555,6 +587,7 @@ def bundle_zip_bytes(bundle: ModelBundle) -> bytes:
 
 # ---------------------------------------------------------------- corpora
 
+
 def corpus_fingerprint(corpus: Corpus) -> str:
     h = hashlib.sha1()
     for s in corpus.sentences:
@@ -568,8 +601,14 @@ def bundled_corpora() -> list[Path]:
     folder = corpora_dir()
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".txt", ".csv", ".tsv", ".md") and p.is_file()
-                  and not p.stem.upper().endswith("SOURCE") and p.stem.upper() not in ("README", "LICENSE"))  # attribution files are not corpora
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".txt", ".csv", ".tsv", ".md")
+        and p.is_file()
+        and not p.stem.upper().endswith("SOURCE")
+        and p.stem.upper() not in ("README", "LICENSE")
+    )  # attribution files are not corpora
 
 
 @st.cache_resource(show_spinner="Reading the bundled corpus…", max_entries=8)
@@ -645,7 +684,14 @@ def table_columns(data: bytes, suffix: str) -> TableColumns:
     body = [r for r in rows[1:1001] if len(r) == len(header)]
     columns = {name: [r[i] for r in body] for i, name in enumerate(header)}
     text_col = choose_text_column(columns, None)
-    label = next((h for h in header if h != text_col and h.lower() in ("label", "labels", "class", "category", "sentiment", "target")), None)
+    label = next(
+        (
+            h
+            for h in header
+            if h != text_col and h.lower() in ("label", "labels", "class", "category", "sentiment", "target")
+        ),
+        None,
+    )
     return TableColumns(header, text_col, label)
 
 
@@ -670,10 +716,16 @@ def _stats(corpus_id: str, model_id: str, _sentences: list[str], _tokenizer):
 
 
 def stats_for(corpus: Corpus, corpus_id: str, bundle: ModelBundle | None, model_id: str):
-    return _stats(corpus_id, model_id if bundle is not None else "none", corpus.sentences, bundle.tokenizer if bundle is not None else None)
+    return _stats(
+        corpus_id,
+        model_id if bundle is not None else "none",
+        corpus.sentences,
+        bundle.tokenizer if bundle is not None else None,
+    )
 
 
 # ---------------------------------------------------------------- latent maps
+
 
 @dataclass
 class MapData:
@@ -706,7 +758,9 @@ def encoded(bundle: ModelBundle, corpus: Corpus, corpus_id: str, cap: int = MAP_
 
 
 @st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
-def _projection(model_id: str, corpus_id: str, cap: int, method: str, dims: int, _z: np.ndarray, _progress=None) -> latent.Projection:
+def _projection(
+    model_id: str, corpus_id: str, cap: int, method: str, dims: int, _z: np.ndarray, _progress=None
+) -> latent.Projection:
     # cache_resource, not cache_data: a fitted t-SNE is large and read-only, no need to copy it each rerun
     from textvae import latent
 
@@ -721,7 +775,9 @@ def projection(data: MapData, corpus_id: str, method: str, dims: int, cap: int =
         bar.progress(fraction, text=f"t-SNE: {fraction:.0%} (only the first time for this model and corpus)")
 
     try:
-        return _projection(active_model_id(), corpus_id, cap, method, dims, data.z, progress if method == "tsne" else None)
+        return _projection(
+            active_model_id(), corpus_id, cap, method, dims, data.z, progress if method == "tsne" else None
+        )
     finally:
         bar.empty()
 
@@ -749,12 +805,36 @@ def hover_text(sentences: list[str], width: int = 80) -> list[str]:
     return out
 
 
-QUALITATIVE = ["#4F46E5", "#E4572E", "#17BEBB", "#F2A541", "#76B041", "#C65BCF", "#2E86AB", "#A23B72", "#6C757D", "#D1495B",
-               "#00A896", "#8D6A9F", "#F18F01", "#3D5A80", "#9BC53D", "#E07A5F"]
+QUALITATIVE = [
+    "#4F46E5",
+    "#E4572E",
+    "#17BEBB",
+    "#F2A541",
+    "#76B041",
+    "#C65BCF",
+    "#2E86AB",
+    "#A23B72",
+    "#6C757D",
+    "#D1495B",
+    "#00A896",
+    "#8D6A9F",
+    "#F18F01",
+    "#3D5A80",
+    "#9BC53D",
+    "#E07A5F",
+]
 
 
-def latent_figure(coords: np.ndarray, sentences: list[str], color: np.ndarray | list, color_kind: str, color_title: str,
-                  highlight: np.ndarray | None = None, extra: list[dict] | None = None, height: int = 560) -> go.Figure:
+def latent_figure(
+    coords: np.ndarray,
+    sentences: list[str],
+    color: np.ndarray | list,
+    color_kind: str,
+    color_title: str,
+    highlight: np.ndarray | None = None,
+    extra: list[dict] | None = None,
+    height: int = 560,
+) -> go.Figure:
     """Scatter (WebGL in 2D) of the map. customdata holds (corpus row, escaped sentence) for hover and selection."""
     import pandas as pd
 
@@ -772,9 +852,25 @@ def latent_figure(coords: np.ndarray, sentences: list[str], color: np.ndarray | 
         xyz = {"x": coords[mask, 0], "y": coords[mask, 1]}
         if dims == 3:
             xyz["z"] = coords[mask, 2]
-            trace = go.Scatter3d(mode="markers", name=name, customdata=custom[mask], hovertemplate=template, marker={**marker, "size": max(2, marker.get("size", size) - 3)}, showlegend=showlegend, **xyz)
+            trace = go.Scatter3d(
+                mode="markers",
+                name=name,
+                customdata=custom[mask],
+                hovertemplate=template,
+                marker={**marker, "size": max(2, marker.get("size", size) - 3)},
+                showlegend=showlegend,
+                **xyz,
+            )
         else:
-            trace = go.Scattergl(mode="markers", name=name, customdata=custom[mask], hovertemplate=template, marker=marker, showlegend=showlegend, **xyz)
+            trace = go.Scattergl(
+                mode="markers",
+                name=name,
+                customdata=custom[mask],
+                hovertemplate=template,
+                marker=marker,
+                showlegend=showlegend,
+                **xyz,
+            )
         fig.add_trace(trace)
 
     dim_others = highlight is not None and highlight.any()
@@ -783,34 +879,71 @@ def latent_figure(coords: np.ndarray, sentences: list[str], color: np.ndarray | 
         counts = pd.Series(values).value_counts()
         if len(counts) > len(QUALITATIVE):  # too many labels to tell apart: keep the commonest, group the rest
             values = np.where(np.isin(values, counts.index[: len(QUALITATIVE) - 1]), values, "(other labels)")
-        categories = sorted(pd.unique(values), key=lambda v: (v == "(other labels)", len(v), v))  # "cluster 2" before "cluster 10"
+        categories = sorted(
+            pd.unique(values), key=lambda v: (v == "(other labels)", len(v), v)
+        )  # "cluster 2" before "cluster 10"
         for i, cat in enumerate(categories):
             mask = values == cat
             # Labels come from user files; plotly renders legend text as HTML, so escape it.
-            scatter(mask, html.escape(str(cat)), {"size": size, "color": QUALITATIVE[i % len(QUALITATIVE)], "opacity": 0.25 if dim_others else 0.75})
+            scatter(
+                mask,
+                html.escape(str(cat)),
+                {"size": size, "color": QUALITATIVE[i % len(QUALITATIVE)], "opacity": 0.25 if dim_others else 0.75},
+            )
     else:
-        scatter(np.ones(n, dtype=bool), color_title, {"size": size, "color": np.asarray(color, dtype=float), "colorscale": "Viridis", "opacity": 0.25 if dim_others else 0.8,
-                                                      "colorbar": {"title": {"text": color_title}, "thickness": 12}}, showlegend=False)
+        scatter(
+            np.ones(n, dtype=bool),
+            color_title,
+            {
+                "size": size,
+                "color": np.asarray(color, dtype=float),
+                "colorscale": "Viridis",
+                "opacity": 0.25 if dim_others else 0.8,
+                "colorbar": {"title": {"text": color_title}, "thickness": 12},
+            },
+            showlegend=False,
+        )
     if dim_others:
-        scatter(highlight, "search match", {"size": size + 6, "color": "#FF2D55", "line": {"width": 1, "color": "white"}, "symbol": "diamond"})
+        scatter(
+            highlight,
+            "search match",
+            {"size": size + 6, "color": "#FF2D55", "line": {"width": 1, "color": "white"}, "symbol": "diamond"},
+        )
     for item in extra or []:
         xyz = {"x": item["coords"][:, 0], "y": item["coords"][:, 1]}
         text = hover_text(item["text"])
-        common = dict(mode=item.get("mode", "markers"), name=item["name"], customdata=np.stack([np.full(len(text), -1, dtype=object), np.asarray(text, dtype=object)], 1),
-                      hovertemplate=template, marker=item.get("marker", {"size": 14, "color": "#FF2D55", "symbol": "star"}), line=item.get("line"))
+        common = dict(
+            mode=item.get("mode", "markers"),
+            name=item["name"],
+            customdata=np.stack([np.full(len(text), -1, dtype=object), np.asarray(text, dtype=object)], 1),
+            hovertemplate=template,
+            marker=item.get("marker", {"size": 14, "color": "#FF2D55", "symbol": "star"}),
+            line=item.get("line"),
+        )
         if dims == 3:
             xyz["z"] = item["coords"][:, 2]
             common["marker"] = {**common["marker"], "size": 7}
             fig.add_trace(go.Scatter3d(**{k: v for k, v in common.items() if v is not None}, **xyz))
         else:
             fig.add_trace(go.Scattergl(**{k: v for k, v in common.items() if v is not None}, **xyz))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(itemsizing="constant", orientation="v"),
-                      dragmode="lasso" if dims == 2 else "orbit", hoverlabel=dict(align="left"))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(itemsizing="constant", orientation="v"),
+        dragmode="lasso" if dims == 2 else "orbit",
+        hoverlabel=dict(align="left"),
+    )
     if dims == 2:
         fig.update_xaxes(showticklabels=False, title=None, zeroline=False)
         fig.update_yaxes(showticklabels=False, title=None, zeroline=False, scaleanchor="x", scaleratio=1)
     else:
-        fig.update_layout(scene=dict(xaxis=dict(showticklabels=False, title=""), yaxis=dict(showticklabels=False, title=""), zaxis=dict(showticklabels=False, title="")))
+        fig.update_layout(
+            scene=dict(
+                xaxis=dict(showticklabels=False, title=""),
+                yaxis=dict(showticklabels=False, title=""),
+                zaxis=dict(showticklabels=False, title=""),
+            )
+        )
     return fig
 
 
@@ -818,24 +951,42 @@ def latent_figure(coords: np.ndarray, sentences: list[str], color: np.ndarray | 
 def _grey_map(model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 2000) -> dict:
     """The corpus as grey dots, built once per model and corpus (plotly figures are slow to build)."""
     shown = map_sample(len(_data.sentences), points)
-    fig = latent_figure(_proj.coords[shown], [_data.sentences[i] for i in shown], ["corpus"] * len(shown), "category", "", height=460)
+    fig = latent_figure(
+        _proj.coords[shown], [_data.sentences[i] for i in shown], ["corpus"] * len(shown), "category", "", height=460
+    )
     fig.update_traces(marker_color="#B8BCCB", marker_opacity=0.35, marker_size=4, selector={"name": "corpus"})
     return fig.to_dict()
 
 
-def path_figure(model_id: str, corpus_id: str, data: MapData, proj: latent.Projection, path: np.ndarray, sentences: list[str]) -> go.Figure:
+def path_figure(
+    model_id: str, corpus_id: str, data: MapData, proj: latent.Projection, path: np.ndarray, sentences: list[str]
+) -> go.Figure:
     """An interpolation path drawn over the grey corpus map."""
     fig = go.Figure(_grey_map(model_id, corpus_id, data, proj), skip_invalid=True)
     labels = hover_text([f"{i + 1}. {s}" for i, s in enumerate(sentences)])
     # WebGL like the corpus dots: plotly draws WebGL traces above SVG ones, which would hide the path.
-    fig.add_trace(go.Scattergl(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path", text=labels, hovertemplate="%{text}<extra></extra>",
-                               line={"color": "#E4572E", "width": 3},
-                               marker={"size": 11, "color": np.linspace(0, 1, len(path)), "colorscale": [[0, "#E4572E"], [1, "#4F46E5"]],
-                                       "line": {"width": 1, "color": "white"}}))
+    fig.add_trace(
+        go.Scattergl(
+            x=path[:, 0],
+            y=path[:, 1],
+            mode="lines+markers",
+            name="path",
+            text=labels,
+            hovertemplate="%{text}<extra></extra>",
+            line={"color": "#E4572E", "width": 3},
+            marker={
+                "size": 11,
+                "color": np.linspace(0, 1, len(path)),
+                "colorscale": [[0, "#E4572E"], [1, "#4F46E5"]],
+                "line": {"width": 1, "color": "white"},
+            },
+        )
+    )
     return fig
 
 
 # ---------------------------------------------------------------- generation (cached: the same inputs give the same text)
+
 
 def decode_controls(prefix: str, default: str = "greedy", container=None) -> DecodeOptions:
     """Decoding strategy widgets (use inside a form). Returns DecodeOptions."""
@@ -843,15 +994,53 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
 
     c = container or st
     labels = {"greedy": "Greedy", "sample": "Sample", "beam": "Beam search"}
-    method = c.radio("Decoding", list(labels), format_func=labels.get, horizontal=True, key=keep(f"{prefix}.method", default),
-                     help="Greedy: always the likeliest next word. Sample: draw words at random (temperature, top-k, top-p). Beam: keep the best few partial sentences.")
+    method = c.radio(
+        "Decoding",
+        list(labels),
+        format_func=labels.get,
+        horizontal=True,
+        key=keep(f"{prefix}.method", default),
+        help="Greedy: always the likeliest next word. Sample: draw words at random (temperature, top-k, top-p). Beam: keep the best few partial sentences.",
+    )
     with c.expander("Sampling and beam settings"):
         cols = st.columns(4)
-        temperature = cols[0].slider("Temperature", 0.1, 2.0, 1.0, 0.05, key=keep(f"{prefix}.temperature", 1.0), help="Sampling only. Below 1: safer, more repetitive; above 1: more surprising.")
-        top_k = cols[1].number_input("Top-k", 0, 1000, 0, key=keep(f"{prefix}.top_k", 0), help="Sampling only. Draw from the k likeliest words (0: no limit).")
-        top_p = cols[2].slider("Top-p", 0.05, 1.0, 1.0, 0.05, key=keep(f"{prefix}.top_p", 1.0), help="Sampling only. Draw from the smallest set of words holding this much probability.")
-        beam = cols[3].number_input("Beam width", 1, 16, 4, key=keep(f"{prefix}.beam", 4), help="Beam search only. More beams: slower, often more fluent.")
-    return DecodeOptions(method=method, temperature=float(temperature), top_k=int(top_k), top_p=float(top_p), beam_width=int(beam))
+        temperature = cols[0].slider(
+            "Temperature",
+            0.1,
+            2.0,
+            1.0,
+            0.05,
+            key=keep(f"{prefix}.temperature", 1.0),
+            help="Sampling only. Below 1: safer, more repetitive; above 1: more surprising.",
+        )
+        top_k = cols[1].number_input(
+            "Top-k",
+            0,
+            1000,
+            0,
+            key=keep(f"{prefix}.top_k", 0),
+            help="Sampling only. Draw from the k likeliest words (0: no limit).",
+        )
+        top_p = cols[2].slider(
+            "Top-p",
+            0.05,
+            1.0,
+            1.0,
+            0.05,
+            key=keep(f"{prefix}.top_p", 1.0),
+            help="Sampling only. Draw from the smallest set of words holding this much probability.",
+        )
+        beam = cols[3].number_input(
+            "Beam width",
+            1,
+            16,
+            4,
+            key=keep(f"{prefix}.beam", 4),
+            help="Beam search only. More beams: slower, often more fluent.",
+        )
+    return DecodeOptions(
+        method=method, temperature=float(temperature), top_k=int(top_k), top_p=float(top_p), beam_width=int(beam)
+    )
 
 
 def _options_key(options: DecodeOptions) -> tuple:
@@ -859,10 +1048,14 @@ def _options_key(options: DecodeOptions) -> tuple:
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def cached_interpolate(model_id: str, a: str, b: str, steps: int, method: str, options_key: tuple, _bundle: ModelBundle):
+def cached_interpolate(
+    model_id: str, a: str, b: str, steps: int, method: str, options_key: tuple, _bundle: ModelBundle
+):
     from textvae import DecodeOptions, generation
 
-    result = generation.interpolate(_bundle.model, _bundle.tokenizer, a, b, steps, method, DecodeOptions(**dict(options_key)))
+    result = generation.interpolate(
+        _bundle.model, _bundle.tokenizer, a, b, steps, method, DecodeOptions(**dict(options_key))
+    )
     return result.sentences, result.z.numpy(), result.t
 
 
@@ -874,7 +1067,9 @@ def interpolate(bundle: ModelBundle, a: str, b: str, steps: int, method: str, op
 def _sample(model_id: str, n: int, seed: int, options_key: tuple, _bundle: ModelBundle):
     from textvae import DecodeOptions, generation
 
-    sentences, z = generation.sample_prior(_bundle.model, _bundle.tokenizer, n, DecodeOptions(**dict(options_key)), seed)
+    sentences, z = generation.sample_prior(
+        _bundle.model, _bundle.tokenizer, n, DecodeOptions(**dict(options_key)), seed
+    )
     return sentences, z.cpu().numpy()
 
 
@@ -883,13 +1078,19 @@ def sample(bundle: ModelBundle, n: int, seed: int, options: DecodeOptions):
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def _variations(model_id: str, sentence: str, n: int, radius: float, seed: int, options_key: tuple, _bundle: ModelBundle) -> list[str]:
+def _variations(
+    model_id: str, sentence: str, n: int, radius: float, seed: int, options_key: tuple, _bundle: ModelBundle
+) -> list[str]:
     from textvae import DecodeOptions, generation
 
-    return generation.variations(_bundle.model, _bundle.tokenizer, sentence, n, radius, DecodeOptions(**dict(options_key)), seed)
+    return generation.variations(
+        _bundle.model, _bundle.tokenizer, sentence, n, radius, DecodeOptions(**dict(options_key)), seed
+    )
 
 
-def variations(bundle: ModelBundle, sentence: str, n: int, radius: float, seed: int, options: DecodeOptions) -> list[str]:
+def variations(
+    bundle: ModelBundle, sentence: str, n: int, radius: float, seed: int, options: DecodeOptions
+) -> list[str]:
     return _variations(active_model_id(), sentence, n, radius, seed, _options_key(options), bundle)
 
 
@@ -916,6 +1117,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 # ---------------------------------------------------------------- training jobs
+
 
 class _SessionJobs:
     """The jobs one browser session started. Streamlit releases it when the session disconnects."""
@@ -954,7 +1156,9 @@ def _session_jobs() -> _SessionJobs:
     return holder
 
 
-def start_training(corpus: Corpus, model: dict, training: TrainConfig, tokenizer: TokenizerConfig, name: str) -> TrainingJob:
+def start_training(
+    corpus: Corpus, model: dict, training: TrainConfig, tokenizer: TokenizerConfig, name: str
+) -> TrainingJob:
     """Start a background job for this session; a job it replaces is stopped first."""
     from textvae import TextVAEError
     from textvae.jobs import TrainingJob
@@ -966,7 +1170,9 @@ def start_training(corpus: Corpus, model: dict, training: TrainConfig, tokenizer
     old = st.session_state.get("job")
     if old is not None and old.active:
         old.stop("replaced by a new training")
-    job = TrainingJob(corpus, model=model, training=training, tokenizer=tokenizer, name=name, save_dir=session_models_dir())
+    job = TrainingJob(
+        corpus, model=model, training=training, tokenizer=tokenizer, name=name, save_dir=session_models_dir()
+    )
     st.session_state.job = job
     st.session_state.job_collected = False
     _session_jobs().watch(job)
@@ -999,8 +1205,10 @@ def fmt_seconds(s: float | None) -> str:
 def job_status_line(job: TrainingJob) -> str:
     if job.status == "queued":
         ahead = job.queue_ahead
-        return (f"Queued: {job.slots.running} of {job.slots.capacity} training slots on this server are busy — "
-                f"{ahead} ahead of you. It starts by itself.")
+        return (
+            f"Queued: {job.slots.running} of {job.slots.capacity} training slots on this server are busy — "
+            f"{ahead} ahead of you. It starts by itself."
+        )
     if job.status == "running":
         step = job.last("step")
         if step is None:
@@ -1009,10 +1217,13 @@ def job_status_line(job: TrainingJob) -> str:
     if job.status == "failed":
         return "Failed: " + md_escape(job.error or "unknown error")
     end = job.last("end") or {}
-    return f"{'Finished' if job.status == 'done' else 'Stopped'} after {fmt_seconds(end.get('elapsed_s'))}" + (f" ({md_escape(job.stop_reason)})" if job.status == "stopped" and job.stop_reason else "")
+    return f"{'Finished' if job.status == 'done' else 'Stopped'} after {fmt_seconds(end.get('elapsed_s'))}" + (
+        f" ({md_escape(job.stop_reason)})" if job.status == "stopped" and job.stop_reason else ""
+    )
 
 
 # ---------------------------------------------------------------- sidebar
+
 
 def _fmt_params(n: int) -> str:
     return f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e3:.0f} k"
@@ -1037,11 +1248,13 @@ def sidebar_card() -> None:
                 st.markdown(f"**{md_escape(info['name'])}**")
                 kl = f"{info['kl']:.2f} nats" if info["kl"] is not None else "–"
                 au = f"{info['au']}/{info['latent_dim']}" if info["au"] is not None else "–"
-                st.caption(f"{md_escape(st.session_state.get('model_origin', ''))} · trained on {md_escape(info['corpus'])}  \n"
-                           f"{_fmt_params(info['parameters'])} parameters · {info['latent_dim']} latent dims  \n"
-                           f"KL {kl} · active units {au}",
-                           help="KL: average KL(q(z|x) || p(z)) per validation sentence; near 0 means posterior collapse. "
-                                "Active units: latent dimensions the encoder actually uses (Burda et al. 2016).")
+                st.caption(
+                    f"{md_escape(st.session_state.get('model_origin', ''))} · trained on {md_escape(info['corpus'])}  \n"
+                    f"{_fmt_params(info['parameters'])} parameters · {info['latent_dim']} latent dims  \n"
+                    f"KL {kl} · active units {au}",
+                    help="KL: average KL(q(z|x) || p(z)) per validation sentence; near 0 means posterior collapse. "
+                    "Active units: latent dimensions the encoder actually uses (Burda et al. 2016).",
+                )
             running = st.session_state.get("job")
             if running is not None:
                 st.divider()
@@ -1064,6 +1277,7 @@ def page_header(title: str, intro: str | None = None) -> None:
 
 # ---------------------------------------------------------------- training settings
 
+
 @dataclass(frozen=True)
 class Setting:
     group: str  # model | training | tokenizer
@@ -1078,52 +1292,344 @@ class Setting:
 
 
 SETTINGS = [
-    Setting("model", "embed_dim", "Embedding size", "int", "Numbers per word vector. Bigger: richer words, slower.", 16, 1024, 16),
-    Setting("model", "hidden_dim", "Hidden size", "int", "Size of the encoder and decoder GRU/LSTM state. The main knob for capacity and speed.", 32, 2048, 32),
-    Setting("model", "latent_dim", "Latent dimensions", "int", "Length of the code z. 16–32 is typical; unused dimensions collapse to the prior.", 2, 256, 1),
-    Setting("model", "rnn", "Recurrent cell", "choice", "GRU is faster; LSTM sometimes fits long sentences better.", choices=("gru", "lstm")),
+    Setting(
+        "model",
+        "embed_dim",
+        "Embedding size",
+        "int",
+        "Numbers per word vector. Bigger: richer words, slower.",
+        16,
+        1024,
+        16,
+    ),
+    Setting(
+        "model",
+        "hidden_dim",
+        "Hidden size",
+        "int",
+        "Size of the encoder and decoder GRU/LSTM state. The main knob for capacity and speed.",
+        32,
+        2048,
+        32,
+    ),
+    Setting(
+        "model",
+        "latent_dim",
+        "Latent dimensions",
+        "int",
+        "Length of the code z. 16–32 is typical; unused dimensions collapse to the prior.",
+        2,
+        256,
+        1,
+    ),
+    Setting(
+        "model",
+        "rnn",
+        "Recurrent cell",
+        "choice",
+        "GRU is faster; LSTM sometimes fits long sentences better.",
+        choices=("gru", "lstm"),
+    ),
     Setting("model", "num_layers", "Layers", "int", "Stacked recurrent layers in encoder and decoder.", 1, 4, 1),
-    Setting("model", "word_dropout", "Word dropout", "float", "Share of decoder input words hidden as <unk> so the decoder must rely on z (Bowman et al. 2016).", 0.0, 0.9, 0.05),
-    Setting("model", "embed_dropout", "Embedding dropout", "float", "Dropout on word vectors (regularisation).", 0.0, 0.9, 0.05),
-    Setting("model", "output_dropout", "Output dropout", "float", "Dropout before the output layer (regularisation).", 0.0, 0.9, 0.05),
-    Setting("model", "bn_vae", "BN-VAE", "bool", "Batch-normalise the posterior means so the KL can never reach zero: prevents posterior collapse (Zhu et al. 2020)."),
-    Setting("model", "bn_gamma", "BN-VAE gamma", "float", "BN-VAE scale: higher keeps more KL (more information in z).", 0.1, 3.0, 0.1),
-    Setting("model", "max_length", "Max tokens per sentence", "int", "Longer sentences are cut when training; also the longest generated sentence.", 8, 256, 8),
-    Setting("training", "epochs", "Epochs", "int", "Passes over the training sentences (the time limit may stop earlier).", 1, 1000, 1),
-    Setting("training", "max_minutes", "Time limit (minutes)", "float", "Stop after this long and keep the best model; 0 means no limit. The KL schedule follows the clock.", 0.0, 600.0, 0.5),
-    Setting("training", "batch_size", "Batch size", "int", "Sentences per update. Smaller: more updates per minute; larger: smoother gradients.", 4, 1024, 4),
-    Setting("training", "lr", "Learning rate", "float", "Adam step size. Too high diverges, too low crawls.", 1e-5, 1e-1, 1e-4),
-    Setting("training", "lr_schedule", "Learning-rate schedule", "choice", "cosine: the step size falls to 5% of the learning rate by the end (or by the time limit), "
-            "so the last minutes settle into a better model; constant keeps it.", choices=("cosine", "constant")),
-    Setting("training", "kl_schedule", "KL schedule", "choice", "How the KL weight beta grows: cyclical (Fu et al. 2019) re-warms several times; linear/logistic once; constant never.",
-            choices=("cyclical", "linear", "logistic", "constant")),
+    Setting(
+        "model",
+        "word_dropout",
+        "Word dropout",
+        "float",
+        "Share of decoder input words hidden as <unk> so the decoder must rely on z (Bowman et al. 2016).",
+        0.0,
+        0.9,
+        0.05,
+    ),
+    Setting(
+        "model",
+        "embed_dropout",
+        "Embedding dropout",
+        "float",
+        "Dropout on word vectors (regularisation).",
+        0.0,
+        0.9,
+        0.05,
+    ),
+    Setting(
+        "model",
+        "output_dropout",
+        "Output dropout",
+        "float",
+        "Dropout before the output layer (regularisation).",
+        0.0,
+        0.9,
+        0.05,
+    ),
+    Setting(
+        "model",
+        "bn_vae",
+        "BN-VAE",
+        "bool",
+        "Batch-normalise the posterior means so the KL can never reach zero: prevents posterior collapse (Zhu et al. 2020).",
+    ),
+    Setting(
+        "model",
+        "bn_gamma",
+        "BN-VAE gamma",
+        "float",
+        "BN-VAE scale: higher keeps more KL (more information in z).",
+        0.1,
+        3.0,
+        0.1,
+    ),
+    Setting(
+        "model",
+        "max_length",
+        "Max tokens per sentence",
+        "int",
+        "Longer sentences are cut when training; also the longest generated sentence.",
+        8,
+        256,
+        8,
+    ),
+    Setting(
+        "training",
+        "epochs",
+        "Epochs",
+        "int",
+        "Passes over the training sentences (the time limit may stop earlier).",
+        1,
+        1000,
+        1,
+    ),
+    Setting(
+        "training",
+        "max_minutes",
+        "Time limit (minutes)",
+        "float",
+        "Stop after this long and keep the best model; 0 means no limit. The KL schedule follows the clock.",
+        0.0,
+        600.0,
+        0.5,
+    ),
+    Setting(
+        "training",
+        "batch_size",
+        "Batch size",
+        "int",
+        "Sentences per update. Smaller: more updates per minute; larger: smoother gradients.",
+        4,
+        1024,
+        4,
+    ),
+    Setting(
+        "training",
+        "lr",
+        "Learning rate",
+        "float",
+        "Adam step size. Too high diverges, too low crawls.",
+        1e-5,
+        1e-1,
+        1e-4,
+    ),
+    Setting(
+        "training",
+        "lr_schedule",
+        "Learning-rate schedule",
+        "choice",
+        "cosine: the step size falls to 5% of the learning rate by the end (or by the time limit), "
+        "so the last minutes settle into a better model; constant keeps it.",
+        choices=("cosine", "constant"),
+    ),
+    Setting(
+        "training",
+        "kl_schedule",
+        "KL schedule",
+        "choice",
+        "How the KL weight beta grows: cyclical (Fu et al. 2019) re-warms several times; linear/logistic once; constant never.",
+        choices=("cyclical", "linear", "logistic", "constant"),
+    ),
     Setting("training", "kl_cycles", "KL cycles", "int", "Cyclical schedule only: how many warm-up cycles.", 1, 20, 1),
-    Setting("training", "kl_ratio", "KL ramp share", "float", "Cyclical schedule only: share of each cycle spent increasing beta.", 0.05, 1.0, 0.05),
-    Setting("training", "kl_warmup", "KL warm-up share", "float", "Linear/logistic only: share of training spent increasing beta.", 0.0, 1.0, 0.05),
-    Setting("training", "beta_max", "Max beta", "float", "The KL weight at the end of warm-up. 1 is the true ELBO; below 1 keeps more information in z.", 0.0, 5.0, 0.05),
-    Setting("training", "free_bits", "Free bits (nats/dim)", "float", "KL below this per dimension is not penalised, so z keeps some information (Kingma et al. 2016). 0 disables.", 0.0, 5.0, 0.05),
-    Setting("training", "pretrain_epochs", "Autoencoder pretraining", "int", "Epochs as a plain autoencoder first, then the decoder is reset (Li et al. 2019). Helps against collapse.", 0, 20, 1),
-    Setting("training", "grad_clip", "Gradient clipping", "float", "Largest gradient norm; stabilises recurrent nets. 0 disables.", 0.0, 50.0, 0.5),
-    Setting("training", "patience", "Early-stopping patience", "int", "Stop after this many validations without improvement; 0 never stops early.", 0, 100, 1),
-    Setting("training", "valid_every", "Validate every (steps)", "int", "Steps between validations (the best model is kept); 0 means once per epoch.", 0, 100_000, 10),
-    Setting("tokenizer", "kind", "Tokenizer", "choice", "word: one token per word (rare words become <unk>); bpe: sub-word pieces, no unknown words.", choices=("word", "bpe")),
-    Setting("tokenizer", "vocab_size", "Vocabulary size", "int", "How many tokens the model knows. The output layer grows with it (speed!).", 100, 100_000, 500),
-    Setting("tokenizer", "min_frequency", "Min word frequency", "int", "Words seen fewer times are left out of the vocabulary.", 1, 100, 1),
+    Setting(
+        "training",
+        "kl_ratio",
+        "KL ramp share",
+        "float",
+        "Cyclical schedule only: share of each cycle spent increasing beta.",
+        0.05,
+        1.0,
+        0.05,
+    ),
+    Setting(
+        "training",
+        "kl_warmup",
+        "KL warm-up share",
+        "float",
+        "Linear/logistic only: share of training spent increasing beta.",
+        0.0,
+        1.0,
+        0.05,
+    ),
+    Setting(
+        "training",
+        "beta_max",
+        "Max beta",
+        "float",
+        "The KL weight at the end of warm-up. 1 is the true ELBO; below 1 keeps more information in z.",
+        0.0,
+        5.0,
+        0.05,
+    ),
+    Setting(
+        "training",
+        "free_bits",
+        "Free bits (nats/dim)",
+        "float",
+        "KL below this per dimension is not penalised, so z keeps some information (Kingma et al. 2016). 0 disables.",
+        0.0,
+        5.0,
+        0.05,
+    ),
+    Setting(
+        "training",
+        "pretrain_epochs",
+        "Autoencoder pretraining",
+        "int",
+        "Epochs as a plain autoencoder first, then the decoder is reset (Li et al. 2019). Helps against collapse.",
+        0,
+        20,
+        1,
+    ),
+    Setting(
+        "training",
+        "grad_clip",
+        "Gradient clipping",
+        "float",
+        "Largest gradient norm; stabilises recurrent nets. 0 disables.",
+        0.0,
+        50.0,
+        0.5,
+    ),
+    Setting(
+        "training",
+        "patience",
+        "Early-stopping patience",
+        "int",
+        "Stop after this many validations without improvement; 0 never stops early.",
+        0,
+        100,
+        1,
+    ),
+    Setting(
+        "training",
+        "valid_every",
+        "Validate every (steps)",
+        "int",
+        "Steps between validations (the best model is kept); 0 means once per epoch.",
+        0,
+        100_000,
+        10,
+    ),
+    Setting(
+        "tokenizer",
+        "kind",
+        "Tokenizer",
+        "choice",
+        "word: one token per word (rare words become <unk>); bpe: sub-word pieces, no unknown words.",
+        choices=("word", "bpe"),
+    ),
+    Setting(
+        "tokenizer",
+        "vocab_size",
+        "Vocabulary size",
+        "int",
+        "How many tokens the model knows. The output layer grows with it (speed!).",
+        100,
+        100_000,
+        500,
+    ),
+    Setting(
+        "tokenizer",
+        "min_frequency",
+        "Min word frequency",
+        "int",
+        "Words seen fewer times are left out of the vocabulary.",
+        1,
+        100,
+        1,
+    ),
     Setting("tokenizer", "lowercase", "Lowercase", "bool", "Treat 'The' and 'the' as one word."),
 ]
 
-_BASE = {"rnn": "gru", "num_layers": 1, "embed_dropout": 0.1, "output_dropout": 0.3, "bn_vae": False, "bn_gamma": 0.6, "max_length": 48,
-         "lr_schedule": "cosine", "kl_cycles": 4, "kl_ratio": 0.5, "kl_warmup": 0.4, "beta_max": 1.0, "pretrain_epochs": 0, "grad_clip": 5.0, "patience": 0,
-         "kind": "word", "min_frequency": 2, "lowercase": False}
+_BASE = {
+    "rnn": "gru",
+    "num_layers": 1,
+    "embed_dropout": 0.1,
+    "output_dropout": 0.3,
+    "bn_vae": False,
+    "bn_gamma": 0.6,
+    "max_length": 48,
+    "lr_schedule": "cosine",
+    "kl_cycles": 4,
+    "kl_ratio": 0.5,
+    "kl_warmup": 0.4,
+    "beta_max": 1.0,
+    "pretrain_epochs": 0,
+    "grad_clip": 5.0,
+    "patience": 0,
+    "kind": "word",
+    "min_frequency": 2,
+    "lowercase": False,
+}
 PRESETS = {
     # Measured: 10k SNLI sentences, 2-core shared CPU, 1 thread: 62 s wall, ~700 steps, KL 4.3 nats, 16/16 active units.
     # A constant learning rate: in one minute (~200-700 steps) cosine decay only slows learning (PTB 10k, 1 min: valid -ELBO 134.7 constant, 138.4 cosine).
-    "Quick demo": {**_BASE, "embed_dim": 128, "hidden_dim": 256, "latent_dim": 16, "word_dropout": 0.3, "epochs": 20, "max_minutes": 1.0, "batch_size": 32,
-                   "lr": 2e-3, "lr_schedule": "constant", "kl_schedule": "linear", "free_bits": 0.25, "valid_every": 100, "vocab_size": 8000},
-    "Balanced": {**_BASE, "embed_dim": 256, "hidden_dim": 256, "latent_dim": 32, "word_dropout": 0.3, "epochs": 10, "max_minutes": 10.0, "batch_size": 32,
-                 "lr": 1e-3, "kl_schedule": "cyclical", "free_bits": 0.1, "valid_every": 0, "vocab_size": 10_000, "patience": 3},
-    "Best quality": {**_BASE, "embed_dim": 256, "hidden_dim": 512, "latent_dim": 32, "word_dropout": 0.35, "epochs": 30, "max_minutes": 30.0, "batch_size": 32,
-                     "lr": 1e-3, "kl_schedule": "cyclical", "free_bits": 0.1, "valid_every": 0, "vocab_size": 15_000, "bn_vae": True, "patience": 5, "pretrain_epochs": 1},
+    "Quick demo": {
+        **_BASE,
+        "embed_dim": 128,
+        "hidden_dim": 256,
+        "latent_dim": 16,
+        "word_dropout": 0.3,
+        "epochs": 20,
+        "max_minutes": 1.0,
+        "batch_size": 32,
+        "lr": 2e-3,
+        "lr_schedule": "constant",
+        "kl_schedule": "linear",
+        "free_bits": 0.25,
+        "valid_every": 100,
+        "vocab_size": 8000,
+    },
+    "Balanced": {
+        **_BASE,
+        "embed_dim": 256,
+        "hidden_dim": 256,
+        "latent_dim": 32,
+        "word_dropout": 0.3,
+        "epochs": 10,
+        "max_minutes": 10.0,
+        "batch_size": 32,
+        "lr": 1e-3,
+        "kl_schedule": "cyclical",
+        "free_bits": 0.1,
+        "valid_every": 0,
+        "vocab_size": 10_000,
+        "patience": 3,
+    },
+    "Best quality": {
+        **_BASE,
+        "embed_dim": 256,
+        "hidden_dim": 512,
+        "latent_dim": 32,
+        "word_dropout": 0.35,
+        "epochs": 30,
+        "max_minutes": 30.0,
+        "batch_size": 32,
+        "lr": 1e-3,
+        "kl_schedule": "cyclical",
+        "free_bits": 0.1,
+        "valid_every": 0,
+        "vocab_size": 15_000,
+        "bn_vae": True,
+        "patience": 5,
+        "pretrain_epochs": 1,
+    },
 }
 PRESET_NOTES = {
     "Quick demo": "A small model that is usable after about a minute on a laptop CPU (10k sentences). Good for trying things out.",
@@ -1135,7 +1641,9 @@ PRESET_NOTES = {
 def preset(name: str) -> dict:
     values = dict(PRESETS[name])
     if name == "Quick demo" and os.environ.get("TEXTVAE_QUICK_MINUTES"):
-        values["max_minutes"] = float(os.environ["TEXTVAE_QUICK_MINUTES"])  # tests and demos can shorten the quick preset
+        values["max_minutes"] = float(
+            os.environ["TEXTVAE_QUICK_MINUTES"]
+        )  # tests and demos can shorten the quick preset
     return values
 
 
@@ -1144,7 +1652,9 @@ def apply_preset() -> None:
     name = st.session_state.get(KEEP + "train.preset") or "Quick demo"
     for key, value in preset(name).items():
         st.session_state[KEEP + "train." + key] = value
-    st.session_state[KEEP + "train.max_minutes"] = min(st.session_state[KEEP + "train.max_minutes"], settings().max_train_minutes)
+    st.session_state[KEEP + "train.max_minutes"] = min(
+        st.session_state[KEEP + "train.max_minutes"], settings().max_train_minutes
+    )
 
 
 def settings_widgets(group: str) -> None:
@@ -1171,9 +1681,15 @@ def settings_summary() -> str:
     """One line with the settings that matter most, so nobody has to open the expanders to see them."""
     v = {s.name: st.session_state[KEEP + "train." + s.name] for s in SETTINGS}
     limit = f"≤ {v['max_minutes']:g} min" if v["max_minutes"] else "no time limit"
-    kl = f"{v['kl_schedule']} KL schedule" + (f", free bits {v['free_bits']:g}" if v["free_bits"] else "") + (", BN-VAE" if v["bn_vae"] else "")
-    return (f"{v['rnn'].upper()} {v['embed_dim']}/{v['hidden_dim']}, latent {v['latent_dim']} · {v['epochs']} epochs, {limit}, "
-            f"batch {v['batch_size']}, lr {v['lr']:g}{' (cosine decay)' if v['lr_schedule'] == 'cosine' else ''} · {kl} · {v['kind']} vocabulary ≤ {v['vocab_size']:,}")
+    kl = (
+        f"{v['kl_schedule']} KL schedule"
+        + (f", free bits {v['free_bits']:g}" if v["free_bits"] else "")
+        + (", BN-VAE" if v["bn_vae"] else "")
+    )
+    return (
+        f"{v['rnn'].upper()} {v['embed_dim']}/{v['hidden_dim']}, latent {v['latent_dim']} · {v['epochs']} epochs, {limit}, "
+        f"batch {v['batch_size']}, lr {v['lr']:g}{' (cosine decay)' if v['lr_schedule'] == 'cosine' else ''} · {kl} · {v['kind']} vocabulary ≤ {v['vocab_size']:,}"
+    )
 
 
 def init_train_settings() -> None:
@@ -1214,7 +1730,9 @@ def clamp_train_settings() -> list[str]:
         st.session_state[key] = new
         limit = " (this server's limit)" if number and value > high and high < float(s.high) else ""
         shown = f"{value:,g}" if number else repr(value)
-        messages.append(f"{s.label}: {shown} is outside the allowed range {low:,g} to {high:,g}{limit}; it is set to {new:,g}.")
+        messages.append(
+            f"{s.label}: {shown} is outside the allowed range {low:,g} to {high:,g}{limit}; it is set to {new:,g}."
+        )
     return messages
 
 
@@ -1225,8 +1743,10 @@ def too_small_to_train(corpus: Corpus) -> str | None:
     needed = min_corpus_sentences()
     if len(corpus) >= needed:
         return None
-    return (f"This corpus has {len(corpus):,} sentence{'s' if len(corpus) != 1 else ''}; training needs at least {needed}: "
-            f"{MIN_SENTENCES} to learn from, plus {VALID_FRACTION:.0%} held out to validate. Add sentences or choose a bigger corpus.")
+    return (
+        f"This corpus has {len(corpus):,} sentence{'s' if len(corpus) != 1 else ''}; training needs at least {needed}: "
+        f"{MIN_SENTENCES} to learn from, plus {VALID_FRACTION:.0%} held out to validate. Add sentences or choose a bigger corpus."
+    )
 
 
 def train_settings() -> tuple[dict, TrainConfig, TokenizerConfig]:
@@ -1235,8 +1755,16 @@ def train_settings() -> tuple[dict, TrainConfig, TokenizerConfig]:
 
     value = {s.name: st.session_state[KEEP + "train." + s.name] for s in SETTINGS}
     model = {s.name: value[s.name] for s in SETTINGS if s.group == "model"}
-    model = {k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("word_dropout", "embed_dropout", "output_dropout", "bn_gamma") else v)
-             for k, v in model.items()}
+    model = {
+        k: (
+            int(v)
+            if isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and k not in ("word_dropout", "embed_dropout", "output_dropout", "bn_gamma")
+            else v
+        )
+        for k, v in model.items()
+    }
     training = {s.name: value[s.name] for s in SETTINGS if s.group == "training"}
     limits = settings()
     # The server's limit applies to every run; "no limit" means "as long as the server allows".
@@ -1249,43 +1777,100 @@ def train_settings() -> tuple[dict, TrainConfig, TokenizerConfig]:
     tokenizer = TokenizerConfig(**{s.name: value[s.name] for s in SETTINGS if s.group == "tokenizer"})
     tokenizer.vocab_size, tokenizer.min_frequency = int(tokenizer.vocab_size), int(tokenizer.min_frequency)
     config = VAEConfig(vocab_size=tokenizer.vocab_size, **model)
-    if config.num_parameters() > limits.max_parameters:  # before validate(): its limit is the library's, higher than the server's
-        raise TextVAEError(f"This model would have up to {config.num_parameters():,} parameters; this server allows {limits.max_parameters:,}. "
-                           "Lower the hidden size, embedding size or vocabulary.")
+    if (
+        config.num_parameters() > limits.max_parameters
+    ):  # before validate(): its limit is the library's, higher than the server's
+        raise TextVAEError(
+            f"This model would have up to {config.num_parameters():,} parameters; this server allows {limits.max_parameters:,}. "
+            "Lower the hidden size, embedding size or vocabulary."
+        )
     config.validate()  # refuse impossible settings now, not in the worker
     return model, TrainConfig(**training), tokenizer
 
 
 # ---------------------------------------------------------------- live training panel
 
+
 def _curves(steps: list[dict], valids: list[dict]) -> tuple[go.Figure, go.Figure]:
     x = [e["step"] for e in steps]
     loss = go.Figure()
     loss.add_trace(go.Scatter(x=x, y=[e["recon"] for e in steps], name="reconstruction", line=dict(color="#4F46E5")))
-    loss.add_trace(go.Scatter(x=x, y=[e["recon"] + e["kl"] for e in steps], name="−ELBO (train)", line=dict(color="#17BEBB")))
+    loss.add_trace(
+        go.Scatter(x=x, y=[e["recon"] + e["kl"] for e in steps], name="−ELBO (train)", line=dict(color="#17BEBB"))
+    )
     if valids:
-        loss.add_trace(go.Scatter(x=[e["step"] for e in valids], y=[e["elbo"] for e in valids], name="−ELBO (validation)", mode="lines+markers",
-                                  line=dict(color="#E4572E", dash="dot")))
-    loss.update_layout(title=dict(text="Loss per sentence (nats)", font=dict(size=14)), height=300, margin=dict(l=10, r=10, t=40, b=10),
-                       legend=dict(orientation="h", y=-0.25), xaxis_title="step")
+        loss.add_trace(
+            go.Scatter(
+                x=[e["step"] for e in valids],
+                y=[e["elbo"] for e in valids],
+                name="−ELBO (validation)",
+                mode="lines+markers",
+                line=dict(color="#E4572E", dash="dot"),
+            )
+        )
+    loss.update_layout(
+        title=dict(text="Loss per sentence (nats)", font=dict(size=14)),
+        height=300,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.25),
+        xaxis_title="step",
+    )
     kl = go.Figure()
     kl.add_trace(go.Scatter(x=x, y=[e["kl"] for e in steps], name="KL (nats)", line=dict(color="#F2A541")))
-    kl.add_trace(go.Scatter(x=x, y=[e["beta"] for e in steps], name="β (KL weight)", yaxis="y2", line=dict(color="#6C757D", dash="dash")))
-    kl.update_layout(title=dict(text="KL and its weight β", font=dict(size=14)), height=300, margin=dict(l=10, r=10, t=40, b=10),
-                     legend=dict(orientation="h", y=-0.25), xaxis_title="step", yaxis=dict(title="KL (nats)"),
-                     yaxis2=dict(title="β", overlaying="y", side="right", range=[0, max([1.0] + [e["beta"] for e in steps]) * 1.05], showgrid=False,
-                                 tickmode="linear", tick0=0, dtick=0.25, tickformat=".2f"))
+    kl.add_trace(
+        go.Scatter(
+            x=x, y=[e["beta"] for e in steps], name="β (KL weight)", yaxis="y2", line=dict(color="#6C757D", dash="dash")
+        )
+    )
+    kl.update_layout(
+        title=dict(text="KL and its weight β", font=dict(size=14)),
+        height=300,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.25),
+        xaxis_title="step",
+        yaxis=dict(title="KL (nats)"),
+        yaxis2=dict(
+            title="β",
+            overlaying="y",
+            side="right",
+            range=[0, max([1.0] + [e["beta"] for e in steps]) * 1.05],
+            showgrid=False,
+            tickmode="linear",
+            tick0=0,
+            dtick=0.25,
+            tickformat=".2f",
+        ),
+    )
     return loss, kl
 
 
 def kl_per_dim_figure(kl_per_dim: list[float], title: str = "KL per latent dimension (validation)") -> go.Figure:
     values = np.asarray(kl_per_dim, dtype=float)
     colors = np.where(values < 0.05, "#B8BCCB", "#4F46E5")
-    fig = go.Figure(go.Bar(x=np.arange(1, len(values) + 1), y=values, marker_color=colors,
-                           hovertemplate="dimension %{x}: %{y:.3f} nats<extra></extra>"))
-    fig.add_hline(y=0.05, line_dash="dot", line_color="#E4572E", annotation_text="collapse threshold", annotation_position="top right",
-                  annotation_font=dict(size=11, color="#E4572E"))
-    fig.update_layout(title=dict(text=title, font=dict(size=14)), height=280, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="dimension", yaxis_title="nats", bargap=0.15)
+    fig = go.Figure(
+        go.Bar(
+            x=np.arange(1, len(values) + 1),
+            y=values,
+            marker_color=colors,
+            hovertemplate="dimension %{x}: %{y:.3f} nats<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=0.05,
+        line_dash="dot",
+        line_color="#E4572E",
+        annotation_text="collapse threshold",
+        annotation_position="top right",
+        annotation_font=dict(size=11, color="#E4572E"),
+    )
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=14)),
+        height=280,
+        margin=dict(l=10, r=10, t=40, b=10),
+        xaxis_title="dimension",
+        yaxis_title="nats",
+        bargap=0.15,
+    )
     return fig
 
 
@@ -1317,30 +1902,55 @@ def training_panel() -> None:
                 st.progress(0.0, text="Preparing: building the vocabulary and the model…")
             else:
                 total = start["total_steps"] if start else None
-                st.progress(min(1.0, last["progress"]), text=f"Step {last['step']:,}{f' of {total:,}' if total else ''} · epoch {last['epoch']} · "
-                                                              f"ETA {fmt_seconds(last['eta_s'])} · {last['tokens_per_s']:,.0f} tokens/s")
+                st.progress(
+                    min(1.0, last["progress"]),
+                    text=f"Step {last['step']:,}{f' of {total:,}' if total else ''} · epoch {last['epoch']} · "
+                    f"ETA {fmt_seconds(last['eta_s'])} · {last['tokens_per_s']:,.0f} tokens/s",
+                )
         else:
             end = job.last("end") or {}
-            st.success(f"{job_status_line(job)} — {end.get('steps', 0):,} steps. The best model (by validation ELBO) is the active model now.",
-                       icon=":material/check_circle:")
+            st.success(
+                f"{job_status_line(job)} — {end.get('steps', 0):,} steps. The best model (by validation ELBO) is the active model now.",
+                icon=":material/check_circle:",
+            )
         if start:
-            st.caption(f"{start['n_train']:,} training and {start['n_valid']:,} validation sentences · {start['parameters']:,} parameters · "
-                       f"{start['device']} with {start['threads']} thread{'s' if start['threads'] != 1 else ''} · seed {start['seed']}")
+            st.caption(
+                f"{start['n_train']:,} training and {start['n_valid']:,} validation sentences · {start['parameters']:,} parameters · "
+                f"{start['device']} with {start['threads']} thread{'s' if start['threads'] != 1 else ''} · seed {start['seed']}"
+            )
         if last is not None:
             best = next((e for e in reversed(valids) if e.get("best")), None)
             m = st.columns(5)
-            m[0].metric("Reconstruction", f"{last['recon']:.2f}", help="−log p(x|z) per sentence, nats (training batch average).")
-            m[1].metric("KL", f"{last['kl']:.2f}", help="KL(q(z|x) || p(z)) per sentence, nats. Near 0 means the code carries no information.")
+            m[0].metric(
+                "Reconstruction",
+                f"{last['recon']:.2f}",
+                help="−log p(x|z) per sentence, nats (training batch average).",
+            )
+            m[1].metric(
+                "KL",
+                f"{last['kl']:.2f}",
+                help="KL(q(z|x) || p(z)) per sentence, nats. Near 0 means the code carries no information.",
+            )
             m[2].metric("β", f"{last['beta']:.2f}", help="The KL weight from the schedule.")
-            m[3].metric("Best valid −ELBO", f"{best['elbo']:.2f}" if best else "–", help="The model with the lowest validation −ELBO is kept.")
-            m[4].metric("Active units", f"{valids[-1]['au']}" if valids and "au" in valids[-1] else "–", help="Latent dimensions in use on validation data.")
+            m[3].metric(
+                "Best valid −ELBO",
+                f"{best['elbo']:.2f}" if best else "–",
+                help="The model with the lowest validation −ELBO is kept.",
+            )
+            m[4].metric(
+                "Active units",
+                f"{valids[-1]['au']}" if valids and "au" in valids[-1] else "–",
+                help="Latent dimensions in use on validation data.",
+            )
             loss_fig, kl_fig = _curves(steps, valids)
             c1, c2 = st.columns(2)
             c1.plotly_chart(loss_fig, width="stretch", key="train.loss")
             c2.plotly_chart(kl_fig, width="stretch", key="train.kl")
         if valids and valids[-1].get("kl_per_dim"):
             st.plotly_chart(kl_per_dim_figure(valids[-1]["kl_per_dim"]), width="stretch", key="train.kldim")
-            st.caption("Grey bars: dimensions the encoder no longer uses (posterior collapse). Free bits, KL annealing and BN-VAE keep them alive.")
+            st.caption(
+                "Grey bars: dimensions the encoder no longer uses (posterior collapse). Free bits, KL annealing and BN-VAE keep them alive."
+            )
         elif job.status == "running":
             st.caption("The KL per dimension appears after the first validation.")
 
@@ -1368,7 +1978,9 @@ def token_accuracy(reference: list[int], decoded: list[int], eos: int) -> float:
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def _reconstruct(model_id: str, sentence: str, levels: tuple, seed: int, options_key: tuple, _bundle: ModelBundle) -> Reconstruction:
+def _reconstruct(
+    model_id: str, sentence: str, levels: tuple, seed: int, options_key: tuple, _bundle: ModelBundle
+) -> Reconstruction:
     import pandas as pd
     import torch
 
@@ -1384,15 +1996,24 @@ def _reconstruct(model_id: str, sentence: str, levels: tuple, seed: int, options
     options = DecodeOptions(**dict(options_key))
     options.max_length = max(options.max_length, len(reference) + 5)
     decoded = generation.decode_latent(model, z, options)
-    table = pd.DataFrame({
-        "noise σ": list(levels),
-        "decoded": tok.decode_batch(decoded),
-        "token accuracy": [token_accuracy(reference, ids, tok.eos_id) for ids in decoded],
-        "distance moved": (z - mu).norm(dim=1).cpu().numpy().round(2),
-    })
-    return Reconstruction([tok.token_text(i) for i in reference], mu[0].cpu().numpy(), torch.exp(0.5 * logvar[0]).cpu().numpy(),
-                          gaussian_kl(mu, logvar)[0].cpu().numpy(), table)
+    table = pd.DataFrame(
+        {
+            "noise σ": list(levels),
+            "decoded": tok.decode_batch(decoded),
+            "token accuracy": [token_accuracy(reference, ids, tok.eos_id) for ids in decoded],
+            "distance moved": (z - mu).norm(dim=1).cpu().numpy().round(2),
+        }
+    )
+    return Reconstruction(
+        [tok.token_text(i) for i in reference],
+        mu[0].cpu().numpy(),
+        torch.exp(0.5 * logvar[0]).cpu().numpy(),
+        gaussian_kl(mu, logvar)[0].cpu().numpy(),
+        table,
+    )
 
 
 def reconstruct(bundle: ModelBundle, sentence: str, levels: tuple, seed: int, options: DecodeOptions) -> Reconstruction:
-    return _reconstruct(active_model_id(), sentence, tuple(float(x) for x in levels), seed, _options_key(options), bundle)
+    return _reconstruct(
+        active_model_id(), sentence, tuple(float(x) for x in levels), seed, _options_key(options), bundle
+    )

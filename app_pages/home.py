@@ -15,10 +15,14 @@ with left:
         "You can sample new sentences, interpolate between two, or see which sentences the model thinks are alike."
     )
     st.markdown("Training maximises the **evidence lower bound** (ELBO) on the log-likelihood of each sentence *x*:")
-    st.latex(r"\log p(x) \;\ge\; \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{\text{reconstruction}}"
-             r"\;-\;\beta\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{rate, in nats}}")
-    st.caption("When the KL term falls to zero the decoder has learnt to ignore z (posterior collapse): the Train page shows it per dimension, "
-               "and KL annealing, free bits and BN-VAE are there to prevent it.")
+    st.latex(
+        r"\log p(x) \;\ge\; \underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{\text{reconstruction}}"
+        r"\;-\;\beta\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{rate, in nats}}"
+    )
+    st.caption(
+        "When the KL term falls to zero the decoder has learnt to ignore z (posterior collapse): the Train page shows it per dimension, "
+        "and KL annealing, free bits and BN-VAE are there to prevent it."
+    )
 
 with right:
     st.subheader("This session")
@@ -27,21 +31,35 @@ with right:
         if info is None:
             st.markdown(":material/warning: **No model yet.** Train one or upload a bundle.")
         else:
-            st.markdown(f":material/deployed_code: **Model:** {ui.md_escape(info['name'])} ({ui.md_escape(st.session_state.model_origin)})")
+            st.markdown(
+                f":material/deployed_code: **Model:** {ui.md_escape(info['name'])} ({ui.md_escape(st.session_state.model_origin)})"
+            )
         corpus = st.session_state.corpus
         if corpus is not None:
             st.markdown(f":material/description: **Corpus:** {ui.md_escape(corpus.name)}, {len(corpus):,} sentences")
         else:
             st.markdown(":material/description: **Corpus:** the bundled demo sentences, until you choose your own")
         job = st.session_state.job
-        st.markdown(":material/model_training: **Training:** " + (ui.job_status_line(job) if job is not None else "none started"))
+        st.markdown(
+            ":material/model_training: **Training:** "
+            + (ui.job_status_line(job) if job is not None else "none started")
+        )
 
 st.subheader("A quick tour")
 tour = [
-    ("app_pages/data.py", "Upload sentences (.txt, .csv, .tsv, .md) or pick a bundled corpus; see lengths, top words and unknown words."),
-    ("app_pages/train.py", "Train a model with a preset in about a minute, watch the loss curves and the KL per dimension live."),
+    (
+        "app_pages/data.py",
+        "Upload sentences (.txt, .csv, .tsv, .md) or pick a bundled corpus; see lengths, top words and unknown words.",
+    ),
+    (
+        "app_pages/train.py",
+        "Train a model with a preset in about a minute, watch the loss curves and the KL per dimension live.",
+    ),
     ("app_pages/models.py", "Switch models, save, download and upload model bundles."),
-    ("app_pages/latent_space.py", "See the corpus as a map of meanings (PCA or t-SNE), search it, select regions, find neighbours."),
+    (
+        "app_pages/latent_space.py",
+        "See the corpus as a map of meanings (PCA or t-SNE), search it, select regions, find neighbours.",
+    ),
     ("app_pages/interpolate.py", "Walk from one sentence to another through the latent space."),
     ("app_pages/sample.py", "Dream up new sentences, variations of one sentence, and latent arithmetic."),
     ("app_pages/reconstruct.py", "Encode a sentence, look at its code, decode it back, and add noise."),

@@ -7,17 +7,29 @@ import streamlit as st
 import ui
 from textvae import TextVAEError
 
-ui.page_header("Reconstruct", "Sentence → code z → sentence. The VAE is a lossy compressor: what survives the round trip is what z remembers.")
+ui.page_header(
+    "Reconstruct",
+    "Sentence → code z → sentence. The VAE is a lossy compressor: what survives the round trip is what z remembers.",
+)
 bundle = ui.require_model()
 
 
 @st.fragment  # the form reruns only this part
 def reconstruction() -> None:
     with st.form("recon.form"):
-        sentence = st.text_input("Sentence", key=ui.keep("recon.sentence", "A little girl is climbing a tree in the garden."), max_chars=500)
+        sentence = st.text_input(
+            "Sentence", key=ui.keep("recon.sentence", "A little girl is climbing a tree in the garden."), max_chars=500
+        )
         c1, c2 = st.columns([3, 1])
-        noise = c1.slider("Extra noise level (σ)", 0.0, 5.0, 1.5, 0.1, key=ui.keep("recon.noise", 1.5),
-                          help="Standard deviation of Gaussian noise added to z, in units of the prior (1 = one typical prior step).")
+        noise = c1.slider(
+            "Extra noise level (σ)",
+            0.0,
+            5.0,
+            1.5,
+            0.1,
+            key=ui.keep("recon.noise", 1.5),
+            help="Standard deviation of Gaussian noise added to z, in units of the prior (1 = one typical prior step).",
+        )
         seed = c2.number_input("Noise seed", 0, 2**31 - 1, key=ui.keep("recon.seed", 0))
         options = ui.decode_controls("recon")
         st.form_submit_button("Reconstruct", type="primary", icon=":material/autorenew:")
@@ -34,9 +46,17 @@ def reconstruction() -> None:
     clean = rec.table.iloc[0]
     kl = float(rec.kl_per_dim.sum())
     m = st.columns(4)
-    m[0].metric("Token accuracy", f"{clean['token accuracy']:.0%}", help="Share of the input's tokens decoded at the same position (end of sentence included), from the posterior mean.")
-    m[1].metric("KL (nats)", f"{kl:.2f}", help="KL(q(z|x) || p(z)) for this sentence: how much information z carries about it.")
-    m[2].metric("KL (bits)", f"{kl / math.log(2):.2f}", help="The same in bits: about how many yes/no answers the code holds.")
+    m[0].metric(
+        "Token accuracy",
+        f"{clean['token accuracy']:.0%}",
+        help="Share of the input's tokens decoded at the same position (end of sentence included), from the posterior mean.",
+    )
+    m[1].metric(
+        "KL (nats)", f"{kl:.2f}", help="KL(q(z|x) || p(z)) for this sentence: how much information z carries about it."
+    )
+    m[2].metric(
+        "KL (bits)", f"{kl / math.log(2):.2f}", help="The same in bits: about how many yes/no answers the code holds."
+    )
     m[3].metric("Tokens", len(rec.tokens), help="The input as the model's tokens (<unk>: a word it does not know).")
 
     with st.container(border=True):
@@ -47,20 +67,42 @@ def reconstruction() -> None:
 
     st.subheader("The code z")
     dims = np.arange(1, len(rec.mu) + 1)
-    fig = go.Figure(go.Bar(x=dims, y=rec.mu, error_y=dict(type="data", array=rec.sigma, color="#9AA0B4", thickness=1),
-                           marker_color=np.where(rec.kl_per_dim < 0.05, "#B8BCCB", "#4F46E5"),
-                           customdata=np.stack([rec.sigma, rec.kl_per_dim], 1),
-                           hovertemplate="dimension %{x}<br>μ = %{y:.3f}<br>σ = %{customdata[0]:.3f}<br>KL = %{customdata[1]:.3f} nats<extra></extra>"))
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="dimension", yaxis_title="μ  (bars: ±σ)")
+    fig = go.Figure(
+        go.Bar(
+            x=dims,
+            y=rec.mu,
+            error_y=dict(type="data", array=rec.sigma, color="#9AA0B4", thickness=1),
+            marker_color=np.where(rec.kl_per_dim < 0.05, "#B8BCCB", "#4F46E5"),
+            customdata=np.stack([rec.sigma, rec.kl_per_dim], 1),
+            hovertemplate="dimension %{x}<br>μ = %{y:.3f}<br>σ = %{customdata[0]:.3f}<br>KL = %{customdata[1]:.3f} nats<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=280, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="dimension", yaxis_title="μ  (bars: ±σ)"
+    )
     st.plotly_chart(fig, width="stretch", key="recon.z")
-    st.caption("Posterior mean μ per dimension, with ±σ. Grey: dimensions where q(z|x) equals the prior (no information, KL < 0.05 nats).")
+    st.caption(
+        "Posterior mean μ per dimension, with ±σ. Grey: dimensions where q(z|x) equals the prior (no information, KL < 0.05 nats)."
+    )
 
     st.subheader("Adding noise to z")
-    st.dataframe(rec.table, width="stretch", hide_index=True, height=38 + 35 * len(rec.table),
-                 column_config={"noise σ": st.column_config.NumberColumn("noise σ", format="%.2f", width="small"),
-                                "decoded": st.column_config.TextColumn(width="large"),
-                                "token accuracy": st.column_config.ProgressColumn("token accuracy", format="percent", min_value=0.0, max_value=1.0, width="small"),
-                                "distance moved": st.column_config.NumberColumn(format="%.2f", width="small")})
-    st.caption("z + σ·ε with ε ~ N(0, I): small noise keeps the meaning, large noise lands on another sentence. A smooth space degrades gradually.")
+    st.dataframe(
+        rec.table,
+        width="stretch",
+        hide_index=True,
+        height=38 + 35 * len(rec.table),
+        column_config={
+            "noise σ": st.column_config.NumberColumn("noise σ", format="%.2f", width="small"),
+            "decoded": st.column_config.TextColumn(width="large"),
+            "token accuracy": st.column_config.ProgressColumn(
+                "token accuracy", format="percent", min_value=0.0, max_value=1.0, width="small"
+            ),
+            "distance moved": st.column_config.NumberColumn(format="%.2f", width="small"),
+        },
+    )
+    st.caption(
+        "z + σ·ε with ε ~ N(0, I): small noise keeps the meaning, large noise lands on another sentence. A smooth space degrades gradually."
+    )
+
 
 reconstruction()

@@ -3,7 +3,10 @@ import streamlit as st
 import ui
 from textvae import TextVAEError
 
-ui.page_header("Train", "Fit a sentence VAE on the active corpus. Training runs in the background: you can visit other pages meanwhile.")
+ui.page_header(
+    "Train",
+    "Fit a sentence VAE on the active corpus. Training runs in the background: you can visit other pages meanwhile.",
+)
 ui.init_train_settings()
 
 found = ui.active_corpus()
@@ -12,7 +15,11 @@ if found is None:
     st.page_link("app_pages/data.py", label="Go to Data", icon=":material/description:")
     st.stop()
 corpus, _ = found
-which = "your corpus" if st.session_state.corpus is not None else "the bundled demo corpus (choose your own on the Data page)"
+which = (
+    "your corpus"
+    if st.session_state.corpus is not None
+    else "the bundled demo corpus (choose your own on the Data page)"
+)
 st.markdown(f"Training on **{ui.md_escape(corpus.name)}**: {len(corpus):,} sentences, {which}.")
 if problem := ui.too_small_to_train(corpus):
     st.warning(problem, icon=":material/warning:")
@@ -20,14 +27,28 @@ if problem := ui.too_small_to_train(corpus):
 job = st.session_state.job
 running = job is not None and job.active
 
-preset = st.segmented_control("Preset", list(ui.PRESETS), key=ui.KEEP + "train.preset", on_change=ui.apply_preset, disabled=running)
+preset = st.segmented_control(
+    "Preset", list(ui.PRESETS), key=ui.KEEP + "train.preset", on_change=ui.apply_preset, disabled=running
+)
 st.caption(ui.PRESET_NOTES.get(preset or "", "Custom settings."))
 st.caption(":material/tune: " + ui.settings_summary())
 
 c1, c2 = st.columns([2, 1])
-name = c1.text_input("Model name", key=ui.keep("train.name", "my-model"), max_chars=60, disabled=running, help="Shown in the sidebar and used for the saved folder.")
-c2.number_input("Seed", 0, 2**31 - 1, key=ui.KEEP + "train.seed", disabled=running,
-                help="Random seed for initialisation, batching and the validation split.")
+name = c1.text_input(
+    "Model name",
+    key=ui.keep("train.name", "my-model"),
+    max_chars=60,
+    disabled=running,
+    help="Shown in the sidebar and used for the saved folder.",
+)
+c2.number_input(
+    "Seed",
+    0,
+    2**31 - 1,
+    key=ui.KEEP + "train.seed",
+    disabled=running,
+    help="Random seed for initialisation, batching and the validation split.",
+)
 c2.caption("Same seed + same data + same settings → the same model.")
 
 with st.expander("Model", icon=":material/hub:"):
@@ -37,8 +58,10 @@ with st.expander("Training", icon=":material/speed:"):
 with st.expander("Tokenizer", icon=":material/text_fields:"):
     ui.settings_widgets("tokenizer")
 limits = ui.settings()
-st.caption(f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters per training, "
-           f"{limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time (others wait in a queue). The best model by validation ELBO is kept and saved.")
+st.caption(
+    f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters per training, "
+    f"{limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time (others wait in a queue). The best model by validation ELBO is kept and saved."
+)
 
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Start training", type="primary", icon=":material/play_arrow:", disabled=running, key="train.start"):
@@ -48,7 +71,13 @@ if b1.button("Start training", type="primary", icon=":material/play_arrow:", dis
         st.rerun()
     except TextVAEError as exc:
         ui.show_error(exc)
-if b2.button("Stop", icon=":material/stop:", disabled=not running, key="train.stop", help="Stops after the current batch and keeps the best model so far."):
+if b2.button(
+    "Stop",
+    icon=":material/stop:",
+    disabled=not running,
+    key="train.stop",
+    help="Stops after the current batch and keeps the best model so far.",
+):
     job.stop()
     st.rerun()
 

@@ -18,27 +18,76 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]  # `python -m benchmarks...` from here: pysbd installs a package called benchmarks too
+ROOT = (
+    Path(__file__).resolve().parents[1]
+)  # `python -m benchmarks...` from here: pysbd installs a package called benchmarks too
 PROGRAMS = {
-    "textvae-bf16": ["-m", "benchmarks.ptb", "--mode", "throughput", "--config", "bowman", "--bf16", "--profile-steps", "0", "--no-peak"],
-    "textvae-fp32": ["-m", "benchmarks.ptb", "--mode", "throughput", "--config", "bowman", "--profile-steps", "0", "--no-peak"],
+    "textvae-bf16": [
+        "-m",
+        "benchmarks.ptb",
+        "--mode",
+        "throughput",
+        "--config",
+        "bowman",
+        "--bf16",
+        "--profile-steps",
+        "0",
+        "--no-peak",
+    ],
+    "textvae-fp32": [
+        "-m",
+        "benchmarks.ptb",
+        "--mode",
+        "throughput",
+        "--config",
+        "bowman",
+        "--profile-steps",
+        "0",
+        "--no-peak",
+    ],
     "reference": ["-m", "benchmarks.reference"],
 }
 KEYS = ("tokens_per_s", "tokens_per_cpu_s", "peak_rss_mb")
 
 
 def measure(program: str, data: str, threads: int, seconds: float, warmup: float) -> dict:
-    cmd = [sys.executable, *PROGRAMS[program], "--data", data, "--threads", str(threads), "--seconds", str(seconds), "--warmup", str(warmup)]
+    cmd = [
+        sys.executable,
+        *PROGRAMS[program],
+        "--data",
+        data,
+        "--threads",
+        str(threads),
+        "--seconds",
+        str(seconds),
+        "--warmup",
+        str(warmup),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout
     result = json.loads(out)
-    return {"program": program, "threads": threads, **{k: result[k] for k in KEYS}, "load_average": result.get("load_average")}
+    return {
+        "program": program,
+        "threads": threads,
+        **{k: result[k] for k in KEYS},
+        "load_average": result.get("load_average"),
+    }
 
 
 def summarise(runs: list[dict], threads: int) -> dict:
-    medians = {p: {k: statistics.median(r[k] for r in runs if r["program"] == p and r["threads"] == threads) for k in KEYS} for p in PROGRAMS}
+    medians = {
+        p: {k: statistics.median(r[k] for r in runs if r["program"] == p and r["threads"] == threads) for k in KEYS}
+        for p in PROGRAMS
+    }
     ref = medians["reference"]
-    ratios = {p: {"tokens_per_s": round(m["tokens_per_s"] / ref["tokens_per_s"], 2), "tokens_per_cpu_s": round(m["tokens_per_cpu_s"] / ref["tokens_per_cpu_s"], 2),
-                  "peak_rss": round(m["peak_rss_mb"] / ref["peak_rss_mb"], 2)} for p, m in medians.items() if p != "reference"}
+    ratios = {
+        p: {
+            "tokens_per_s": round(m["tokens_per_s"] / ref["tokens_per_s"], 2),
+            "tokens_per_cpu_s": round(m["tokens_per_cpu_s"] / ref["tokens_per_cpu_s"], 2),
+            "peak_rss": round(m["peak_rss_mb"] / ref["peak_rss_mb"], 2),
+        }
+        for p, m in medians.items()
+        if p != "reference"
+    }
     return {"median": medians, "ratio_to_reference": ratios}
 
 

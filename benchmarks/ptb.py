@@ -48,7 +48,10 @@ MAX_TOKENS = 100  # PTB's longest sentence has 82 words: nothing is truncated
 # (timbmg/Sentence-VAE): embedding 300, GRU 256, latent 16, batch 32.
 CONFIGS: dict[str, dict] = {
     "bowman": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
-    "bowman-lstm": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16, "rnn": "lstm"}, "batch_size": 32},  # same size, LSTM cells
+    "bowman-lstm": {
+        "model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16, "rnn": "lstm"},
+        "batch_size": 32,
+    },  # same size, LSTM cells
     "default": {"model": {}, "batch_size": 32},  # textvae's VAEConfig defaults
     "default-lstm": {"model": {"rnn": "lstm"}, "batch_size": 32},  # the defaults with LSTMs, as in Bowman et al. 2016
     # the app's "Quick demo" preset (ui.py PRESETS), with its recipe "quick-demo" below
@@ -59,23 +62,55 @@ CONFIGS: dict[str, dict] = {
 # so a change of the library's defaults does not silently change a recipe.
 RECIPES: dict[str, dict] = {
     "cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.0, "lr_schedule": "constant"}},
-    "fb-cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "constant"}},
-    "fb-cyclical-cosine": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "cosine"}},
-    "fb-linear": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "lr_schedule": "constant"}},
-    "bn-vae": {"training": {"kl_schedule": "constant", "free_bits": 0.0, "lr_schedule": "constant"}, "model": {"bn_vae": True, "bn_gamma": 0.6}},
+    "fb-cyclical": {
+        "training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "constant"}
+    },
+    "fb-cyclical-cosine": {
+        "training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "cosine"}
+    },
+    "fb-linear": {
+        "training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "lr_schedule": "constant"}
+    },
+    "bn-vae": {
+        "training": {"kl_schedule": "constant", "free_bits": 0.0, "lr_schedule": "constant"},
+        "model": {"bn_vae": True, "bn_gamma": 0.6},
+    },
     # the app's "Quick demo" preset (ui.py PRESETS)
-    "quick-demo": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "constant"}, "model": {"word_dropout": 0.3}},
-    "quick-demo-cosine": {"training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "cosine"}, "model": {"word_dropout": 0.3}},
-    "pretrain-fb": {"training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "pretrain_epochs": 1, "lr_schedule": "constant"}},
+    "quick-demo": {
+        "training": {
+            "kl_schedule": "linear",
+            "kl_warmup": 0.4,
+            "free_bits": 0.25,
+            "lr": 2e-3,
+            "lr_schedule": "constant",
+        },
+        "model": {"word_dropout": 0.3},
+    },
+    "quick-demo-cosine": {
+        "training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "cosine"},
+        "model": {"word_dropout": 0.3},
+    },
+    "pretrain-fb": {
+        "training": {
+            "kl_schedule": "linear",
+            "kl_warmup": 0.3,
+            "free_bits": 0.25,
+            "pretrain_epochs": 1,
+            "lr_schedule": "constant",
+        }
+    },
 }
 
 
 # ---------------------------------------------------------------- data
 
+
 def read_split(data_dir: Path, split: str) -> list[str]:
     path = data_dir / f"ptb.{split}.txt"
     if not path.is_file():
-        sys.exit(f"error: {path} not found; --data must be the folder holding ptb.train.txt, ptb.valid.txt and ptb.test.txt")
+        sys.exit(
+            f"error: {path} not found; --data must be the folder holding ptb.train.txt, ptb.valid.txt and ptb.test.txt"
+        )
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -108,6 +143,7 @@ def load_ptb(data_dir: str | Path, train_subset: int | None = None, seed: int = 
 
 
 # ---------------------------------------------------------------- machine
+
 
 def cpu_model() -> str:
     try:
@@ -156,6 +192,7 @@ def matmul_flops(m: int, k: int, n: int, dtype: torch.dtype, seconds: float = 1.
 
 # ---------------------------------------------------------------- models and training
 
+
 def make_configs(config: str, recipe: str | None, overrides: dict) -> tuple[dict, dict]:
     """(model settings, TrainConfig settings) from a named size, a named recipe and overrides."""
     if config not in CONFIGS:
@@ -194,14 +231,28 @@ def output_layer_profile(trainer: Trainer, batches: list, vocab: int) -> dict:
     return {
         "steps": len(batches),
         "self_cpu_ms_total": total_us / 1e3,
-        "top_ops": [{"op": e.key, "self_ms": round(e.self_cpu_time_total / 1e3, 1), "share": round(e.self_cpu_time_total / total_us, 3), "calls": e.count} for e in top],
-        "output_layer": {"self_ms": round(out_us / 1e3, 1), "share": round(out_us / total_us, 3), "gflop": round(out_flops / 1e9, 2),
-                         "gflop_per_s": round(out_flops / max(out_us, 1) / 1e3, 1)},
+        "top_ops": [
+            {
+                "op": e.key,
+                "self_ms": round(e.self_cpu_time_total / 1e3, 1),
+                "share": round(e.self_cpu_time_total / total_us, 3),
+                "calls": e.count,
+            }
+            for e in top
+        ],
+        "output_layer": {
+            "self_ms": round(out_us / 1e3, 1),
+            "share": round(out_us / total_us, 3),
+            "gflop": round(out_flops / 1e9, 2),
+            "gflop_per_s": round(out_flops / max(out_us, 1) / 1e3, 1),
+        },
     }
 
 
 def run_throughput(args, data: dict) -> dict:
-    model, training = make_configs(args.config, args.recipe, {"threads": args.threads, "bf16": args.bf16, "seed": args.seed, "device": "cpu"})
+    model, training = make_configs(
+        args.config, args.recipe, {"threads": args.threads, "bf16": args.bf16, "seed": args.seed, "device": "cpu"}
+    )
     trainer = new_trainer(data, model, training, valid=[])
     epoch_tokens = sum(len(s) + 1 for s in data["train"])
     steps_per_epoch = math.ceil(len(data["train"]) / trainer.config.batch_size)
@@ -238,41 +289,78 @@ def run_throughput(args, data: dict) -> dict:
     rss = peak_rss_mb()  # before the profiler and the peak matmuls allocate anything
     rate = tokens / elapsed
     result = {
-        "mode": "throughput", "config": args.config, "recipe": args.recipe, "model": model, "batch_size": trainer.config.batch_size,
-        "bf16": args.bf16, "threads": torch.get_num_threads(), "train_sentences": len(data["train"]),
-        "tokens_per_s": round(rate, 1), "tokens_per_s_median_1s_windows": round(statistics.median(windows), 1) if windows else None,
+        "mode": "throughput",
+        "config": args.config,
+        "recipe": args.recipe,
+        "model": model,
+        "batch_size": trainer.config.batch_size,
+        "bf16": args.bf16,
+        "threads": torch.get_num_threads(),
+        "train_sentences": len(data["train"]),
+        "tokens_per_s": round(rate, 1),
+        "tokens_per_s_median_1s_windows": round(statistics.median(windows), 1) if windows else None,
         # per CPU-second of this process: on a shared machine, closer to what an idle one would do (all threads summed)
         "tokens_per_cpu_s": round(tokens / cpu, 1),
-        "steps": steps, "timed_s": round(elapsed, 2), "seconds_per_epoch": round(epoch_tokens / rate, 1),
-        "peak_rss_mb": round(rss, 1), "parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "steps": steps,
+        "timed_s": round(elapsed, 2),
+        "seconds_per_epoch": round(epoch_tokens / rate, 1),
+        "peak_rss_mb": round(rss, 1),
+        "parameters": sum(p.numel() for p in trainer.model.parameters()),
     }
     if args.profile_steps:
-        result["profile"] = output_layer_profile(trainer, [next_batch() for _ in range(args.profile_steps)], data["tokenizer"].vocab_size)
+        result["profile"] = output_layer_profile(
+            trainer, [next_batch() for _ in range(args.profile_steps)], data["tokenizer"].vocab_size
+        )
     if args.peak:
         h, v = trainer.model.config.hidden_dim, data["tokenizer"].vocab_size
         tokens_per_batch = round(epoch_tokens / steps_per_epoch)
         result["matmul_peak_gflop_per_s"] = {
             "fp32_4096": round(matmul_flops(4096, 4096, 4096, torch.float32) / 1e9, 1),
             "bf16_4096": round(matmul_flops(4096, 4096, 4096, torch.bfloat16) / 1e9, 1),
-            f"fp32_output_shape_{tokens_per_batch}x{h}x{v}": round(matmul_flops(tokens_per_batch, h, v, torch.float32) / 1e9, 1),
-            f"bf16_output_shape_{tokens_per_batch}x{h}x{v}": round(matmul_flops(tokens_per_batch, h, v, torch.bfloat16) / 1e9, 1),
+            f"fp32_output_shape_{tokens_per_batch}x{h}x{v}": round(
+                matmul_flops(tokens_per_batch, h, v, torch.float32) / 1e9, 1
+            ),
+            f"bf16_output_shape_{tokens_per_batch}x{h}x{v}": round(
+                matmul_flops(tokens_per_batch, h, v, torch.bfloat16) / 1e9, 1
+            ),
         }
     result.update(machine())
     return result
 
 
 def machine() -> dict:
-    return {"torch": torch.__version__, "python": platform.python_version(), "cpu": cpu_model(), "cpu_flags": cpu_flags(),
-            "logical_cpus": os.cpu_count(), "load_average": load_average()}
+    return {
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "cpu": cpu_model(),
+        "cpu_flags": cpu_flags(),
+        "logical_cpus": os.cpu_count(),
+        "load_average": load_average(),
+    }
 
 
 # ---------------------------------------------------------------- full training and test evaluation
 
-def run_full(args, data: dict) -> dict:
-    from textvae.evaluation import elbo_metrics, importance_weighted_nll, mutual_information, posterior_stats, reconstruction_quality
 
-    overrides = {"threads": args.threads, "bf16": args.bf16, "seed": args.seed, "device": "cpu", "epochs": args.epochs,
-                 "max_minutes": args.max_minutes, "valid_every": args.valid_every, "log_every": 50}
+def run_full(args, data: dict) -> dict:
+    from textvae.evaluation import (
+        elbo_metrics,
+        importance_weighted_nll,
+        mutual_information,
+        posterior_stats,
+        reconstruction_quality,
+    )
+
+    overrides = {
+        "threads": args.threads,
+        "bf16": args.bf16,
+        "seed": args.seed,
+        "device": "cpu",
+        "epochs": args.epochs,
+        "max_minutes": args.max_minutes,
+        "valid_every": args.valid_every,
+        "log_every": 50,
+    }
     model, training = make_configs(args.config, args.recipe, overrides)
     trainer = new_trainer(data, model, training)
     run_dir = RUNS_DIR / args.name
@@ -293,13 +381,35 @@ def run_full(args, data: dict) -> dict:
     trainer.add_callback(watch)
     result = trainer.fit()
     best = {k: v for k, v in (result.best_valid or {}).items() if k != "kl_per_dim"}
-    out = {"mode": "full", "name": args.name, "config": args.config, "recipe": args.recipe, "model": model,
-           "training": asdict(trainer.config), "train_sentences": len(data["train"]),
-           "result": {"reason": result.reason, "steps": result.steps, "epochs_done": result.epochs_done, "train_wall_s": round(result.elapsed_s, 1)},
-           "valid_best": best, "milestones": milestones,
-           "valid_trajectory": [{k: e[k] for k in ("step", "elapsed_s", "elbo", "recon", "kl", "au")} for e in result.history if e.get("type") == "valid" and "elbo" in e]}
+    out = {
+        "mode": "full",
+        "name": args.name,
+        "config": args.config,
+        "recipe": args.recipe,
+        "model": model,
+        "training": asdict(trainer.config),
+        "train_sentences": len(data["train"]),
+        "result": {
+            "reason": result.reason,
+            "steps": result.steps,
+            "epochs_done": result.epochs_done,
+            "train_wall_s": round(result.elapsed_s, 1),
+        },
+        "valid_best": best,
+        "milestones": milestones,
+        "valid_trajectory": [
+            {k: e[k] for k in ("step", "elapsed_s", "elbo", "recon", "kl", "au")}
+            for e in result.history
+            if e.get("type") == "valid" and "elbo" in e
+        ],
+    }
     # the best weights as a bundle, so the test evaluation can be redone (or the model sampled) without retraining
-    save_bundle(ModelBundle(trainer.model, data["tokenizer"], {"name": args.name, "training": asdict(trainer.config), "valid": best}), run_dir / "model")
+    save_bundle(
+        ModelBundle(
+            trainer.model, data["tokenizer"], {"name": args.name, "training": asdict(trainer.config), "valid": best}
+        ),
+        run_dir / "model",
+    )
     if args.iw_samples:
         net, test = trainer.model, data["test"]
         t0 = time.perf_counter()
@@ -311,14 +421,27 @@ def run_full(args, data: dict) -> dict:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
                     bf16_nll, _ = importance_weighted_nll(net, check, samples=args.iw_samples, seed=args.seed)
                     nll, ppl = importance_weighted_nll(net, test, samples=args.iw_samples, seed=args.seed)
-                precision = {"sentences": len(check), "nll_iw_fp32": fp32_nll, "nll_iw_bf16": bf16_nll, "bf16_minus_fp32": bf16_nll - fp32_nll}
+                precision = {
+                    "sentences": len(check),
+                    "nll_iw_fp32": fp32_nll,
+                    "nll_iw_bf16": bf16_nll,
+                    "bf16_minus_fp32": bf16_nll - fp32_nll,
+                }
             else:
                 nll, ppl = importance_weighted_nll(net, test, samples=args.iw_samples, seed=args.seed)
                 precision = {"nll_iw_dtype": "float32"}
             mu, logvar = posterior_stats(net, test)
             _, bleu = reconstruction_quality(net, data["tokenizer"], test)
-        out["test"] = {**test_elbo, "nll_iw": nll, "ppl_iw": ppl, "iw_samples": args.iw_samples, "mi": mutual_information(mu, logvar, seed=args.seed),
-                       "bleu": bleu, "eval_wall_s": round(time.perf_counter() - t0, 1), "iw_precision": precision}
+        out["test"] = {
+            **test_elbo,
+            "nll_iw": nll,
+            "ppl_iw": ppl,
+            "iw_samples": args.iw_samples,
+            "mi": mutual_information(mu, logvar, seed=args.seed),
+            "bleu": bleu,
+            "eval_wall_s": round(time.perf_counter() - t0, 1),
+            "iw_precision": precision,
+        }
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     out["command"] = "python -m benchmarks.ptb " + " ".join(sys.argv[1:])
     out.update(machine())
@@ -327,10 +450,12 @@ def run_full(args, data: dict) -> dict:
 
 def append_readme_row(result: dict) -> None:
     t, v = result.get("test", {}), result["valid_best"]
-    row = (f"| {time.strftime('%Y-%m-%d')} | {result['name']} | `{result['command']}` | {result['result']['train_wall_s'] / 60:.1f} min, "
-           f"{result['result']['epochs_done']} ep ({result['result']['reason']}) | {v.get('elbo', float('nan')):.2f} | "
-           f"{t.get('nll_iw', float('nan')):.2f} | {t.get('ppl_iw', float('nan')):.1f} | {t.get('kl', float('nan')):.2f} | {t.get('mi', float('nan')):.2f} | "
-           f"{t.get('au', '-')} | {t.get('bleu', float('nan')):.1f} | {result['training']['threads']} thr, {result['cpu']} |")
+    row = (
+        f"| {time.strftime('%Y-%m-%d')} | {result['name']} | `{result['command']}` | {result['result']['train_wall_s'] / 60:.1f} min, "
+        f"{result['result']['epochs_done']} ep ({result['result']['reason']}) | {v.get('elbo', float('nan')):.2f} | "
+        f"{t.get('nll_iw', float('nan')):.2f} | {t.get('ppl_iw', float('nan')):.1f} | {t.get('kl', float('nan')):.2f} | {t.get('mi', float('nan')):.2f} | "
+        f"{t.get('au', '-')} | {t.get('bleu', float('nan')):.1f} | {result['training']['threads']} thr, {result['cpu']} |"
+    )
     text = README.read_text(encoding="utf-8") if README.exists() else ""
     if TABLE_MARKER not in text:
         return
@@ -342,6 +467,7 @@ def append_readme_row(result: dict) -> None:
 
 
 # ---------------------------------------------------------------- command line
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.ptb", description=__doc__.split("\n\n")[0])
@@ -362,9 +488,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     f.add_argument("--epochs", type=int, default=100)
     f.add_argument("--max-minutes", type=float, default=30.0, help="training wall-time budget (default: %(default)s)")
     f.add_argument("--valid-every", type=int, default=500, help="steps between validations (default: %(default)s)")
-    f.add_argument("--iw-samples", type=int, default=500, help="importance samples for the test NLL (0: skip test evaluation)")
-    f.add_argument("--eval-bf16", action="store_true", help="IW-NLL with bf16 matmuls (about 3x faster); its bias is measured on --precision-check sentences")
-    f.add_argument("--precision-check", type=int, default=300, help="test sentences evaluated in both precisions with --eval-bf16")
+    f.add_argument(
+        "--iw-samples", type=int, default=500, help="importance samples for the test NLL (0: skip test evaluation)"
+    )
+    f.add_argument(
+        "--eval-bf16",
+        action="store_true",
+        help="IW-NLL with bf16 matmuls (about 3x faster); its bias is measured on --precision-check sentences",
+    )
+    f.add_argument(
+        "--precision-check", type=int, default=300, help="test sentences evaluated in both precisions with --eval-bf16"
+    )
     f.add_argument("--name", default=None, help="run name (default: ptb-<config>)")
     f.add_argument("--no-write", action="store_true", help="do not write results/ or the README row")
     return p.parse_args(argv)

@@ -34,7 +34,9 @@ PAD, UNK, SOS, EOS = 0, 1, 2, 3
 
 
 class BaselineVAE(nn.Module):
-    def __init__(self, vocab: int, embed: int = 300, hidden: int = 256, latent: int = 16, embedding_dropout: float = 0.5):
+    def __init__(
+        self, vocab: int, embed: int = 300, hidden: int = 256, latent: int = 16, embedding_dropout: float = 0.5
+    ):
         super().__init__()
         self.embedding = nn.Embedding(vocab, embed)
         self.embedding_dropout = nn.Dropout(embedding_dropout)
@@ -67,7 +69,7 @@ def batches(ids: list[list[int]], batch_size: int, rng: np.random.Generator):
     """Shuffled padded batches: input <sos> w1..wn, target w1..wn <eos>."""
     order = rng.permutation(len(ids))
     for start in range(0, len(ids), batch_size):
-        chosen = [ids[i] for i in order[start:start + batch_size]]
+        chosen = [ids[i] for i in order[start : start + batch_size]]
         width = max(len(s) for s in chosen) + 1
         inputs = torch.full((len(chosen), width), PAD)
         targets = torch.full((len(chosen), width), PAD)
@@ -102,7 +104,9 @@ def run(args) -> dict:
         inputs, targets, lengths = batch
         logp, mean, logv = model(inputs, lengths)
         kl = -0.5 * torch.sum(1 + logv - mean.pow(2) - logv.exp())
-        loss = (nll(logp.reshape(-1, logp.size(-1)), targets[:, : logp.size(1)].reshape(-1)) + logistic_beta(step) * kl) / inputs.size(0)
+        loss = (
+            nll(logp.reshape(-1, logp.size(-1)), targets[:, : logp.size(1)].reshape(-1)) + logistic_beta(step) * kl
+        ) / inputs.size(0)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -120,10 +124,19 @@ def run(args) -> dict:
         steps += 1
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     epoch_tokens = sum(len(s) + 1 for s in ids)
-    return {"program": "reference", "threads": torch.get_num_threads(), "tokens_per_s": round(tokens / elapsed, 1),
-            "tokens_per_cpu_s": round(tokens / cpu, 1), "steps": steps, "timed_s": round(elapsed, 2),
-            "seconds_per_epoch": round(epoch_tokens * elapsed / tokens, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
-            "parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__, "load_average": load_average()}
+    return {
+        "program": "reference",
+        "threads": torch.get_num_threads(),
+        "tokens_per_s": round(tokens / elapsed, 1),
+        "tokens_per_cpu_s": round(tokens / cpu, 1),
+        "steps": steps,
+        "timed_s": round(elapsed, 2),
+        "seconds_per_epoch": round(epoch_tokens * elapsed / tokens, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "torch": torch.__version__,
+        "load_average": load_average(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,16 @@ from textvae import CorpusOptions, TokenizerConfig, TrainConfig, load_corpus, sa
 
 SUBJECTS = ["the cat", "a dog", "my friend", "the old man", "a young girl", "the teacher", "our neighbour", "the child"]
 VERBS = ["sees", "likes", "follows", "paints", "finds", "calls", "visits", "watches"]
-OBJECTS = ["the river", "a red car", "the small house", "a tall tree", "the market", "a quiet garden", "the blue sea", "a big city"]
+OBJECTS = [
+    "the river",
+    "a red car",
+    "the small house",
+    "a tall tree",
+    "the market",
+    "a quiet garden",
+    "the blue sea",
+    "a big city",
+]
 ENDINGS = [".", " today.", " again.", " at night."]
 
 
@@ -22,7 +31,14 @@ def make_sentences(n: int, seed: int = 0) -> list[str]:
     return [f"{s.capitalize()} {v} {o}{e}" for s, v, o, e in combos[:n]]
 
 
-TINY_MODEL = {"embed_dim": 32, "hidden_dim": 64, "latent_dim": 8, "word_dropout": 0.0, "embed_dropout": 0.0, "output_dropout": 0.0}
+TINY_MODEL = {
+    "embed_dim": 32,
+    "hidden_dim": 64,
+    "latent_dim": 8,
+    "word_dropout": 0.0,
+    "embed_dropout": 0.0,
+    "output_dropout": 0.0,
+}
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +52,12 @@ def corpus_file(tmp_path_factory) -> Path:
 def trained(corpus_file, tmp_path_factory):
     """(bundle, bundle_dir, corpus): a tiny model trained for a few seconds."""
     corpus = load_corpus(corpus_file, options=CorpusOptions())
-    bundle, trainer = train_model(corpus, model=TINY_MODEL, training=TrainConfig(epochs=6, batch_size=16, free_bits=0.2, threads=1, seed=0, lr_schedule="constant"),
-                                  tokenizer=TokenizerConfig(vocab_size=500))
+    bundle, trainer = train_model(
+        corpus,
+        model=TINY_MODEL,
+        training=TrainConfig(epochs=6, batch_size=16, free_bits=0.2, threads=1, seed=0, lr_schedule="constant"),
+        tokenizer=TokenizerConfig(vocab_size=500),
+    )
     directory = save_bundle(bundle, tmp_path_factory.mktemp("bundle") / "tiny", trainer.training_state())
     return bundle, directory, corpus
 

@@ -35,16 +35,42 @@ class FakeTraining:
     def __call__(self, corpus, valid, model, training, tokenizer, callbacks, stop, name):
         self.calls += 1
         for fn in callbacks:
-            fn({"type": "start", "total_steps": 10, "steps_per_epoch": 5, "epochs": 2, "n_train": len(corpus), "n_valid": 0,
-                "seed": 0, "threads": 1, "device": "cpu", "parameters": 1})
+            fn(
+                {
+                    "type": "start",
+                    "total_steps": 10,
+                    "steps_per_epoch": 5,
+                    "epochs": 2,
+                    "n_train": len(corpus),
+                    "n_valid": 0,
+                    "seed": 0,
+                    "threads": 1,
+                    "device": "cpu",
+                    "parameters": 1,
+                }
+            )
         if self.error is not None:
             raise self.error
         step = 0
         while not (self.release.is_set() or stop.is_set()):
             step += 1
             for fn in callbacks:
-                fn({"type": "step", "step": step, "epoch": 1, "loss": 1.0, "recon": 1.0, "kl": 0.5, "elbo": 1.5, "beta": 1.0,
-                    "tokens_per_s": 100.0, "elapsed_s": 0.1, "eta_s": 1.0, "progress": 0.5})
+                fn(
+                    {
+                        "type": "step",
+                        "step": step,
+                        "epoch": 1,
+                        "loss": 1.0,
+                        "recon": 1.0,
+                        "kl": 0.5,
+                        "elbo": 1.5,
+                        "beta": 1.0,
+                        "tokens_per_s": 100.0,
+                        "elapsed_s": 0.1,
+                        "eta_s": 1.0,
+                        "progress": 0.5,
+                    }
+                )
             time.sleep(0.01)
         for fn in callbacks:
             fn({"type": "end", "reason": "stopped" if stop.is_set() else "completed", "steps": step, "elapsed_s": 0.1})
@@ -108,7 +134,9 @@ def test_a_queued_job_can_be_stopped_before_it_starts():
 
 
 def test_a_library_error_surfaces_as_its_message():
-    job = fake_job(FakeTraining(TextVAEError("The corpus has 3 sentences; training needs at least 20.")), TrainingSlots(1)).start()
+    job = fake_job(
+        FakeTraining(TextVAEError("The corpus has 3 sentences; training needs at least 20.")), TrainingSlots(1)
+    ).start()
     assert job.join(10)
     assert job.status == FAILED and job.error == "The corpus has 3 sentences; training needs at least 20."
 
@@ -173,8 +201,15 @@ def test_model_names_become_safe_folder_names():
 
 
 def test_a_real_training_saves_its_best_model(tmp_path):
-    job = TrainingJob(CORPUS, model=TINY_MODEL, training=TrainConfig(epochs=2, batch_size=16, threads=1), tokenizer=TokenizerConfig(vocab_size=200),
-                      name="tiny run", save_dir=tmp_path, slots=TrainingSlots(1)).start()
+    job = TrainingJob(
+        CORPUS,
+        model=TINY_MODEL,
+        training=TrainConfig(epochs=2, batch_size=16, threads=1),
+        tokenizer=TokenizerConfig(vocab_size=200),
+        name="tiny run",
+        save_dir=tmp_path,
+        slots=TrainingSlots(1),
+    ).start()
     assert job.join(120)
     assert job.status == DONE, job.error
     assert job.saved_path.parent == tmp_path and job.saved_path.name.startswith("tiny-run-")

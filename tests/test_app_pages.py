@@ -19,9 +19,26 @@ from textvae import bundle_to_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGES = {"app_pages/home.py": "TextVAE Studio", "app_pages/data.py": "Data", "app_pages/train.py": "Train", "app_pages/models.py": "Models",
-         "app_pages/latent_space.py": "Latent space", "app_pages/interpolate.py": "Interpolate", "app_pages/sample.py": "Sample", "app_pages/reconstruct.py": "Reconstruct"}
-SMALL_MODEL = {"embed_dim": 32, "hidden_dim": 48, "latent_dim": 8, "vocab_size": 300, "epochs": 2, "max_minutes": 0.5, "batch_size": 16, "valid_every": 0}
+PAGES = {
+    "app_pages/home.py": "TextVAE Studio",
+    "app_pages/data.py": "Data",
+    "app_pages/train.py": "Train",
+    "app_pages/models.py": "Models",
+    "app_pages/latent_space.py": "Latent space",
+    "app_pages/interpolate.py": "Interpolate",
+    "app_pages/sample.py": "Sample",
+    "app_pages/reconstruct.py": "Reconstruct",
+}
+SMALL_MODEL = {
+    "embed_dim": 32,
+    "hidden_dim": 48,
+    "latent_dim": 8,
+    "vocab_size": 300,
+    "epochs": 2,
+    "max_minutes": 0.5,
+    "batch_size": 16,
+    "valid_every": 0,
+}
 
 
 @pytest.fixture
@@ -53,6 +70,7 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "text/plain") -> App
 
 # ---------------------------------------------------------------- every page
 
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_page_loads_without_exception(app_env, page):
     at = open_page(page)
@@ -74,6 +92,7 @@ def test_sidebar_card_describes_the_demo_model(app_env):
 
 
 # ---------------------------------------------------------------- data
+
 
 def test_an_uploaded_text_file_becomes_the_active_corpus(app_env):
     at = open_page("app_pages/data.py")
@@ -138,6 +157,7 @@ def test_choosing_a_bundled_corpus_needs_a_click(app_env):
 
 # ---------------------------------------------------------------- train
 
+
 def small_settings(at: AppTest) -> None:
     for key, value in SMALL_MODEL.items():
         at.session_state[f"keep.train.{key}"] = value
@@ -171,7 +191,9 @@ def test_a_finished_training_becomes_the_active_model(app_env):
     at.run()
     assert_ok(at)
     assert at.session_state["model"] is job.result and at.session_state["model_origin"] == "trained here"
-    assert job.saved_path.parent.parent == app_env / "models" / ".sessions"  # this session's own folder, not the shared one
+    assert (
+        job.saved_path.parent.parent == app_env / "models" / ".sessions"
+    )  # this session's own folder, not the shared one
     assert any("active model now" in s.value for s in at.success)
     at.switch_page("app_pages/models.py").run()
     assert any(ui.md_escape(job.saved_path.name) in m.value and "yours" in m.value for m in at.markdown)
@@ -225,6 +247,7 @@ def test_presets_fill_in_the_settings(app_env, monkeypatch):
 
 # ---------------------------------------------------------------- models
 
+
 def test_a_bundle_zip_upload_becomes_the_active_model(app_env, trained):
     _, directory, _ = trained
     at = open_page("app_pages/models.py")
@@ -234,7 +257,9 @@ def test_a_bundle_zip_upload_becomes_the_active_model(app_env, trained):
     assert not at.error
 
 
-@pytest.mark.parametrize("data, message", [(b"not a zip at all", "not a valid zip"), (b"\x80\x04\x95" + bytes(40), "pickle")])
+@pytest.mark.parametrize(
+    "data, message", [(b"not a zip at all", "not a valid zip"), (b"\x80\x04\x95" + bytes(40), "pickle")]
+)
 def test_a_bad_bundle_upload_shows_a_clear_error(app_env, data, message):
     at = open_page("app_pages/models.py")
     at.file_uploader(key="models.upload").set_value(("model.zip", data, "application/zip")).run()
@@ -267,6 +292,7 @@ def test_saving_puts_the_model_in_the_models_folder(app_env, trained):
 
 
 # ---------------------------------------------------------------- explore
+
 
 def test_the_latent_map_lists_clusters_and_neighbours(app_env):
     at = open_page("app_pages/latent_space.py")
@@ -329,6 +355,7 @@ def test_an_empty_sentence_is_an_error_not_a_crash(app_env):
 
 
 # ---------------------------------------------------------------- shared helpers
+
 
 def test_markdown_escaping_neutralises_markup():
     import ui

@@ -60,7 +60,10 @@ def zipped(entries: dict[str, bytes]) -> bytes:
 
 # ---------------------------------------------------------------- uploads that are refused
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" + bytes(64)
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    + bytes(64)
+)
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 REFUSED = {
     "empty file": ("empty.txt", b"", ["empty.txt is empty"]),
@@ -69,10 +72,17 @@ REFUSED = {
     "zip renamed .txt": ("archive.txt", zipped({"a.txt": "hello"}), ["zip archive", "not text"]),
     "PDF renamed .txt": ("paper.txt", PDF, ["PDF document", "not text"]),
     "NUL bytes": ("data.txt", bytes(range(256)) * 40, ["binary file", "not text"]),
-    "CSV with no text column": ("numbers.csv", ("a,b\n" + "\n".join(f"{i},{i * 2}" for i in range(50))).encode(), ["No column holds text", "a, b"]),
+    "CSV with no text column": (
+        "numbers.csv",
+        ("a,b\n" + "\n".join(f"{i},{i * 2}" for i in range(50))).encode(),
+        ["No column holds text", "a, b"],
+    ),
     "CSV with only a header": ("header.csv", b"text,label\n", ["header row", "at least one row"]),
-    "CSV with only ragged rows": ("ragged.csv", ("text,label\n" + "\n".join(f"{s},pos,extra" for s in make_sentences(20))).encode(),
-                                  ["no complete rows"]),
+    "CSV with only ragged rows": (
+        "ragged.csv",
+        ("text,label\n" + "\n".join(f"{s},pos,extra" for s in make_sentences(20))).encode(),
+        ["no complete rows"],
+    ),
 }
 
 
@@ -127,6 +137,7 @@ def test_a_numeric_column_chosen_as_text_is_refused(app_env):
 
 # ---------------------------------------------------------------- unusual uploads that are accepted
 
+
 def lines(sentences: list[str]) -> str:
     return "\n".join(sentences) + "\n"
 
@@ -134,12 +145,34 @@ def lines(sentences: list[str]) -> str:
 ACCEPTED = {
     "UTF-16 with BOM": ("utf16.txt", lines(make_sentences(50)).encode("utf-16"), "The cat", None),
     "UTF-16 without BOM": ("utf16le.txt", lines(make_sentences(50)).encode("utf-16-le"), "The cat", None),
-    "cp1252": ("windows.txt", lines(f"{s} Café, naïve, 20 €." for s in make_sentences(50)).encode("cp1252"), "Café, naïve, 20 €.", "Windows-1252"),
-    "mixed scripts and emoji": ("mixed.txt", lines(f"{s} 😀 Привет 你好 नमस्ते 👩‍💻" for s in make_sentences(50)).encode(), "Привет 你好 नमस्ते 👩‍💻", None),
-    "right-to-left": ("rtl.txt", lines(f"שלום עולם {i} مرحبا بالعالم" for i in range(50)).encode(), "مرحبا بالعالم", None),
+    "cp1252": (
+        "windows.txt",
+        lines(f"{s} Café, naïve, 20 €." for s in make_sentences(50)).encode("cp1252"),
+        "Café, naïve, 20 €.",
+        "Windows-1252",
+    ),
+    "mixed scripts and emoji": (
+        "mixed.txt",
+        lines(f"{s} 😀 Привет 你好 नमस्ते 👩‍💻" for s in make_sentences(50)).encode(),
+        "Привет 你好 नमस्ते 👩‍💻",
+        None,
+    ),
+    "right-to-left": (
+        "rtl.txt",
+        lines(f"שלום עולם {i} مرحبا بالعالم" for i in range(50)).encode(),
+        "مرحبا بالعالم",
+        None,
+    ),
     "one 5 MB line": ("oneline.txt", b"word " * (5 * MB // 5), "word word", "longer than 100,000 characters"),
-    "ragged CSV rows": ("some-ragged.csv", ("text,label\n" + "\n".join(f"{s},pos" + (",extra" if i % 3 == 0 else "") for i, s in enumerate(make_sentences(60)))).encode(),
-                        "The cat", "Skipped 20 rows whose number of fields differs from the header's 2"),
+    "ragged CSV rows": (
+        "some-ragged.csv",
+        (
+            "text,label\n"
+            + "\n".join(f"{s},pos" + (",extra" if i % 3 == 0 else "") for i, s in enumerate(make_sentences(60)))
+        ).encode(),
+        "The cat",
+        "Skipped 20 rows whose number of fields differs from the header's 2",
+    ),
 }
 
 
@@ -158,11 +191,17 @@ def test_an_unusual_but_good_upload_is_accepted(app_env, case):
         assert warning in messages(at, "warning")
 
 
-HOSTILE = ["<script>alert('x')</script> is here", "<img src=x onerror=alert(1)> and <b>bold</b>", "**strong** [link](javascript:alert(1)) $x^2$ `code`"]
+HOSTILE = [
+    "<script>alert('x')</script> is here",
+    "<img src=x onerror=alert(1)> and <b>bold</b>",
+    "**strong** [link](javascript:alert(1)) $x^2$ `code`",
+]
 
 
 def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
-    rows = ["text,label"] + [f'"{HOSTILE[i % 3]} {s}","<i>{"pos" if i % 2 else "neg"}</i>"' for i, s in enumerate(make_sentences(90))]
+    rows = ["text,label"] + [
+        f'"{HOSTILE[i % 3]} {s}","<i>{"pos" if i % 2 else "neg"}</i>"' for i, s in enumerate(make_sentences(90))
+    ]
     at = open_page("app_pages/data.py")
     upload(at, "<b>hostile</b>.csv", "\n".join(rows).encode(), "text/csv")
     assert_ok(at)
@@ -171,7 +210,12 @@ def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
     preview = at.dataframe[0].value  # tables render cells as text
     assert preview["sentence"][1].startswith("<script>") and preview["label"][1] in ("<i>pos</i>", "<i>neg</i>")
     assert "<script>" in " ".join(at.dataframe[1].value["word"])  # top words, as data
-    for element in [*at.markdown, *at.success, *at.warning, *at.caption]:  # markdown: every tag and markup character escaped
+    for element in [
+        *at.markdown,
+        *at.success,
+        *at.warning,
+        *at.caption,
+    ]:  # markdown: every tag and markup character escaped
         assert "<b>" not in element.value and "<script>" not in element.value and "**strong**" not in element.value
     assert "\\<b\\>hostile\\</b\\>" in at.success[0].value
 
@@ -182,12 +226,16 @@ def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     hovers = " ".join(str(c[1]) for trace in spec["data"] for c in trace.get("customdata", []))
     legend = " ".join(trace.get("name", "") for trace in spec["data"])
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in hovers or "&lt;script&gt;alert('x')&lt;/script&gt;" in hovers
+    assert (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in hovers
+        or "&lt;script&gt;alert('x')&lt;/script&gt;" in hovers
+    )
     assert "<script>" not in hovers and "<img" not in hovers and "<b>" not in hovers
     assert "&lt;i&gt;pos&lt;/i&gt;" in legend and "<i>" not in legend
 
 
 # ---------------------------------------------------------------- corpora that load but cannot (usefully) train
+
 
 @pytest.mark.parametrize("n", [1, 10, 21])
 def test_a_corpus_too_small_to_train_says_why_and_the_minimum(app_env, n):
@@ -208,7 +256,14 @@ def test_the_smallest_trainable_corpus_starts_training(app_env):
     upload(at, "just-enough.txt", lines(make_sentences(22)).encode())
     assert "training needs" not in messages(at, "warning")
     at.switch_page("app_pages/train.py").run()
-    for key, value in {"embed_dim": 16, "hidden_dim": 32, "latent_dim": 2, "vocab_size": 100, "epochs": 1, "valid_every": 0}.items():
+    for key, value in {
+        "embed_dim": 16,
+        "hidden_dim": 32,
+        "latent_dim": 2,
+        "vocab_size": 100,
+        "epochs": 1,
+        "valid_every": 0,
+    }.items():
         at.session_state[f"keep.train.{key}"] = value
     at.button(key="train.start").click().run()
     assert_ok(at)
@@ -222,7 +277,10 @@ def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(app_env):
     upload(at, "nonsense.txt", lines(nonsense).encode())
     assert_ok(at)
     shown = messages(at, "warning")
-    assert re.search(r"\d+% of this corpus's tokens are unknown to the active model", shown) and "Train a model on this corpus" in shown
+    assert (
+        re.search(r"\d+% of this corpus's tokens are unknown to the active model", shown)
+        and "Train a model on this corpus" in shown
+    )
     assert float(at.metric[5].value.rstrip("%")) >= 50
     upload(at, "good.txt", GOOD)  # ordinary sentences: no such warning
     assert "unknown to the active model" not in messages(at, "warning")
@@ -257,8 +315,13 @@ def test_an_empty_typed_sentence_is_an_error_naming_the_field(app_env, where, te
 
 @pytest.mark.parametrize("where", list(TYPED))
 def test_a_2000_word_sentence_is_cut_to_the_model_length_with_a_warning(app_env, where):
-    at = type_and_submit(where, LONG)  # the text box keeps its first 500 characters, the model reads its first max_length tokens
-    found = re.search(rf"{TYPED[where][3]} has (\d+) tokens; this model reads only the first (\d+), the rest is ignored", messages(at, "warning"))
+    at = type_and_submit(
+        where, LONG
+    )  # the text box keeps its first 500 characters, the model reads its first max_length tokens
+    found = re.search(
+        rf"{TYPED[where][3]} has (\d+) tokens; this model reads only the first (\d+), the rest is ignored",
+        messages(at, "warning"),
+    )
     assert found and int(found[1]) > int(found[2]), messages(at, "warning")
     assert not at.error
     assert at.dataframe or at.text  # and there is a result
@@ -284,6 +347,7 @@ def test_an_ordinary_sentence_gets_no_warning(app_env):
 
 
 # ---------------------------------------------------------------- training settings at and past their bounds
+
 
 def numeric_settings():
     return [s for s in ui.SETTINGS if s.kind in ("int", "float")]
@@ -316,15 +380,31 @@ def test_every_setting_at_its_highest_value_is_refused_as_too_big(app_env):
     assert not at.warning, messages(at, "warning")
     at.button(key="train.start").click().run()
     assert_ok(at)
-    assert re.search(r"This model would have up to [\d,]+ parameters; this server allows 20,000,000\. Lower the hidden size", messages(at, "error"))
+    assert re.search(
+        r"This model would have up to [\d,]+ parameters; this server allows 20,000,000\. Lower the hidden size",
+        messages(at, "error"),
+    )
     assert at.session_state["job"] is None
 
 
-@pytest.mark.parametrize(("name", "value", "clamped"), [
-    ("hidden_dim", 5000, 2048), ("embed_dim", 0, 16), ("latent_dim", -3, 2), ("epochs", 10**9, 1000), ("batch_size", 1, 4),
-    ("lr", 0.0, 1e-5), ("lr", 3.0, 0.1), ("word_dropout", 0.95, 0.9), ("max_minutes", 10_000.0, 30.0), ("vocab_size", 10**6, 50_000),
-    ("free_bits", -1.0, 0.0), ("lr", float("nan"), 2e-3), ("max_length", float("inf"), 48),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "clamped"),
+    [
+        ("hidden_dim", 5000, 2048),
+        ("embed_dim", 0, 16),
+        ("latent_dim", -3, 2),
+        ("epochs", 10**9, 1000),
+        ("batch_size", 1, 4),
+        ("lr", 0.0, 1e-5),
+        ("lr", 3.0, 0.1),
+        ("word_dropout", 0.95, 0.9),
+        ("max_minutes", 10_000.0, 30.0),
+        ("vocab_size", 10**6, 50_000),
+        ("free_bits", -1.0, 0.0),
+        ("lr", float("nan"), 2e-3),
+        ("max_length", float("inf"), 48),
+    ],
+)
 def test_a_setting_past_its_bound_is_brought_back_with_a_warning(app_env, name, value, clamped):
     at = open_page("app_pages/train.py")
     at.switch_page("app_pages/data.py").run()
@@ -335,7 +415,9 @@ def test_a_setting_past_its_bound_is_brought_back_with_a_warning(app_env, name, 
     assert_ok(at)
     label = next(s.label for s in ui.SETTINGS if s.name == name)
     shown = messages(at, "warning")
-    assert f"{label}: " in shown and "is outside the allowed range" in shown and f"it is set to {clamped:,g}" in shown, shown
+    assert (
+        f"{label}: " in shown and "is outside the allowed range" in shown and f"it is set to {clamped:,g}" in shown
+    ), shown
     assert at.session_state[f"keep.train.{name}"] == clamped
     assert at.number_input(key=f"keep.train.{name}").value == clamped  # the widget shows the same value
 
@@ -343,13 +425,17 @@ def test_a_setting_past_its_bound_is_brought_back_with_a_warning(app_env, name, 
 def test_a_preset_over_the_server_vocabulary_limit_is_capped_with_a_warning(app_env, monkeypatch):
     monkeypatch.setenv("TEXTVAE_MAX_VOCAB", "1000")
     at = open_page("app_pages/train.py")
-    assert "Vocabulary size: 8,000 is outside the allowed range 100 to 1,000 (this server's limit); it is set to 1,000." in messages(at, "warning")
+    assert (
+        "Vocabulary size: 8,000 is outside the allowed range 100 to 1,000 (this server's limit); it is set to 1,000."
+        in messages(at, "warning")
+    )
     assert at.number_input(key="keep.train.vocab_size").value == 1000
     at.run()
     assert not at.warning  # said once
 
 
 # ---------------------------------------------------------------- model bundles
+
 
 @pytest.fixture(scope="module")
 def bundle_files(tiny_bundle_dir) -> dict[str, bytes]:
@@ -360,7 +446,7 @@ def flip_weights(files: dict[str, bytes]) -> bytes:
     """A stored (uncompressed) zip with bytes flipped inside model.safetensors: the CRC no longer matches."""
     data = bytearray(make_zip(files, zipfile.ZIP_STORED))
     at = bytes(data).index(files["model.safetensors"][-64:])
-    data[at: at + 16] = bytes(b ^ 0xFF for b in data[at: at + 16])
+    data[at : at + 16] = bytes(b ^ 0xFF for b in data[at : at + 16])
     return bytes(data)
 
 
@@ -382,29 +468,50 @@ BAD_BUNDLES = {
     "not a zip": (lambda f: b"not a zip at all", ["not a valid zip"]),
     "truncated zip": (lambda f: make_zip(f)[: len(make_zip(f)) // 2], ["not a valid zip", "truncated"]),
     "corrupted zip": (flip_weights, ["model.safetensors in the zip is corrupted"]),
-    "../ path in the zip": (lambda f: make_zip({**{k: v for k, v in f.items() if k != "config.json"}, "../config.json": f["config.json"]}),
-                            ["'../config.json' points outside the bundle folder"]),
-    "absolute path in the zip": (lambda f: make_zip({**f, "/etc/cron.d/config.json": f["config.json"]}), ["outside the bundle folder"]),
+    "../ path in the zip": (
+        lambda f: make_zip({**{k: v for k, v in f.items() if k != "config.json"}, "../config.json": f["config.json"]}),
+        ["'../config.json' points outside the bundle folder"],
+    ),
+    "absolute path in the zip": (
+        lambda f: make_zip({**f, "/etc/cron.d/config.json": f["config.json"]}),
+        ["outside the bundle folder"],
+    ),
     "zip bomb": (zip_bomb, ["zip bomb"]),
     "raw pickle": (lambda f: b"\x80\x04\x95" + bytes(40), ["pickle"]),
     "torch.save .pt file": (torch_checkpoint, ["pickle"]),
-    ".pt file inside the zip": (lambda f: make_zip({**f, "model.pt": b"\x80\x04K\x01."}), ["model.pt", "pickle checkpoint"]),
+    ".pt file inside the zip": (
+        lambda f: make_zip({**f, "model.pt": b"\x80\x04K\x01."}),
+        ["model.pt", "pickle checkpoint"],
+    ),
     "safetensors shapes not matching config": (wrong_shapes, ["has shape", "config.json implies"]),
-    "absurd config sizes": (lambda f: make_zip(with_config(f, hidden_dim=10**6, vocab_size=10**9)), ["Model setting vocab_size=1000000000 is outside 1..200000"]),
-    "tokenizer size disagreeing with the model": (lambda f: make_zip(with_config(f, vocab_size=150)), ["tokenizer has", "model expects 150"]),
+    "absurd config sizes": (
+        lambda f: make_zip(with_config(f, hidden_dim=10**6, vocab_size=10**9)),
+        ["Model setting vocab_size=1000000000 is outside 1..200000"],
+    ),
+    "tokenizer size disagreeing with the model": (
+        lambda f: make_zip(with_config(f, vocab_size=150)),
+        ["tokenizer has", "model expects 150"],
+    ),
     "unexpected file": (lambda f: make_zip({**f, "run.sh": b"rm -rf /"}), ["Unexpected file 'run.sh'"]),
-    "missing weights": (lambda f: make_zip({k: v for k, v in f.items() if k != "model.safetensors"}), ["missing model.safetensors"]),
+    "missing weights": (
+        lambda f: make_zip({k: v for k, v in f.items() if k != "model.safetensors"}),
+        ["missing model.safetensors"],
+    ),
     "broken config.json": (lambda f: make_zip({**f, "config.json": b"{not json"}), ["config.json is not valid JSON"]),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_BUNDLES))
-def test_a_bad_bundle_is_refused_naming_the_problem_and_the_active_model_stays(app_env, tiny_bundle_dir, bundle_files, case, monkeypatch):
+def test_a_bad_bundle_is_refused_naming_the_problem_and_the_active_model_stays(
+    app_env, tiny_bundle_dir, bundle_files, case, monkeypatch
+):
     import pickle
 
     build, words = BAD_BUNDLES[case]
     at = open_page("app_pages/models.py")
-    at.file_uploader(key="models.upload").set_value(("good.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")).run()
+    at.file_uploader(key="models.upload").set_value(
+        ("good.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")
+    ).run()
     good = at.session_state["model"]
     assert good is not None and at.session_state["model_origin"] == "uploaded"
 
@@ -425,6 +532,7 @@ def test_a_bad_bundle_is_refused_naming_the_problem_and_the_active_model_stays(a
 
 # ---------------------------------------------------------------- a reload (a new session) with the URL's token
 
+
 def close_tab(token: str) -> None:
     """What Streamlit's release of a closed tab's session does to its token's record (AppTest runs
     share one session-scoped cache, so the release itself is tested below with two holders)."""
@@ -442,11 +550,15 @@ def reopen(token: str) -> AppTest:
 def test_a_reload_brings_back_the_corpus_and_model_only_when_the_old_session_is_gone(app_env, tiny_bundle_dir):
     first = with_good_corpus()
     first.switch_page("app_pages/models.py").run()
-    first.file_uploader(key="models.upload").set_value(("mine.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")).run()
+    first.file_uploader(key="models.upload").set_value(
+        ("mine.zip", bundle_to_zip(tiny_bundle_dir), "application/zip")
+    ).run()
     token = first.session_state["session_token"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token) and first.query_params["s"] in (token, [token])
 
-    duplicate = reopen(token)  # the first session is still open (after a 2 s wait for it to close): a copied link starts afresh
+    duplicate = reopen(
+        token
+    )  # the first session is still open (after a 2 s wait for it to close): a copied link starts afresh
     assert_ok(duplicate)
     assert duplicate.session_state["corpus"] is None and duplicate.session_state["model"] is None
     assert duplicate.session_state["session_token"] != token
@@ -456,7 +568,10 @@ def test_a_reload_brings_back_the_corpus_and_model_only_when_the_old_session_is_
     assert_ok(reloaded)
     assert reloaded.session_state["session_token"] == token
     assert reloaded.session_state["corpus"] is first.session_state["corpus"]
-    assert reloaded.session_state["model"] is first.session_state["model"] and reloaded.session_state["model_origin"] == "uploaded"
+    assert (
+        reloaded.session_state["model"] is first.session_state["model"]
+        and reloaded.session_state["model_origin"] == "uploaded"
+    )
 
 
 def test_a_token_from_another_browser_an_expired_or_a_made_up_one_opens_a_fresh_session(app_env, monkeypatch):

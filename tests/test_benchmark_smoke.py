@@ -17,7 +17,26 @@ def write_tiny_ptb(folder) -> None:
 
 def test_throughput_mode_prints_tokens_per_second_and_memory(tmp_path, capsys):
     write_tiny_ptb(tmp_path)
-    assert main(["--data", str(tmp_path), "--mode", "throughput", "--threads", "1", "--seconds", "2", "--warmup", "0.5", "--profile-steps", "2", "--no-peak"]) == 0
+    assert (
+        main(
+            [
+                "--data",
+                str(tmp_path),
+                "--mode",
+                "throughput",
+                "--threads",
+                "1",
+                "--seconds",
+                "2",
+                "--warmup",
+                "0.5",
+                "--profile-steps",
+                "2",
+                "--no-peak",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["tokens_per_s"] > 0 and result["peak_rss_mb"] > 0 and result["threads"] == 1
     assert result["profile"]["output_layer"]["gflop"] > 0
@@ -26,18 +45,43 @@ def test_throughput_mode_prints_tokens_per_second_and_memory(tmp_path, capsys):
 def test_full_mode_writes_results_and_a_readme_row(tmp_path, capsys, monkeypatch):
     write_tiny_ptb(tmp_path)
     readme = tmp_path / "README.md"
-    readme.write_text(f"# results\n\n{ptb.TABLE_MARKER}\n| date | name |\n|---|---|\n\nafter the table\n", encoding="utf-8")
+    readme.write_text(
+        f"# results\n\n{ptb.TABLE_MARKER}\n| date | name |\n|---|---|\n\nafter the table\n", encoding="utf-8"
+    )
     monkeypatch.setattr(ptb, "README", readme)
     monkeypatch.setattr(ptb, "RESULTS_DIR", tmp_path / "results")
     monkeypatch.setattr(ptb, "RUNS_DIR", tmp_path / "runs")
-    args = ["--data", str(tmp_path), "--mode", "full", "--config", "quick-demo", "--recipe", "quick-demo", "--threads", "1", "--epochs", "1",
-            "--valid-every", "3", "--iw-samples", "3", "--name", "tiny"]
+    args = [
+        "--data",
+        str(tmp_path),
+        "--mode",
+        "full",
+        "--config",
+        "quick-demo",
+        "--recipe",
+        "quick-demo",
+        "--threads",
+        "1",
+        "--epochs",
+        "1",
+        "--valid-every",
+        "3",
+        "--iw-samples",
+        "3",
+        "--name",
+        "tiny",
+    ]
     assert main(args) == 0
     result = json.loads((tmp_path / "results" / "tiny.json").read_text())
     assert result["test"]["nll_iw"] <= result["test"]["elbo"] + 1e-3 and result["valid_best"]["elbo"] > 0
     lines = readme.read_text().splitlines()
     row = lines.index("|---|---|") + 1
-    assert lines[row].startswith("| ") and "| tiny |" in lines[row] and "1 thr" in lines[row] and lines[-1] == "after the table"
+    assert (
+        lines[row].startswith("| ")
+        and "| tiny |" in lines[row]
+        and "1 thr" in lines[row]
+        and lines[-1] == "after the table"
+    )
     saved = load_bundle(tmp_path / "runs" / "tiny" / "model")  # the best weights, to re-evaluate without retraining
     assert saved.metrics["valid"]["elbo"] == result["valid_best"]["elbo"]
 
@@ -46,9 +90,18 @@ def test_compare_runs_textvae_and_the_reference_and_reports_ratios(tmp_path, cap
     from benchmarks import compare
 
     write_tiny_ptb(tmp_path)
-    assert compare.main(["--data", str(tmp_path), "--threads", "1", "--reps", "1", "--seconds", "1", "--warmup", "0.2"]) == 0
+    assert (
+        compare.main(["--data", str(tmp_path), "--threads", "1", "--reps", "1", "--seconds", "1", "--warmup", "0.2"])
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert {r["program"] for r in result["runs"]} == {"textvae-bf16", "textvae-fp32", "reference"}
     summary = result["by_threads"]["1"]
     ref, ours = summary["median"]["reference"], summary["median"]["textvae-fp32"]
-    assert ref["tokens_per_s"] > 0 and abs(summary["ratio_to_reference"]["textvae-fp32"]["tokens_per_s"] - ours["tokens_per_s"] / ref["tokens_per_s"]) < 0.01
+    assert (
+        ref["tokens_per_s"] > 0
+        and abs(
+            summary["ratio_to_reference"]["textvae-fp32"]["tokens_per_s"] - ours["tokens_per_s"] / ref["tokens_per_s"]
+        )
+        < 0.01
+    )

@@ -20,7 +20,12 @@ def test_bundle_round_trips_to_identical_outputs(trained):
 
 def test_bundle_folder_holds_safetensors_and_json(trained):
     _, directory, _ = trained
-    assert {p.name for p in directory.iterdir()} >= {"model.safetensors", "config.json", "tokenizer.json", "metrics.json"}
+    assert {p.name for p in directory.iterdir()} >= {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "metrics.json",
+    }
 
 
 def test_zip_round_trip(trained):

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "textvae", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "textvae", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -21,15 +23,51 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def model_dir(corpus_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "model"
-    proc = run("train", str(corpus_file), "--out", str(out), "--epochs", "2", "--latent-dim", "8", "--hidden", "48", "--embed", "32",
-               "--kl-schedule", "linear", "--lr-schedule", "cosine", "--free-bits", "0.2", "--word-dropout", "0.1", "--batch-size", "16", "--seed", "3", "--device", "cpu",
-               "--max-minutes", "5", "--threads", "1", "--name", "CLI model")
+    proc = run(
+        "train",
+        str(corpus_file),
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--latent-dim",
+        "8",
+        "--hidden",
+        "48",
+        "--embed",
+        "32",
+        "--kl-schedule",
+        "linear",
+        "--lr-schedule",
+        "cosine",
+        "--free-bits",
+        "0.2",
+        "--word-dropout",
+        "0.1",
+        "--batch-size",
+        "16",
+        "--seed",
+        "3",
+        "--device",
+        "cpu",
+        "--max-minutes",
+        "5",
+        "--threads",
+        "1",
+        "--name",
+        "CLI model",
+    )
     assert "seed 3" in proc.stderr and "saved" in proc.stderr
     return out
 
 
 def test_train_writes_a_bundle(model_dir):
-    assert {p.name for p in model_dir.iterdir()} >= {"model.safetensors", "config.json", "tokenizer.json", "metrics.json"}
+    assert {p.name for p in model_dir.iterdir()} >= {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "metrics.json",
+    }
     config = json.loads((model_dir / "config.json").read_text())
     assert config["model"]["latent_dim"] == 8 and config["model"]["hidden_dim"] == 48 and "torch_version" in config
     metrics = json.loads((model_dir / "metrics.json").read_text())
@@ -38,13 +76,19 @@ def test_train_writes_a_bundle(model_dir):
 
 def test_evaluate_json_has_every_key(model_dir, corpus_file):
     metrics = json.loads(run("evaluate", str(model_dir), str(corpus_file), "--iw-samples", "3", "--json").stdout)
-    assert {"elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "n_sentences"} <= set(metrics)
+    assert {"elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "n_sentences"} <= set(
+        metrics
+    )
     assert metrics["n_sentences"] == 400
 
 
 def test_sample_prints_one_sentence_a_line_reproducibly(model_dir):
-    first = run("sample", str(model_dir), "-n", "4", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5").stdout
-    again = run("sample", str(model_dir), "-n", "4", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5").stdout
+    first = run(
+        "sample", str(model_dir), "-n", "4", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5"
+    ).stdout
+    again = run(
+        "sample", str(model_dir), "-n", "4", "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5"
+    ).stdout
     assert first == again and len(first.strip().splitlines()) == 4
     assert len(run("sample", str(model_dir), "-n", "2", "--beam", "3").stdout.strip().splitlines()) == 2
 
@@ -57,7 +101,14 @@ def test_interpolate_prints_the_steps_from_a_to_b(model_dir):
 
 
 def test_reconstruct_prints_one_line_per_input(model_dir):
-    assert len(run("reconstruct", str(model_dir), "The cat sees the river.", "A dog finds a tall tree.", "zebra").stdout.splitlines()) == 3
+    assert (
+        len(
+            run(
+                "reconstruct", str(model_dir), "The cat sees the river.", "A dog finds a tall tree.", "zebra"
+            ).stdout.splitlines()
+        )
+        == 3
+    )
 
 
 def test_encode_writes_posterior_means(model_dir, corpus_file, tmp_path):
@@ -66,14 +117,17 @@ def test_encode_writes_posterior_means(model_dir, corpus_file, tmp_path):
     assert np.load(out).shape == (400, 8)
 
 
-@pytest.mark.parametrize("args", [
-    ["train", "missing.txt", "--out", "x"],
-    ["sample", "no-such-model"],
-    ["train", "README.md", "--out", "x", "--epochs", "-1"],
-    ["sample", "."],
-    ["interpolate", "no-such-model", "a", "b", "--steps", "1"],
-    ["frobnicate"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "missing.txt", "--out", "x"],
+        ["sample", "no-such-model"],
+        ["train", "README.md", "--out", "x", "--epochs", "-1"],
+        ["sample", "."],
+        ["interpolate", "no-such-model", "a", "b", "--steps", "1"],
+        ["frobnicate"],
+    ],
+)
 def test_bad_arguments_give_one_line_and_a_nonzero_exit(args):
     proc = run(*args, check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
@@ -85,5 +139,7 @@ def test_split_lines_keeps_a_long_multi_sentence_line_whole(model_dir, tmp_path)
     path = tmp_path / "long.txt"
     path.write_text("A short line.\n" + long_line + "\n")
     auto = json.loads(run("evaluate", str(model_dir), str(path), "--iw-samples", "2", "--json").stdout)
-    lines = json.loads(run("evaluate", str(model_dir), str(path), "--iw-samples", "2", "--json", "--split", "lines").stdout)
+    lines = json.loads(
+        run("evaluate", str(model_dir), str(path), "--iw-samples", "2", "--json", "--split", "lines").stdout
+    )
     assert lines["n_sentences"] == 2 and auto["n_sentences"] > 2

@@ -21,21 +21,30 @@ def test_one_sentence_per_line_keeps_each_line():
 
 def test_prose_is_split_into_sentences_not_at_every_period():
     corpus = load_corpus(PROSE.encode(), name="alice.txt")
-    assert "Mr. Rabbit said \"Oh dear!\" and ran off." in corpus.sentences
+    assert 'Mr. Rabbit said "Oh dear!" and ran off.' in corpus.sentences
     assert "It was not." in corpus.sentences
     assert any(s.startswith("So she was considering in her own mind (as well as she could") for s in corpus.sentences)
     assert len(corpus.sentences) == 6
 
 
 def test_split_sentences_respects_abbreviations():
-    assert split_sentences("Dr. Smith met Mrs. Jones at 5 p.m. today. They talked.") == ["Dr. Smith met Mrs. Jones at 5 p.m. today.", "They talked."]
+    assert split_sentences("Dr. Smith met Mrs. Jones at 5 p.m. today. They talked.") == [
+        "Dr. Smith met Mrs. Jones at 5 p.m. today.",
+        "They talked.",
+    ]
 
 
 def test_markdown_markup_is_stripped():
     text = "# Title\n\nSome **bold** text with a [link](http://x.y).\n\n- a list item here\n\n```\ncode()\n```\n"
     corpus = load_corpus(text.encode(), name="notes.md")
     joined = " ".join(corpus.sentences)
-    assert "bold" in joined and "**" not in joined and "http" not in joined and "code()" not in joined and "#" not in joined
+    assert (
+        "bold" in joined
+        and "**" not in joined
+        and "http" not in joined
+        and "code()" not in joined
+        and "#" not in joined
+    )
     assert strip_markdown("_it_ and `x`") == "it and x"
 
 

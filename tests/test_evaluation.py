@@ -35,6 +35,8 @@ def test_mutual_information_is_zero_for_a_collapsed_posterior_and_large_otherwis
 def test_evaluate_reports_every_metric(setup):
     bundle, seqs = setup
     metrics = evaluate(bundle.model, bundle.tokenizer, seqs, iw_samples=5)
-    assert {"elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "n_sentences"} <= set(metrics)
+    assert {"elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "n_sentences"} <= set(
+        metrics
+    )
     assert metrics["n_sentences"] == 80 and 0 <= metrics["recon_token_acc"] <= 1 and 0 <= metrics["bleu"] <= 100
     assert metrics["elbo"] == pytest.approx(metrics["recon"] + metrics["kl"])

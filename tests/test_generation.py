@@ -34,7 +34,9 @@ def test_top_k_of_one_equals_greedy_and_beam_of_one_too(model_tok):
 def test_top_p_keeps_only_the_likeliest_token_when_tiny(model_tok):
     model, _ = model_tok
     z = torch.randn(4, model.config.latent_dim)
-    assert decode_latent(model, z, DecodeOptions(method="sample", top_p=1e-6), torch.Generator().manual_seed(0)) == decode_latent(model, z)
+    assert decode_latent(
+        model, z, DecodeOptions(method="sample", top_p=1e-6), torch.Generator().manual_seed(0)
+    ) == decode_latent(model, z)
 
 
 def test_beam_search_scores_at_least_as_well_as_greedy(model_tok):
@@ -56,8 +58,12 @@ def test_interpolation_starts_and_ends_at_the_reconstructions(model_tok):
     model, tok = model_tok
     a, b = "The cat sees the river.", "A young girl paints a red car at night."
     path = interpolate(model, tok, a, b, steps=6, method="slerp")
-    assert len(path.sentences) == 6 and path.z.shape == (6, model.config.latent_dim) and path.t[0] == 0 and path.t[-1] == 1
-    assert path.sentences[0] == reconstruct(model, tok, [a])[0] and path.sentences[-1] == reconstruct(model, tok, [b])[0]
+    assert (
+        len(path.sentences) == 6 and path.z.shape == (6, model.config.latent_dim) and path.t[0] == 0 and path.t[-1] == 1
+    )
+    assert (
+        path.sentences[0] == reconstruct(model, tok, [a])[0] and path.sentences[-1] == reconstruct(model, tok, [b])[0]
+    )
     linear = interpolate(model, tok, a, b, steps=3, method="linear")
     mu, _ = posterior(model, tok, [a, b])
     assert torch.allclose(linear.z[1], (mu[0] + mu[1]) / 2, atol=1e-5)

@@ -62,7 +62,10 @@ def test_reset_decoder_changes_only_the_decoder():
     assert torch.equal(enc, model.encoder.weight_ih_l0) and not torch.equal(dec, model.output.weight)
 
 
-@pytest.mark.parametrize("bad", [dict(vocab_size=10**9), dict(hidden_dim=0), dict(rnn="transformer"), dict(word_dropout=1.0), dict(latent_dim=2.5)])
+@pytest.mark.parametrize(
+    "bad",
+    [dict(vocab_size=10**9), dict(hidden_dim=0), dict(rnn="transformer"), dict(word_dropout=1.0), dict(latent_dim=2.5)],
+)
 def test_invalid_configs_are_refused_with_a_message(bad):
     with pytest.raises(TextVAEError):
         VAEConfig(**{**CONFIG, **bad}).validate()

@@ -36,7 +36,10 @@ def test_cyclical_schedule_rises_then_holds_in_each_cycle():
 
 
 def test_linear_logistic_and_constant_schedules():
-    assert BetaSchedule("linear", warmup=0.5)(0.25) == pytest.approx(0.5) and BetaSchedule("linear", warmup=0.5)(0.9) == 1.0
+    assert (
+        BetaSchedule("linear", warmup=0.5)(0.25) == pytest.approx(0.5)
+        and BetaSchedule("linear", warmup=0.5)(0.9) == 1.0
+    )
     logistic = BetaSchedule("logistic", warmup=0.3)
     assert logistic(0.0) < 0.01 and logistic(0.3) == pytest.approx(0.5) and logistic(1.0) > 0.99
     assert BetaSchedule("constant", beta_max=0.7)(0.1) == 0.7

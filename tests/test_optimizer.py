@@ -14,7 +14,10 @@ def _model(seed: int) -> torch.nn.Module:
 
 
 def _train(model: torch.nn.Module, step, zero_grad, set_lr, steps: int = 25) -> None:
-    x, y = torch.randn(16, 6, generator=torch.Generator().manual_seed(1)), torch.randn(16, 3, generator=torch.Generator().manual_seed(2))
+    x, y = (
+        torch.randn(16, 6, generator=torch.Generator().manual_seed(1)),
+        torch.randn(16, 3, generator=torch.Generator().manual_seed(2)),
+    )
     for i in range(steps):
         set_lr(1e-2 / (1 + i))
         zero_grad()
@@ -50,17 +53,24 @@ def test_state_round_trips_and_a_mismatched_state_is_refused():
     fresh.load_state_tensors(state)
     for a, b in zip(fresh.exp_avg_sq + fresh.steps, adam.exp_avg_sq + adam.steps):
         assert torch.equal(a, b)
-    for bad in ({"optim.0.exp_avg": torch.zeros(2, 2)}, {"optim.9.step": torch.tensor(1.0)}, {"optim.0.momentum": torch.zeros(5, 6)}, {"optim.x": torch.zeros(1)}):
+    for bad in (
+        {"optim.0.exp_avg": torch.zeros(2, 2)},
+        {"optim.9.step": torch.tensor(1.0)},
+        {"optim.0.momentum": torch.zeros(5, 6)},
+        {"optim.x": torch.zeros(1)},
+    ):
         with pytest.raises(TextVAEError, match="does not match this model"):
             fresh.load_state_tensors(bad)
 
 
 def test_training_never_imports_torch_dynamo():
     # torch.optim.Optimizer imports torch._dynamo (sympy, ~800 modules, ~70 MB) when it is built
-    code = ("import sys, torch; from textvae import TrainConfig, train_model, TokenizerConfig; from textvae.corpus import Corpus\n"
-            "s = [f'the cat number {i} sat on the mat .' for i in range(40)]\n"
-            "train_model(Corpus(s), None, {'embed_dim': 16, 'hidden_dim': 16, 'latent_dim': 4}, TrainConfig(epochs=1, threads=1), TokenizerConfig(vocab_size=100))\n"
-            "print('torch._dynamo' in sys.modules)")
+    code = (
+        "import sys, torch; from textvae import TrainConfig, train_model, TokenizerConfig; from textvae.corpus import Corpus\n"
+        "s = [f'the cat number {i} sat on the mat .' for i in range(40)]\n"
+        "train_model(Corpus(s), None, {'embed_dim': 16, 'hidden_dim': 16, 'latent_dim': 4}, TrainConfig(epochs=1, threads=1), TokenizerConfig(vocab_size=100))\n"
+        "print('torch._dynamo' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

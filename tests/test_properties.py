@@ -15,13 +15,20 @@ from textvae import TextTokenizer, TextVAEError, bundle_to_zip, load_bundle_zip,
 from textvae.checkpoint import ALLOWED_FILES, bundle_from_files
 from textvae.corpus import TEXT_SUFFIXES, CorpusOptions, normalize_text
 
-FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=300)
+FAST = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=300
+)
 
 # Text that exercises every script, emoji, control and format characters (surrogates cannot be encoded).
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
-lines_of_text = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40), min_size=1, max_size=6)
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+lines_of_text = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40), min_size=1, max_size=6
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +59,22 @@ def test_any_bytes_either_load_as_clean_sentences_or_are_refused(data, suffix):
 
 
 @FAST
-@given(text=any_text, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"]),
-       suffix=st.sampled_from(TEXT_SUFFIXES), split=st.sampled_from(["auto", "lines", "prose"]))
+@given(
+    text=any_text,
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252"]),
+    suffix=st.sampled_from(TEXT_SUFFIXES),
+    split=st.sampled_from(["auto", "lines", "prose"]),
+)
 def test_any_text_in_any_common_encoding_either_loads_or_is_refused(text, encoding, suffix, split):
     data = text.encode(encoding, errors="replace")
     _corpus_or_refusal(data, suffix, CorpusOptions(split=split, max_words=12, dedupe=True))
 
 
 @FAST
-@given(rows=st.lists(st.lists(st.text(max_size=15), min_size=1, max_size=4), max_size=8), delimiter=st.sampled_from([",", "\t"]))
+@given(
+    rows=st.lists(st.lists(st.text(max_size=15), min_size=1, max_size=4), max_size=8),
+    delimiter=st.sampled_from([",", "\t"]),
+)
 def test_any_table_either_loads_or_is_refused(rows, delimiter):
     buffer = io.StringIO()
     for row in rows:
@@ -135,21 +149,47 @@ def test_a_damaged_bundle_zip_loads_or_is_refused(files, data):
 
 
 @FAST
-@given(contents=st.dictionaries(st.sampled_from(sorted(ALLOWED_FILES) + ["other.txt", "model.pt"]), st.binary(max_size=2000), max_size=6))
+@given(
+    contents=st.dictionaries(
+        st.sampled_from(sorted(ALLOWED_FILES) + ["other.txt", "model.pt"]), st.binary(max_size=2000), max_size=6
+    )
+)
 def test_any_file_contents_as_a_bundle_are_refused_with_a_message(contents):
     _only_refused(lambda: bundle_from_files(contents))
 
 
 @FAST
-@given(name=st.sampled_from(sorted(ALLOWED_FILES)), content=st.binary(max_size=2000) | st.text(max_size=500).map(str.encode))
+@given(
+    name=st.sampled_from(sorted(ALLOWED_FILES)),
+    content=st.binary(max_size=2000) | st.text(max_size=500).map(str.encode),
+)
 def test_one_bad_file_in_an_otherwise_good_bundle_is_refused_with_a_message(files, name, content):
     assume(content != files.get(name))
     _only_refused(lambda: bundle_from_files({**files, name: content}))
 
 
 @FAST
-@given(model=st.dictionaries(st.sampled_from(["vocab_size", "embed_dim", "hidden_dim", "latent_dim", "rnn", "num_layers", "word_dropout",
-                                              "bn_vae", "bn_gamma", "max_length", "unknown"]), json_values, max_size=6))
+@given(
+    model=st.dictionaries(
+        st.sampled_from(
+            [
+                "vocab_size",
+                "embed_dim",
+                "hidden_dim",
+                "latent_dim",
+                "rnn",
+                "num_layers",
+                "word_dropout",
+                "bn_vae",
+                "bn_gamma",
+                "max_length",
+                "unknown",
+            ]
+        ),
+        json_values,
+        max_size=6,
+    )
+)
 def test_any_json_model_settings_load_or_are_refused_with_a_message(files, model):
     config = json.loads(files["config.json"])
     config["model"] = {**config["model"], **model}

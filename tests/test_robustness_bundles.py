@@ -49,7 +49,7 @@ def with_config(files: dict[str, bytes], **model_changes) -> dict[str, bytes]:
 def patch_central_directory(data: bytes, offset: int, fmt: str, value: int) -> bytes:
     """Rewrite one field of the (single) central directory record, as a forger would."""
     at = data.rindex(b"PK\x01\x02") + offset
-    return data[:at] + struct.pack(fmt, value) + data[at + struct.calcsize(fmt):]
+    return data[:at] + struct.pack(fmt, value) + data[at + struct.calcsize(fmt) :]
 
 
 def test_the_fixture_bundle_loads(tiny_bundle_dir, zipped):
@@ -76,11 +76,23 @@ def test_a_zip_with_corrupted_bytes_is_refused_wherever_they_are(zipped):
             pass  # refused with a message; loading anyway is fine when the flipped byte was unused (a timestamp)
 
 
-@pytest.mark.parametrize("name", ["../config.json", "../../etc/config.json", "/config.json", "/tmp/config.json", "..\\config.json",
-                                  "C:/config.json", "bundle/../../config.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../config.json",
+        "../../etc/config.json",
+        "/config.json",
+        "/tmp/config.json",
+        "..\\config.json",
+        "C:/config.json",
+        "bundle/../../config.json",
+    ],
+)
 def test_a_zip_entry_escaping_the_folder_is_refused(files, name):
     with pytest.raises(TextVAEError, match="outside the bundle folder"):
-        load_bundle_zip(make_zip({**{k: v for k, v in files.items() if k != "config.json"}, name: files["config.json"]}))
+        load_bundle_zip(
+            make_zip({**{k: v for k, v in files.items() if k != "config.json"}, name: files["config.json"]})
+        )
 
 
 def test_a_bundle_zipped_inside_a_folder_loads(files):
@@ -101,7 +113,10 @@ def test_a_zip_with_unexpected_files_is_refused(files):
 
 def test_a_600mb_zip_bomb_is_refused_without_unpacking(tmp_path):
     bomb = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("model.safetensors", "w", force_zip64=True) as member:
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf,
+        zf.open("model.safetensors", "w", force_zip64=True) as member,
+    ):
         zeros = bytes(2**20)
         for _ in range(600):  # streamed: the 600 MB never exist in memory
             member.write(zeros)
@@ -251,8 +266,15 @@ def test_weights_with_missing_or_extra_tensors_are_refused(files):
         bundle_from_files({**files, "model.safetensors": save_safetensors(weights)})
 
 
-@pytest.mark.parametrize("changes", [dict(vocab_size=10**9), dict(hidden_dim=10**6), dict(vocab_size=10**9, hidden_dim=10**6, embed_dim=10**5),
-                                     dict(vocab_size=200_000, embed_dim=2048, hidden_dim=2048)])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(vocab_size=10**9),
+        dict(hidden_dim=10**6),
+        dict(vocab_size=10**9, hidden_dim=10**6, embed_dim=10**5),
+        dict(vocab_size=200_000, embed_dim=2048, hidden_dim=2048),
+    ],
+)
 def test_an_absurdly_large_config_is_refused_before_any_allocation(files, monkeypatch, changes):
     monkeypatch.setattr(SentenceVAE, "__init__", lambda *a, **k: pytest.fail("the model was built"))
     tracemalloc.start()
@@ -277,25 +299,41 @@ def test_a_tokenizer_with_gaps_in_its_ids_is_refused(files):
         bundle_from_files({**files, "tokenizer.json": json.dumps(tokenizer).encode()})
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"{not json", "config.json is not valid JSON"), (b"\xff\xfe\x00", "config.json is not valid JSON"), (b"[1, 2, 3]", "must hold a JSON object"),
-    (b'"a string"', "must hold a JSON object"), (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (b'{"format": "textvae-bundle", "format_version": 1, "model": {"vocab_size": ' + b"9" * 5000 + b"}}", "not valid JSON"),
-    (b'{"format": "textvae-bundle", "format_version": 1}', 'no "model" object'),
-    (b'{"format": "something-else", "format_version": 1, "model": {}}', "not a textvae bundle config"),
-    (b'{"format": "textvae-bundle", "format_version": 99, "model": {}}', "version 99 is not supported"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "config.json is not valid JSON"),
+        (b"\xff\xfe\x00", "config.json is not valid JSON"),
+        (b"[1, 2, 3]", "must hold a JSON object"),
+        (b'"a string"', "must hold a JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (
+            b'{"format": "textvae-bundle", "format_version": 1, "model": {"vocab_size": ' + b"9" * 5000 + b"}}",
+            "not valid JSON",
+        ),
+        (b'{"format": "textvae-bundle", "format_version": 1}', 'no "model" object'),
+        (b'{"format": "something-else", "format_version": 1, "model": {}}', "not a textvae bundle config"),
+        (b'{"format": "textvae-bundle", "format_version": 99, "model": {}}', "version 99 is not supported"),
+    ],
+)
 def test_a_broken_config_json_is_refused_naming_the_problem(files, content, message):
     with pytest.raises(TextVAEError, match=message):
         bundle_from_files({**files, "config.json": content})
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    (dict(evil=1), "Unknown model settings: evil"), (dict(hidden_dim="16"), "hidden_dim must be a whole number, not '16'"),
-    (dict(hidden_dim=16.0), "hidden_dim must be a whole number"), (dict(vocab_size=None), "vocab_size must be a whole number"),
-    (dict(word_dropout="0.1"), "word_dropout must be a number"), (dict(bn_vae="false"), "bn_vae must be true or false"),
-    (dict(rnn=["gru"]), "rnn must be text"), (dict(latent_dim=[4]), "latent_dim must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (dict(evil=1), "Unknown model settings: evil"),
+        (dict(hidden_dim="16"), "hidden_dim must be a whole number, not '16'"),
+        (dict(hidden_dim=16.0), "hidden_dim must be a whole number"),
+        (dict(vocab_size=None), "vocab_size must be a whole number"),
+        (dict(word_dropout="0.1"), "word_dropout must be a number"),
+        (dict(bn_vae="false"), "bn_vae must be true or false"),
+        (dict(rnn=["gru"]), "rnn must be text"),
+        (dict(latent_dim=[4]), "latent_dim must be a whole number"),
+    ],
+)
 def test_config_json_with_unknown_keys_or_wrong_types_is_refused(files, changes, message):
     with pytest.raises(TextVAEError, match=message):
         bundle_from_files(with_config(files, **changes))
@@ -324,7 +362,9 @@ def test_float64_weights_too_large_for_float32_are_refused(files):
         bundle_from_files({**files, "model.safetensors": save_safetensors(weights)})
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage", b"\x10" + bytes(7) + b"{}" + bytes(14), (2**62).to_bytes(8, "little") + b"{}"])
+@pytest.mark.parametrize(
+    "content", [b"", b"garbage", b"\x10" + bytes(7) + b"{}" + bytes(14), (2**62).to_bytes(8, "little") + b"{}"]
+)
 def test_a_corrupt_safetensors_file_is_refused(files, content):
     with pytest.raises(TextVAEError, match="model.safetensors"):
         bundle_from_files({**files, "model.safetensors": content})

@@ -19,8 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "textvae", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "textvae", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def assert_one_error_line(proc: subprocess.CompletedProcess, *fragments: str) -> str:
@@ -58,7 +64,9 @@ def paths(tmp_path_factory, corpus_file, tiny_bundle_dir) -> dict[str, Path]:
         paths[name].mkdir()
         for path in tiny_bundle_dir.iterdir():
             (paths[name] / path.name).write_bytes(path.read_bytes())
-    (paths["broken"] / "config.json").write_text('{"format": "textvae-bundle", "format_version": 1, "model": {"vocab_size": "lots"}}')
+    (paths["broken"] / "config.json").write_text(
+        '{"format": "textvae-bundle", "format_version": 1, "model": {"vocab_size": "lots"}}'
+    )
     (paths["resumable"] / "training_state.safetensors").write_bytes(b"not safetensors")
     return paths
 
@@ -163,7 +171,11 @@ def test_an_unexpected_exception_is_still_one_line_and_names_itself_a_bug(monkey
     monkeypatch.delenv("TEXTVAE_DEBUG", raising=False)
     status = cli.main(["sample", "anything"])
     err = capsys.readouterr().err
-    assert status != 0 and err.count("\n") == 1 and err.startswith("error: internal error (ValueError: something unforeseen)")
+    assert (
+        status != 0
+        and err.count("\n") == 1
+        and err.startswith("error: internal error (ValueError: something unforeseen)")
+    )
     monkeypatch.setenv("TEXTVAE_DEBUG", "1")
     with pytest.raises(ValueError):
         cli.main(["sample", "anything"])

@@ -11,8 +11,20 @@ import pytest
 import torch
 from conftest import make_sentences
 
-from textvae import (Corpus, CorpusOptions, DecodeOptions, SentenceVAE, TextTokenizer, TextVAEError, TrainConfig, VAEConfig, corpus_stats,
-                     interpolate, load_corpus, reconstruct)
+from textvae import (
+    Corpus,
+    CorpusOptions,
+    DecodeOptions,
+    SentenceVAE,
+    TextTokenizer,
+    TextVAEError,
+    TrainConfig,
+    VAEConfig,
+    corpus_stats,
+    interpolate,
+    load_corpus,
+    reconstruct,
+)
 from textvae.corpus import MAX_LINE_CHARS
 from textvae.data import encode_sentences
 from textvae.objective import BetaSchedule
@@ -53,14 +65,17 @@ def _zip_bytes() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("data", "what"), [
-    (b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG"),
-    (_zip_bytes(), "zip"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", "PDF"),
-    (b"\x1f\x8b\x08\x00" + bytes(50), "gzip"),
-    (b"\x7fELF\x02\x01\x01" + bytes(50), "ELF"),
-    (bytes(range(256)) * 40, "binary"),
-])
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG"),
+        (_zip_bytes(), "zip"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", "PDF"),
+        (b"\x1f\x8b\x08\x00" + bytes(50), "gzip"),
+        (b"\x7fELF\x02\x01\x01" + bytes(50), "ELF"),
+        (bytes(range(256)) * 40, "binary"),
+    ],
+)
 def test_a_binary_file_renamed_txt_is_refused_naming_what_it_is(data, what):
     with pytest.raises(TextVAEError, match=what):
         load_corpus(data, name="renamed.txt")
@@ -206,7 +221,13 @@ def test_settings_have_the_documented_defaults(monkeypatch):
         monkeypatch.delenv(f"TEXTVAE_MAX_{name}", raising=False)
     monkeypatch.delenv("TEXTVAE_MODELS_DIR", raising=False)
     s = get_settings()
-    assert (s.max_upload_bytes, s.max_sentences, s.max_vocab, s.max_train_minutes, s.max_trainings) == (50 * 2**20, 200_000, 50_000, 30.0, 2)
+    assert (s.max_upload_bytes, s.max_sentences, s.max_vocab, s.max_train_minutes, s.max_trainings) == (
+        50 * 2**20,
+        200_000,
+        50_000,
+        30.0,
+        2,
+    )
     assert str(s.models_dir) == "runs/models"
     with pytest.raises(Exception):
         s.max_sentences = 1  # frozen
@@ -235,7 +256,9 @@ def test_a_folder_or_a_device_is_not_a_corpus(tmp_path):
 
 
 def test_a_corpus_too_small_to_train_says_why_and_the_minimum():
-    with pytest.raises(TextVAEError, match=f"has {MIN_SENTENCES - 1} sentences; training needs at least {MIN_SENTENCES}"):
+    with pytest.raises(
+        TextVAEError, match=f"has {MIN_SENTENCES - 1} sentences; training needs at least {MIN_SENTENCES}"
+    ):
         train_model(Corpus(make_sentences(MIN_SENTENCES - 1)))
 
 
@@ -249,8 +272,13 @@ def test_a_mostly_unknown_vocabulary_is_reported_as_an_unknown_rate():
 def test_training_records_the_validation_unknown_rate():
     train = Corpus(make_sentences(40))
     valid = Corpus(["zebras quokkas axolotls", "yaks and gnus roam"])
-    bundle, _ = train_model(train, valid, model={"embed_dim": 16, "hidden_dim": 16, "latent_dim": 4},
-                            training=TrainConfig(epochs=1, batch_size=20, threads=1), tokenizer=TokenizerConfig(vocab_size=200))
+    bundle, _ = train_model(
+        train,
+        valid,
+        model={"embed_dim": 16, "hidden_dim": 16, "latent_dim": 4},
+        training=TrainConfig(epochs=1, batch_size=20, threads=1),
+        tokenizer=TokenizerConfig(vocab_size=200),
+    )
     assert bundle.metrics["corpus"]["valid_unknown_rate"] > 0.7
 
 
@@ -261,7 +289,9 @@ def test_training_records_the_validation_unknown_rate():
 def model_tok():
     tokenizer = TextTokenizer.train(make_sentences(60), vocab_size=200)
     torch.manual_seed(0)
-    return SentenceVAE(VAEConfig(vocab_size=tokenizer.vocab_size, embed_dim=16, hidden_dim=16, latent_dim=4, max_length=32)), tokenizer
+    return SentenceVAE(
+        VAEConfig(vocab_size=tokenizer.vocab_size, embed_dim=16, hidden_dim=16, latent_dim=4, max_length=32)
+    ), tokenizer
 
 
 @pytest.mark.parametrize("empty", ["", "   ", "\n\t"])
@@ -300,41 +330,103 @@ def test_sentences_that_are_not_a_list_of_strings_are_refused(model_tok, bad):
 TINY = dict(vocab_size=100, embed_dim=16, hidden_dim=16, latent_dim=4)
 
 
-@pytest.mark.parametrize("ok", [dict(vocab_size=5), dict(vocab_size=200_000), dict(embed_dim=1), dict(embed_dim=2048), dict(hidden_dim=2048),
-                                dict(latent_dim=1), dict(latent_dim=1024), dict(num_layers=4), dict(max_length=1), dict(max_length=1024),
-                                dict(word_dropout=0.0), dict(word_dropout=0.99), dict(bn_gamma=10.0), dict(rnn="lstm")])
+@pytest.mark.parametrize(
+    "ok",
+    [
+        dict(vocab_size=5),
+        dict(vocab_size=200_000),
+        dict(embed_dim=1),
+        dict(embed_dim=2048),
+        dict(hidden_dim=2048),
+        dict(latent_dim=1),
+        dict(latent_dim=1024),
+        dict(num_layers=4),
+        dict(max_length=1),
+        dict(max_length=1024),
+        dict(word_dropout=0.0),
+        dict(word_dropout=0.99),
+        dict(bn_gamma=10.0),
+        dict(rnn="lstm"),
+    ],
+)
 def test_model_settings_at_their_bounds_are_accepted(ok):
     VAEConfig(**{**TINY, **ok}).validate()
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (dict(vocab_size=4), "at least 5"), (dict(vocab_size=200_001), "vocab_size=200001 is outside"), (dict(embed_dim=0), "embed_dim=0"),
-    (dict(embed_dim=2049), "embed_dim=2049"), (dict(latent_dim=1025), "latent_dim"), (dict(num_layers=5), "num_layers"),
-    (dict(max_length=1025), "max_length"), (dict(word_dropout=1.0), "word_dropout"), (dict(bn_gamma=0.0), "bn_gamma"),
-    (dict(hidden_dim=4096, embed_dim=2048), "parameters"), (dict(hidden_dim="16"), "hidden_dim must be a whole number"),
-    (dict(latent_dim=4.0), "latent_dim must be a whole number"), (dict(bn_vae="yes"), "bn_vae must be true or false"),
-    (dict(word_dropout=float("nan")), "word_dropout must be a finite number"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(vocab_size=4), "at least 5"),
+        (dict(vocab_size=200_001), "vocab_size=200001 is outside"),
+        (dict(embed_dim=0), "embed_dim=0"),
+        (dict(embed_dim=2049), "embed_dim=2049"),
+        (dict(latent_dim=1025), "latent_dim"),
+        (dict(num_layers=5), "num_layers"),
+        (dict(max_length=1025), "max_length"),
+        (dict(word_dropout=1.0), "word_dropout"),
+        (dict(bn_gamma=0.0), "bn_gamma"),
+        (dict(hidden_dim=4096, embed_dim=2048), "parameters"),
+        (dict(hidden_dim="16"), "hidden_dim must be a whole number"),
+        (dict(latent_dim=4.0), "latent_dim must be a whole number"),
+        (dict(bn_vae="yes"), "bn_vae must be true or false"),
+        (dict(word_dropout=float("nan")), "word_dropout must be a finite number"),
+    ],
+)
 def test_model_settings_past_their_bounds_are_refused_with_a_message(bad, message):
     with pytest.raises(TextVAEError, match=message):
         VAEConfig(**{**TINY, **bad}).validate()
 
 
-@pytest.mark.parametrize("ok", [dict(epochs=1), dict(epochs=10_000), dict(batch_size=1), dict(batch_size=4096), dict(lr=1.0), dict(lr=1e-6),
-                                dict(max_minutes=0.01), dict(max_minutes=7 * 24 * 60), dict(free_bits=0.0), dict(free_bits=10.0),
-                                dict(threads=1), dict(seed=0), dict(seed=2**63 - 1), dict(patience=1), dict(kl_cycles=1), dict(beta_max=10.0)])
+@pytest.mark.parametrize(
+    "ok",
+    [
+        dict(epochs=1),
+        dict(epochs=10_000),
+        dict(batch_size=1),
+        dict(batch_size=4096),
+        dict(lr=1.0),
+        dict(lr=1e-6),
+        dict(max_minutes=0.01),
+        dict(max_minutes=7 * 24 * 60),
+        dict(free_bits=0.0),
+        dict(free_bits=10.0),
+        dict(threads=1),
+        dict(seed=0),
+        dict(seed=2**63 - 1),
+        dict(patience=1),
+        dict(kl_cycles=1),
+        dict(beta_max=10.0),
+    ],
+)
 def test_training_settings_at_their_bounds_are_accepted(ok):
     TrainConfig(**ok)
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (dict(epochs=0), "epochs=0 is outside"), (dict(epochs=10_001), "epochs"), (dict(epochs=-3), "epochs=-3"), (dict(batch_size=4097), "batch_size"),
-    (dict(lr=0.0), "lr=0.0 is outside"), (dict(lr=1.5), "lr"), (dict(lr=float("nan")), "lr must be a finite number"),
-    (dict(max_minutes=0), "max_minutes"), (dict(max_minutes=float("inf")), "max_minutes must be a finite"), (dict(free_bits=-0.1), "free_bits"),
-    (dict(threads=0), "threads=0"), (dict(seed=-1), "seed=-1"), (dict(patience=0), "patience"), (dict(valid_every=0), "valid_every"),
-    (dict(log_every=0), "log_every"), (dict(epochs="10"), "epochs must be a whole number, not '10'"), (dict(bf16="no"), "bf16"),
-    (dict(kl_cycles=0), "cycles"), (dict(kl_schedule="wavy"), "wavy"), (dict(device="tpu"), "tpu"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(epochs=0), "epochs=0 is outside"),
+        (dict(epochs=10_001), "epochs"),
+        (dict(epochs=-3), "epochs=-3"),
+        (dict(batch_size=4097), "batch_size"),
+        (dict(lr=0.0), "lr=0.0 is outside"),
+        (dict(lr=1.5), "lr"),
+        (dict(lr=float("nan")), "lr must be a finite number"),
+        (dict(max_minutes=0), "max_minutes"),
+        (dict(max_minutes=float("inf")), "max_minutes must be a finite"),
+        (dict(free_bits=-0.1), "free_bits"),
+        (dict(threads=0), "threads=0"),
+        (dict(seed=-1), "seed=-1"),
+        (dict(patience=0), "patience"),
+        (dict(valid_every=0), "valid_every"),
+        (dict(log_every=0), "log_every"),
+        (dict(epochs="10"), "epochs must be a whole number, not '10'"),
+        (dict(bf16="no"), "bf16"),
+        (dict(kl_cycles=0), "cycles"),
+        (dict(kl_schedule="wavy"), "wavy"),
+        (dict(device="tpu"), "tpu"),
+    ],
+)
 def test_training_settings_past_their_bounds_are_refused_with_a_message(bad, message):
     with pytest.raises(TextVAEError, match=message):
         TrainConfig(**bad)
@@ -345,52 +437,115 @@ def test_training_settings_from_a_non_object_are_refused():
         TrainConfig.from_dict(["epochs", 3])
 
 
-@pytest.mark.parametrize("ok", [dict(temperature=0.05), dict(temperature=10.0), dict(top_p=1.0), dict(top_p=1e-6), dict(top_k=0), dict(top_k=10**6),
-                                dict(beam_width=1), dict(beam_width=32), dict(max_length=1), dict(max_length=1024)])
+@pytest.mark.parametrize(
+    "ok",
+    [
+        dict(temperature=0.05),
+        dict(temperature=10.0),
+        dict(top_p=1.0),
+        dict(top_p=1e-6),
+        dict(top_k=0),
+        dict(top_k=10**6),
+        dict(beam_width=1),
+        dict(beam_width=32),
+        dict(max_length=1),
+        dict(max_length=1024),
+    ],
+)
 def test_decode_options_at_their_bounds_are_accepted(ok):
     DecodeOptions(**ok)
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (dict(temperature=0.049), "temperature"), (dict(temperature=10.01), "temperature"), (dict(top_p=0.0), "top_p"), (dict(top_p=1.01), "top_p"),
-    (dict(top_k=-1), "top_k"), (dict(beam_width=0), "beam_width"), (dict(beam_width=33), "beam_width"), (dict(max_length=0), "max_length"),
-    (dict(max_length=1025), "max_length"), (dict(method="telepathy"), "telepathy"), (dict(temperature="hot"), "temperature must be a number"),
-    (dict(top_k=None), "top_k must be a whole number"), (dict(max_length=2.5), "max_length must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(temperature=0.049), "temperature"),
+        (dict(temperature=10.01), "temperature"),
+        (dict(top_p=0.0), "top_p"),
+        (dict(top_p=1.01), "top_p"),
+        (dict(top_k=-1), "top_k"),
+        (dict(beam_width=0), "beam_width"),
+        (dict(beam_width=33), "beam_width"),
+        (dict(max_length=0), "max_length"),
+        (dict(max_length=1025), "max_length"),
+        (dict(method="telepathy"), "telepathy"),
+        (dict(temperature="hot"), "temperature must be a number"),
+        (dict(top_k=None), "top_k must be a whole number"),
+        (dict(max_length=2.5), "max_length must be a whole number"),
+    ],
+)
 def test_decode_options_past_their_bounds_are_refused_with_a_message(bad, message):
     with pytest.raises(TextVAEError, match=message):
         DecodeOptions(**bad)
 
 
-@pytest.mark.parametrize("ok", [dict(beta_max=0.0), dict(beta_max=10.0), dict(ratio=1.0), dict(cycles=1), dict(cycles=1000), dict(warmup=0.0),
-                                dict(warmup=1.0), dict(kind="logistic", steepness=100.0), dict(kind="linear", warmup=0.0)])
+@pytest.mark.parametrize(
+    "ok",
+    [
+        dict(beta_max=0.0),
+        dict(beta_max=10.0),
+        dict(ratio=1.0),
+        dict(cycles=1),
+        dict(cycles=1000),
+        dict(warmup=0.0),
+        dict(warmup=1.0),
+        dict(kind="logistic", steepness=100.0),
+        dict(kind="linear", warmup=0.0),
+    ],
+)
 def test_kl_schedules_at_their_bounds_are_accepted_and_stay_finite(ok):
     schedule = BetaSchedule(**ok)
     assert all(0.0 <= schedule(p / 10) <= 10.0 for p in range(11))
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (dict(beta_max=10.1), "beta_max"), (dict(beta_max=-0.1), "beta_max"), (dict(ratio=0.0), "ratio"), (dict(cycles=0), "cycles"),
-    (dict(cycles=1001), "cycles"), (dict(warmup=1.1), "warmup"), (dict(steepness=0.0), "steepness"), (dict(steepness=101.0), "steepness"),
-    (dict(cycles=2.5), "cycles must be a whole number"), (dict(beta_max=float("nan")), "beta_max must be a finite"), (dict(kind="sawtooth"), "sawtooth"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(beta_max=10.1), "beta_max"),
+        (dict(beta_max=-0.1), "beta_max"),
+        (dict(ratio=0.0), "ratio"),
+        (dict(cycles=0), "cycles"),
+        (dict(cycles=1001), "cycles"),
+        (dict(warmup=1.1), "warmup"),
+        (dict(steepness=0.0), "steepness"),
+        (dict(steepness=101.0), "steepness"),
+        (dict(cycles=2.5), "cycles must be a whole number"),
+        (dict(beta_max=float("nan")), "beta_max must be a finite"),
+        (dict(kind="sawtooth"), "sawtooth"),
+    ],
+)
 def test_kl_schedules_past_their_bounds_are_refused_with_a_message(bad, message):
     with pytest.raises(TextVAEError, match=message):
         BetaSchedule(**bad)
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    (dict(max_words=0), "max_words"), (dict(max_words=1001), "max_words"), (dict(min_words=0), "min_words"),
-    (dict(min_words=50, max_words=40), "min_words=50"), (dict(max_sentences=0), "max_sentences"), (dict(split="paragraphs"), "split"),
-    (dict(max_words="40"), "max_words must be a whole number"), (dict(lowercase="yes"), "lowercase must be true or false"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(max_words=0), "max_words"),
+        (dict(max_words=1001), "max_words"),
+        (dict(min_words=0), "min_words"),
+        (dict(min_words=50, max_words=40), "min_words=50"),
+        (dict(max_sentences=0), "max_sentences"),
+        (dict(split="paragraphs"), "split"),
+        (dict(max_words="40"), "max_words must be a whole number"),
+        (dict(lowercase="yes"), "lowercase must be true or false"),
+    ],
+)
 def test_corpus_options_past_their_bounds_are_refused_with_a_message(bad, message):
     with pytest.raises(TextVAEError, match=message):
         CorpusOptions(**bad)
 
 
-@pytest.mark.parametrize(("bad", "message"), [(dict(vocab_size=4), "vocabulary size"), (dict(vocab_size="100"), "vocabulary size"),
-                                               (dict(min_frequency=0), "min_frequency"), (dict(kind="char"), "char")])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (dict(vocab_size=4), "vocabulary size"),
+        (dict(vocab_size="100"), "vocabulary size"),
+        (dict(min_frequency=0), "min_frequency"),
+        (dict(kind="char"), "char"),
+    ],
+)
 def test_tokenizer_settings_past_their_bounds_are_refused_with_a_message(bad, message):
     with pytest.raises(TextVAEError, match=message):
         TextTokenizer.train(["a b c"], **{"vocab_size": 50, **bad})

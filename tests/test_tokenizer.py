@@ -12,7 +12,9 @@ def word_tok():
 
 def test_special_token_ids_are_fixed(word_tok):
     assert (word_tok.pad_id, word_tok.unk_id, word_tok.bos_id, word_tok.eos_id) == (0, 1, 2, 3)
-    assert word_tok.decode([word_tok.bos_id, *word_tok.encode("Hello, world."), word_tok.eos_id, 7, 8]) == "Hello, world."
+    assert (
+        word_tok.decode([word_tok.bos_id, *word_tok.encode("Hello, world."), word_tok.eos_id, 7, 8]) == "Hello, world."
+    )
 
 
 @pytest.mark.parametrize("sentence", SENTENCES[:4])

@@ -21,8 +21,12 @@ def _train(corpus=FIFTY, valid=FIFTY, model=None, **training):
 
 
 def test_fifty_sentences_are_reconstructed_with_90_percent_token_accuracy():
-    bundle, _ = _train(model=OVERFIT_MODEL, epochs=60, free_bits=1.0, kl_schedule="constant", lr=3e-3, lr_schedule="constant")
-    accuracy, bleu = reconstruction_quality(bundle.model, bundle.tokenizer, encode_sentences(bundle.tokenizer, FIFTY.sentences, 64))
+    bundle, _ = _train(
+        model=OVERFIT_MODEL, epochs=60, free_bits=1.0, kl_schedule="constant", lr=3e-3, lr_schedule="constant"
+    )
+    accuracy, bleu = reconstruction_quality(
+        bundle.model, bundle.tokenizer, encode_sentences(bundle.tokenizer, FIFTY.sentences, 64)
+    )
     assert accuracy >= 0.9 and bleu > 70
 
 
@@ -39,7 +43,14 @@ def test_free_bits_keep_every_dimension_near_the_floor_instead_of_collapsing():
 
 def test_events_are_plain_data_in_order():
     events = []
-    bundle, _ = train_model(FIFTY, FIFTY, TINY_MODEL, TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1), TokenizerConfig(vocab_size=200), callbacks=[events.append])
+    bundle, _ = train_model(
+        FIFTY,
+        FIFTY,
+        TINY_MODEL,
+        TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1),
+        TokenizerConfig(vocab_size=200),
+        callbacks=[events.append],
+    )
     kinds = [e["type"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("valid") == 2 and kinds.count("step") == 10
     step = next(e for e in events if e["type"] == "step")
@@ -65,8 +76,15 @@ def test_a_stop_event_from_another_thread_ends_training():
         if event["type"] == "step":
             stop.set()
 
-    bundle, trainer = train_model(FIFTY, FIFTY, TINY_MODEL, TrainConfig(epochs=50, batch_size=10, log_every=1, threads=1),
-                                  TokenizerConfig(vocab_size=200), callbacks=[stop_after_first_step], stop=stop)
+    bundle, trainer = train_model(
+        FIFTY,
+        FIFTY,
+        TINY_MODEL,
+        TrainConfig(epochs=50, batch_size=10, log_every=1, threads=1),
+        TokenizerConfig(vocab_size=200),
+        callbacks=[stop_after_first_step],
+        stop=stop,
+    )
     assert bundle.metrics["result"]["reason"] == "stopped" and trainer.step == 1
 
 
@@ -90,7 +108,14 @@ def test_early_stopping_after_patience_validations():
 
 def test_autoencoder_pretraining_runs_first_then_resets_the_decoder():
     events = []
-    train_model(FIFTY, FIFTY, TINY_MODEL, TrainConfig(epochs=1, pretrain_epochs=1, batch_size=10, log_every=1, threads=1), TokenizerConfig(vocab_size=200), callbacks=[events.append])
+    train_model(
+        FIFTY,
+        FIFTY,
+        TINY_MODEL,
+        TrainConfig(epochs=1, pretrain_epochs=1, batch_size=10, log_every=1, threads=1),
+        TokenizerConfig(vocab_size=200),
+        callbacks=[events.append],
+    )
     phases = [e["phase"] for e in events if e["type"] == "step"]
     assert phases[:5] == ["pretrain"] * 5 and phases[5:] == ["train"] * 5
     assert all(e["beta"] == 0.0 for e in events if e["type"] == "step" and e["phase"] == "pretrain")
@@ -99,7 +124,9 @@ def test_autoencoder_pretraining_runs_first_then_resets_the_decoder():
 def test_resume_continues_from_the_saved_state(tmp_path):
     bundle, trainer = _train(epochs=1)
     state = trainer.training_state()
-    resumed, trainer2 = train_model(FIFTY, FIFTY, None, TrainConfig(epochs=2, batch_size=10, threads=1), resume=bundle, resume_state=state)
+    resumed, trainer2 = train_model(
+        FIFTY, FIFTY, None, TrainConfig(epochs=2, batch_size=10, threads=1), resume=bundle, resume_state=state
+    )
     assert trainer2.step == 2 * trainer.step and resumed.metrics["result"]["epochs_done"] == 2
 
 
@@ -122,10 +149,18 @@ def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it
     rates = [config.learning_rate(t / 10) for t in range(11)]
     assert rates[0] == pytest.approx(2e-3) and rates[-1] == pytest.approx(2e-3 * COSINE_FLOOR)
     assert all(a > b for a, b in zip(rates, rates[1:]))
-    assert TrainConfig(lr=2e-3, lr_schedule="constant").learning_rate(0.9) == 2e-3 and TrainConfig().lr_schedule == "cosine"
+    assert (
+        TrainConfig(lr=2e-3, lr_schedule="constant").learning_rate(0.9) == 2e-3
+        and TrainConfig().lr_schedule == "cosine"
+    )
     events = []
-    train_model(FIFTY, FIFTY, TINY_MODEL, TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1, lr=2e-3, lr_schedule="cosine"),
-                TokenizerConfig(vocab_size=200), callbacks=[events.append])
+    train_model(
+        FIFTY,
+        FIFTY,
+        TINY_MODEL,
+        TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1, lr=2e-3, lr_schedule="cosine"),
+        TokenizerConfig(vocab_size=200),
+        callbacks=[events.append],
+    )
     used = [e["lr"] for e in events if e["type"] == "step"]
     assert used[0] == pytest.approx(2e-3) and used[-1] < 2e-3 * 0.2 and used == sorted(used, reverse=True)
-

@@ -1,10 +1,10 @@
 """textvae: sentence variational autoencoders in plain PyTorch.
 
-    corpus      files -> sentences          tokenizer   sentences -> ids (HF tokenizers)
-    model       SentenceVAE, VAEConfig      objective   ELBO, KL schedules, free bits
-    training    Trainer, train_model        evaluation  ELBO, IW-NLL, MI, active units, BLEU
-    generation  decoding, interpolation     latent      PCA / t-SNE maps, clusters, neighbours
-    checkpoint  safetensors + JSON bundles  cli         python -m textvae ...
+corpus      files -> sentences          tokenizer   sentences -> ids (HF tokenizers)
+model       SentenceVAE, VAEConfig      objective   ELBO, KL schedules, free bits
+training    Trainer, train_model        evaluation  ELBO, IW-NLL, MI, active units, BLEU
+generation  decoding, interpolation     latent      PCA / t-SNE maps, clusters, neighbours
+checkpoint  safetensors + JSON bundles  cli         python -m textvae ...
 """
 
 __version__ = "0.1.0"
@@ -18,7 +18,28 @@ from .tokenizer import TextTokenizer  # noqa: E402
 from .training import TokenizerConfig, TrainConfig, Trainer, train_model  # noqa: E402
 
 __all__ = [
-    "Corpus", "CorpusOptions", "DecodeOptions", "ModelBundle", "SentenceVAE", "TextTokenizer", "TextVAEError", "TokenizerConfig",
-    "TrainConfig", "Trainer", "VAEConfig", "bundle_to_zip", "corpus_stats", "interpolate", "latent_arithmetic", "load_bundle",
-    "load_bundle_zip", "load_corpus", "reconstruct", "sample_prior", "save_bundle", "train_model", "train_valid_split", "variations",
+    "Corpus",
+    "CorpusOptions",
+    "DecodeOptions",
+    "ModelBundle",
+    "SentenceVAE",
+    "TextTokenizer",
+    "TextVAEError",
+    "TokenizerConfig",
+    "TrainConfig",
+    "Trainer",
+    "VAEConfig",
+    "bundle_to_zip",
+    "corpus_stats",
+    "interpolate",
+    "latent_arithmetic",
+    "load_bundle",
+    "load_bundle_zip",
+    "load_corpus",
+    "reconstruct",
+    "sample_prior",
+    "save_bundle",
+    "train_model",
+    "train_valid_split",
+    "variations",
 ]

@@ -32,10 +32,22 @@ from .tokenizer import TextTokenizer
 
 FORMAT = "textvae-bundle"
 FORMAT_VERSION = 1
-WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE = "model.safetensors", "config.json", "tokenizer.json", "metrics.json", "training_state.safetensors"
+WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE = (
+    "model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "metrics.json",
+    "training_state.safetensors",
+)
 REQUIRED_FILES = (WEIGHTS, CONFIG, TOKENIZER, METRICS)
 ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE}
-MAX_FILE_BYTES = {WEIGHTS: 700 * 2**20, CONFIG: 2**20, TOKENIZER: 64 * 2**20, METRICS: 32 * 2**20, TRAINING_STATE: 1400 * 2**20}
+MAX_FILE_BYTES = {
+    WEIGHTS: 700 * 2**20,
+    CONFIG: 2**20,
+    TOKENIZER: 64 * 2**20,
+    METRICS: 32 * 2**20,
+    TRAINING_STATE: 1400 * 2**20,
+}
 MAX_ZIP_BYTES = 800 * 2**20
 _PICKLE_STARTS = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
@@ -61,7 +73,13 @@ class ModelBundle:
 
 # ---------------------------------------------------------------- saving
 
-def save_bundle(bundle: ModelBundle, directory: str | Path, training_state: dict[str, torch.Tensor] | None = None, half: bool = False) -> Path:
+
+def save_bundle(
+    bundle: ModelBundle,
+    directory: str | Path,
+    training_state: dict[str, torch.Tensor] | None = None,
+    half: bool = False,
+) -> Path:
     """Write the bundle atomically: into a temporary sibling folder, then renamed into place.
 
     ``half`` stores float weights as float16 (half the size; loading casts back to float32).
@@ -90,7 +108,9 @@ def save_bundle(bundle: ModelBundle, directory: str | Path, training_state: dict
         (tmp / TOKENIZER).write_text(bundle.tokenizer.to_json())
         (tmp / METRICS).write_text(json.dumps(bundle.metrics, indent=1, default=float))
         if training_state:
-            (tmp / TRAINING_STATE).write_bytes(save_safetensors_bytes({k: v.contiguous().cpu() for k, v in training_state.items()}))
+            (tmp / TRAINING_STATE).write_bytes(
+                save_safetensors_bytes({k: v.contiguous().cpu() for k, v in training_state.items()})
+            )
         for f in tmp.iterdir():
             with open(f, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -118,11 +138,15 @@ def check_save_target(target: Path) -> None:
     if not target.exists():
         return
     if not target.is_dir():
-        raise TextVAEError(f"{target} is a file, not a model bundle folder; choose another name so it is not overwritten.")
+        raise TextVAEError(
+            f"{target} is a file, not a model bundle folder; choose another name so it is not overwritten."
+        )
     foreign = sorted(p.name for p in target.iterdir() if p.name not in ALLOWED_FILES)
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-        raise TextVAEError(f"{target} is a folder that is not a model bundle (it holds {shown}); choose a new folder so nothing is overwritten.")
+        raise TextVAEError(
+            f"{target} is a folder that is not a model bundle (it holds {shown}); choose a new folder so nothing is overwritten."
+        )
 
 
 def bundle_to_zip(directory: str | Path) -> bytes:
@@ -139,6 +163,7 @@ def bundle_to_zip(directory: str | Path) -> bytes:
 
 
 # ---------------------------------------------------------------- loading
+
 
 def _read_json(data: bytes, name: str) -> dict:
     try:
@@ -169,38 +194,54 @@ def _refuse_pickle(data: bytes, name: str) -> None:
     """Refuse pickles (torch.save files of any age, raw pickles of any protocol) by their bytes, without loading them."""
     torch_zip = data.startswith(b"PK\x03\x04") and b"data.pkl" in data[:4096]
     # A safetensors header length such as 640 (b"\x80\x02\0...") starts like a pickle: look closer before refusing.
-    raw = not data.startswith((b"PK", b"{")) and not _looks_like_safetensors(data) and (data[:2] in _PICKLE_STARTS or _parses_as_pickle(data))
+    raw = (
+        not data.startswith((b"PK", b"{"))
+        and not _looks_like_safetensors(data)
+        and (data[:2] in _PICKLE_STARTS or _parses_as_pickle(data))
+    )
     if torch_zip or raw:
-        raise TextVAEError(f"{name} is a pickle (PyTorch .pt) file. Pickles can run code when loaded, so they are refused; use a textvae bundle (.zip).")
+        raise TextVAEError(
+            f"{name} is a pickle (PyTorch .pt) file. Pickles can run code when loaded, so they are refused; use a textvae bundle (.zip)."
+        )
 
 
 def bundle_from_files(files: dict[str, bytes], path: Path | None = None) -> ModelBundle:
     """Validate and build a bundle from file contents. Checks sizes before building the model."""
-    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, (bytes, bytearray)) for k, v in files.items()):
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, (bytes, bytearray)) for k, v in files.items()
+    ):
         raise TextVAEError("A bundle is given as a mapping of file names to file contents (bytes).")
     for name, data in files.items():
         _refuse_pickle(data, name)
     unexpected = sorted(set(files) - ALLOWED_FILES)
     if unexpected:
-        raise TextVAEError(f"Unexpected file {unexpected[0]!r} in the bundle; a bundle holds only {', '.join(sorted(ALLOWED_FILES))}.")
+        raise TextVAEError(
+            f"Unexpected file {unexpected[0]!r} in the bundle; a bundle holds only {', '.join(sorted(ALLOWED_FILES))}."
+        )
     missing = [n for n in REQUIRED_FILES if n not in files]
     if missing:
         raise TextVAEError(f"The bundle is missing {', '.join(missing)}; is this a textvae model bundle?")
     for name, data in files.items():
         if len(data) > MAX_FILE_BYTES[name]:
-            raise TextVAEError(f"{name} is {len(data) / 2**20:.0f} MB, over the {MAX_FILE_BYTES[name] / 2**20:.0f} MB limit.")
+            raise TextVAEError(
+                f"{name} is {len(data) / 2**20:.0f} MB, over the {MAX_FILE_BYTES[name] / 2**20:.0f} MB limit."
+            )
     config = _read_json(files[CONFIG], CONFIG)
     if config.get("format") != FORMAT:
         raise TextVAEError(f"config.json is not a textvae bundle config (format is {config.get('format')!r}).")
     if config.get("format_version") != FORMAT_VERSION:
-        raise TextVAEError(f"Bundle format version {config.get('format_version')!r} is not supported (expected {FORMAT_VERSION}).")
+        raise TextVAEError(
+            f"Bundle format version {config.get('format_version')!r} is not supported (expected {FORMAT_VERSION})."
+        )
     if not isinstance(config.get("model"), dict):
-        raise TextVAEError("config.json has no \"model\" object with the model settings.")
+        raise TextVAEError('config.json has no "model" object with the model settings.')
     model_config = VAEConfig.from_dict(config["model"])  # types and bounds checked here, before any allocation
     tokenizer = TextTokenizer.from_json(bytes(files[TOKENIZER]).decode("utf-8", errors="replace"))
     if tokenizer.vocab_size != model_config.vocab_size:
-        raise TextVAEError(f"The tokenizer has {tokenizer.vocab_size} tokens but the model expects {model_config.vocab_size}; "
-                           "tokenizer.json and config.json come from different models.")
+        raise TextVAEError(
+            f"The tokenizer has {tokenizer.vocab_size} tokens but the model expects {model_config.vocab_size}; "
+            "tokenizer.json and config.json come from different models."
+        )
     try:
         weights = load_safetensors_bytes(bytes(files[WEIGHTS]))
     except (SafetensorError, ValueError, RuntimeError, TypeError) as exc:
@@ -209,17 +250,25 @@ def bundle_from_files(files: dict[str, bytes], path: Path | None = None) -> Mode
     expected = model.state_dict()
     if set(weights) != set(expected):
         extra, absent = sorted(set(weights) - set(expected)), sorted(set(expected) - set(weights))
-        raise TextVAEError(f"model.safetensors does not match config.json (missing: {', '.join(absent[:5]) or 'none'}; unexpected: {', '.join(extra[:5]) or 'none'}).")
+        raise TextVAEError(
+            f"model.safetensors does not match config.json (missing: {', '.join(absent[:5]) or 'none'}; unexpected: {', '.join(extra[:5]) or 'none'})."
+        )
     state = {}
     for key, tensor in weights.items():
         if tensor.shape != expected[key].shape:
-            raise TextVAEError(f"Weight {key} has shape {tuple(tensor.shape)} but config.json implies {tuple(expected[key].shape)}.")
+            raise TextVAEError(
+                f"Weight {key} has shape {tuple(tensor.shape)} but config.json implies {tuple(expected[key].shape)}."
+            )
         if tensor.is_floating_point() != expected[key].is_floating_point():
-            raise TextVAEError(f"Weight {key} is stored as {str(tensor.dtype).removeprefix('torch.')}, but it must be "
-                               f"{'a floating-point' if expected[key].is_floating_point() else 'an integer'} tensor.")
+            raise TextVAEError(
+                f"Weight {key} is stored as {str(tensor.dtype).removeprefix('torch.')}, but it must be "
+                f"{'a floating-point' if expected[key].is_floating_point() else 'an integer'} tensor."
+            )
         state[key] = tensor.to(expected[key].dtype)
         if state[key].is_floating_point() and not bool(torch.isfinite(state[key]).all()):
-            raise TextVAEError(f"Weight {key} contains NaN or infinite values; the model is broken (training diverged?).")
+            raise TextVAEError(
+                f"Weight {key} contains NaN or infinite values; the model is broken (training diverged?)."
+            )
     model.load_state_dict(state)
     model.eval()
     metrics = _read_json(files[METRICS], METRICS)
@@ -242,7 +291,9 @@ def load_bundle(directory: str | Path) -> ModelBundle:
             file = path / name
             if file.is_file():
                 if file.stat().st_size > MAX_FILE_BYTES[name]:
-                    raise TextVAEError(f"{name} is {file.stat().st_size / 2**20:.0f} MB, over the {MAX_FILE_BYTES[name] / 2**20:.0f} MB limit.")
+                    raise TextVAEError(
+                        f"{name} is {file.stat().st_size / 2**20:.0f} MB, over the {MAX_FILE_BYTES[name] / 2**20:.0f} MB limit."
+                    )
                 files[name] = file.read_bytes()
     except OSError as exc:
         raise TextVAEError(f"The model bundle at {path} could not be read: {exc.strerror or exc}.") from exc
@@ -260,7 +311,9 @@ def _read_zip_file(path: Path) -> bytes:
             raise TextVAEError(f"{path.name} is not a model bundle: give the bundle folder or its .zip.")
         size = path.stat().st_size
         if size > MAX_ZIP_BYTES:
-            raise TextVAEError(f"{path.name} is {size / 2**20:.0f} MB, over the {MAX_ZIP_BYTES / 2**20:.0f} MB limit for a bundle.")
+            raise TextVAEError(
+                f"{path.name} is {size / 2**20:.0f} MB, over the {MAX_ZIP_BYTES / 2**20:.0f} MB limit for a bundle."
+            )
         return head + handle.read()  # no size argument: read(n) would reserve n bytes up front
 
 
@@ -291,22 +344,34 @@ def read_zip_members(data: bytes) -> dict[str, bytes]:
             base = Path(name).name
             if base not in ALLOWED_FILES:
                 if base.endswith((".pt", ".pth", ".pkl", ".bin", ".ckpt")):
-                    raise TextVAEError(f"The zip holds {base}, a pickle checkpoint; textvae only loads safetensors bundles.")
-                raise TextVAEError(f"Unexpected file {name!r} in the zip; a bundle holds only {', '.join(sorted(ALLOWED_FILES))}.")
+                    raise TextVAEError(
+                        f"The zip holds {base}, a pickle checkpoint; textvae only loads safetensors bundles."
+                    )
+                raise TextVAEError(
+                    f"Unexpected file {name!r} in the zip; a bundle holds only {', '.join(sorted(ALLOWED_FILES))}."
+                )
             if base in files:
                 raise TextVAEError(f"The zip holds {base} twice; a bundle has one of each file.")
             if info.file_size > MAX_FILE_BYTES[base]:
-                raise TextVAEError(f"{base} would unpack to {info.file_size / 2**20:.0f} MB, over its limit (a zip bomb?).")
+                raise TextVAEError(
+                    f"{base} would unpack to {info.file_size / 2**20:.0f} MB, over its limit (a zip bomb?)."
+                )
             total += info.file_size
             if total > MAX_ZIP_BYTES:
-                raise TextVAEError(f"The zip would unpack to over {MAX_ZIP_BYTES / 2**20:.0f} MB (a zip bomb?); refused.")
+                raise TextVAEError(
+                    f"The zip would unpack to over {MAX_ZIP_BYTES / 2**20:.0f} MB (a zip bomb?); refused."
+                )
             if info.file_size > 1024 and info.file_size > 200 * max(info.compress_size, 1):
-                raise TextVAEError(f"{base} is compressed {info.file_size / max(info.compress_size, 1):.0f}x, which looks like a zip bomb; refused.")
+                raise TextVAEError(
+                    f"{base} is compressed {info.file_size / max(info.compress_size, 1):.0f}x, which looks like a zip bomb; refused."
+                )
             try:
                 with zf.open(info) as handle:
                     content = handle.read(MAX_FILE_BYTES[base] + 1)
             except NotImplementedError as exc:  # before RuntimeError, its base class
-                raise TextVAEError(f"{base} in the zip uses a compression method that is not supported; use ordinary (deflate) zip.") from exc
+                raise TextVAEError(
+                    f"{base} in the zip uses a compression method that is not supported; use ordinary (deflate) zip."
+                ) from exc
             except RuntimeError as exc:  # zipfile's way to say "encrypted"
                 raise TextVAEError(f"{base} in the zip is encrypted; zip the bundle without a password.") from exc
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:

@@ -26,7 +26,9 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
     p.add_argument("--top-k", type=int, default=0, help="sample only from the k likeliest tokens (0: all)")
     p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (default: %(default)s)")
     p.add_argument("--beam", type=int, default=0, help="beam width; > 1 uses beam search")
-    p.add_argument("--greedy", action="store_true", help="greedy decoding (the default unless sampling options are given)")
+    p.add_argument(
+        "--greedy", action="store_true", help="greedy decoding (the default unless sampling options are given)"
+    )
     p.add_argument("--max-length", type=int, default=40, help="longest output in tokens (default: %(default)s)")
     p.set_defaults(default_method=default_method)
 
@@ -42,7 +44,14 @@ def _decode_options(args):
         method = "sample"
     else:
         method = args.default_method
-    return DecodeOptions(method=method, temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, beam_width=max(args.beam, 1), max_length=args.max_length)
+    return DecodeOptions(
+        method=method,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        beam_width=max(args.beam, 1),
+        max_length=args.max_length,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,8 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--word-dropout", type=float, default=None)
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--lr-schedule", choices=["cosine", "constant"], default="cosine",
-                   help="cosine: the learning rate falls to 5%% of --lr by the end (default: %(default)s)")
+    t.add_argument(
+        "--lr-schedule",
+        choices=["cosine", "constant"],
+        default="cosine",
+        help="cosine: the learning rate falls to 5%% of --lr by the end (default: %(default)s)",
+    )
     t.add_argument("--patience", type=int, default=None, help="stop after this many validations without improvement")
     t.add_argument("--vocab-size", type=int, default=10_000)
     t.add_argument("--min-frequency", type=int, default=1, help="drop words seen fewer times from the vocabulary")
@@ -76,14 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lowercase", action="store_true")
     t.add_argument("--max-words", type=int, default=40, help="truncate longer sentences (default: %(default)s)")
     t.add_argument("--text-column", help="text column of a .csv/.tsv")
-    t.add_argument("--split", choices=["auto", "lines", "prose"], default="auto",
-                   help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)")
+    t.add_argument(
+        "--split",
+        choices=["auto", "lines", "prose"],
+        default="auto",
+        help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)",
+    )
     t.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     t.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
     t.add_argument("--bf16", action="store_true", help="bfloat16 autocast (faster on CPUs with AVX-512 BF16/AMX)")
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     t.add_argument("--name", default=None, help="model name shown in the app (default: the corpus file name)")
-    t.add_argument("--fp16-weights", action="store_true", help="store weights as float16 (half the size; cannot be resumed exactly)")
+    t.add_argument(
+        "--fp16-weights",
+        action="store_true",
+        help="store weights as float16 (half the size; cannot be resumed exactly)",
+    )
     t.add_argument("--resume", action="store_true", help="continue the bundle in --out from its saved training state")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -94,8 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--max-words", type=int, default=1000, help="truncate longer sentences (default: %(default)s)")
-    e.add_argument("--split", choices=["auto", "lines", "prose"], default="auto",
-                   help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)")
+    e.add_argument(
+        "--split",
+        choices=["auto", "lines", "prose"],
+        default="auto",
+        help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)",
+    )
 
     s = sub.add_parser("sample", help="sentences from the prior, one a line")
     s.add_argument("model")
@@ -120,16 +145,24 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("model")
     n.add_argument("corpus")
     n.add_argument("--out", required=True)
-    n.add_argument("--split", choices=["auto", "lines", "prose"], default="auto",
-                   help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)")
+    n.add_argument(
+        "--split",
+        choices=["auto", "lines", "prose"],
+        default="auto",
+        help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)",
+    )
     return parser
 
 
 def _load_corpus(path: str, args=None):
     from .corpus import CorpusOptions, load_corpus
 
-    options = CorpusOptions(lowercase=getattr(args, "lowercase", False), max_words=getattr(args, "max_words", 40), text_column=getattr(args, "text_column", None),
-                            split=getattr(args, "split", "auto"))
+    options = CorpusOptions(
+        lowercase=getattr(args, "lowercase", False),
+        max_words=getattr(args, "max_words", 40),
+        text_column=getattr(args, "text_column", None),
+        split=getattr(args, "split", "auto"),
+    )
     return load_corpus(path, options=options)
 
 
@@ -140,7 +173,9 @@ def _load_training_state(path: Path) -> dict:
     try:
         return load_file(str(path))
     except (SafetensorError, ValueError, RuntimeError) as exc:
-        raise TextVAEError(f"{path} is corrupt ({str(exc)[:120]}); train from scratch into a new folder instead of resuming.") from exc
+        raise TextVAEError(
+            f"{path} is corrupt ({str(exc)[:120]}); train from scratch into a new folder instead of resuming."
+        ) from exc
 
 
 def cmd_train(args) -> int:
@@ -154,30 +189,67 @@ def cmd_train(args) -> int:
         if not state_path.is_file():
             raise TextVAEError(f"{args.out} has no training state to resume from.")
         resume_state = _load_training_state(state_path)
-        training = TrainConfig.from_dict({**resumed.metrics.get("training", {}), "epochs": args.epochs, "max_minutes": args.max_minutes})
+        training = TrainConfig.from_dict(
+            {**resumed.metrics.get("training", {}), "epochs": args.epochs, "max_minutes": args.max_minutes}
+        )
     else:
         resumed, resume_state = None, None
-        training = TrainConfig(epochs=args.epochs, max_minutes=args.max_minutes, batch_size=args.batch_size, lr=args.lr, lr_schedule=args.lr_schedule,
-                               kl_schedule=args.kl_schedule, kl_cycles=args.kl_cycles, pretrain_epochs=args.pretrain_epochs, patience=args.patience,
-                               seed=args.seed, device=args.device, threads=args.threads, bf16=args.bf16,
-                               **({"free_bits": args.free_bits} if args.free_bits is not None else {}))
-    model = {"latent_dim": args.latent_dim, "hidden_dim": args.hidden, "embed_dim": args.embed, "rnn": args.rnn, "bn_vae": args.bn_vae}
+        training = TrainConfig(
+            epochs=args.epochs,
+            max_minutes=args.max_minutes,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            lr_schedule=args.lr_schedule,
+            kl_schedule=args.kl_schedule,
+            kl_cycles=args.kl_cycles,
+            pretrain_epochs=args.pretrain_epochs,
+            patience=args.patience,
+            seed=args.seed,
+            device=args.device,
+            threads=args.threads,
+            bf16=args.bf16,
+            **({"free_bits": args.free_bits} if args.free_bits is not None else {}),
+        )
+    model = {
+        "latent_dim": args.latent_dim,
+        "hidden_dim": args.hidden,
+        "embed_dim": args.embed,
+        "rnn": args.rnn,
+        "bn_vae": args.bn_vae,
+    }
     if args.word_dropout is not None:
         model["word_dropout"] = args.word_dropout
     train = _load_corpus(args.corpus, args)
     valid = _load_corpus(args.valid, args) if args.valid else None
     for warning in train.warnings:
         print(f"note: {warning}", file=sys.stderr)
-    print(f"training on {len(train)} sentences from {train.name} (seed {training.seed}; same seed, data and threads give the same model)", file=sys.stderr)
+    print(
+        f"training on {len(train)} sentences from {train.name} (seed {training.seed}; same seed, data and threads give the same model)",
+        file=sys.stderr,
+    )
     callbacks = [] if args.quiet else [_ProgressBar()]
-    bundle, trainer = train_model(train, valid, model, training, TokenizerConfig(args.tokenizer, args.vocab_size, args.min_frequency, args.lowercase),
-                                  callbacks=callbacks, name=args.name, resume=resumed, resume_state=resume_state)
+    bundle, trainer = train_model(
+        train,
+        valid,
+        model,
+        training,
+        TokenizerConfig(args.tokenizer, args.vocab_size, args.min_frequency, args.lowercase),
+        callbacks=callbacks,
+        name=args.name,
+        resume=resumed,
+        resume_state=resume_state,
+    )
     for cb in callbacks:
         cb.close()
-    path = save_bundle(bundle, args.out, None if args.fp16_weights else trainer.training_state(), half=args.fp16_weights)
+    path = save_bundle(
+        bundle, args.out, None if args.fp16_weights else trainer.training_state(), half=args.fp16_weights
+    )
     v = bundle.metrics["valid"]
-    print(f"saved {path}  valid -ELBO {v['elbo']:.2f} = recon {v['recon']:.2f} + KL {v['kl']:.2f} nats/sentence, active units {v['au']}/{bundle.config.latent_dim}"
-          f" ({bundle.metrics['result']['reason']}, {bundle.metrics['result']['elapsed_s']:.0f} s)", file=sys.stderr)
+    print(
+        f"saved {path}  valid -ELBO {v['elbo']:.2f} = recon {v['recon']:.2f} + KL {v['kl']:.2f} nats/sentence, active units {v['au']}/{bundle.config.latent_dim}"
+        f" ({bundle.metrics['result']['reason']}, {bundle.metrics['result']['elapsed_s']:.0f} s)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -191,12 +263,27 @@ class _ProgressBar:
         from tqdm import tqdm
 
         if event["type"] == "start":
-            self.bar = tqdm(total=event["total_steps"], unit="step", dynamic_ncols=True, file=sys.stderr, mininterval=0.2 if sys.stderr.isatty() else 30)
+            self.bar = tqdm(
+                total=event["total_steps"],
+                unit="step",
+                dynamic_ncols=True,
+                file=sys.stderr,
+                mininterval=0.2 if sys.stderr.isatty() else 30,
+            )
         elif event["type"] == "step" and self.bar is not None:
             self.bar.update(event["step"] - self.bar.n)
-            self.bar.set_postfix(epoch=event["epoch"], loss=f"{event['loss']:.1f}", kl=f"{event['kl']:.2f}", beta=f"{event['beta']:.2f}", tok_s=f"{event['tokens_per_s']:.0f}", refresh=False)
+            self.bar.set_postfix(
+                epoch=event["epoch"],
+                loss=f"{event['loss']:.1f}",
+                kl=f"{event['kl']:.2f}",
+                beta=f"{event['beta']:.2f}",
+                tok_s=f"{event['tokens_per_s']:.0f}",
+                refresh=False,
+            )
         elif event["type"] == "valid" and self.bar is not None and "elbo" in event:
-            self.bar.write(f"epoch {event['epoch']} step {event['step']}: valid -ELBO {event['elbo']:.2f} (recon {event['recon']:.2f}, KL {event['kl']:.2f}, AU {event['au']}){' *best' if event['best'] else ''}")
+            self.bar.write(
+                f"epoch {event['epoch']} step {event['step']}: valid -ELBO {event['elbo']:.2f} (recon {event['recon']:.2f}, KL {event['kl']:.2f}, AU {event['au']}){' *best' if event['best'] else ''}"
+            )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -216,12 +303,27 @@ def cmd_evaluate(args) -> int:
     metrics = evaluate(bundle.model, bundle.tokenizer, seqs, iw_samples=args.iw_samples, seed=args.seed)
     metrics["unknown_rate"] = bundle.tokenizer.unknown_rate(corpus.sentences)
     if metrics["unknown_rate"] > 0.3:
-        print(f"note: {metrics['unknown_rate']:.0%} of the tokens are unknown to this model's vocabulary; "
-              "the scores say little about this corpus", file=sys.stderr)
+        print(
+            f"note: {metrics['unknown_rate']:.0%} of the tokens are unknown to this model's vocabulary; "
+            "the scores say little about this corpus",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(metrics))
     else:
-        for key in ("n_sentences", "elbo", "recon", "kl", "nll_iw", "ppl", "mi", "au", "recon_token_acc", "bleu", "unknown_rate"):
+        for key in (
+            "n_sentences",
+            "elbo",
+            "recon",
+            "kl",
+            "nll_iw",
+            "ppl",
+            "mi",
+            "au",
+            "recon_token_acc",
+            "bleu",
+            "unknown_rate",
+        ):
             value = metrics[key]
             print(f"{key:16s} {value:.4f}" if isinstance(value, float) else f"{key:16s} {value}")
     return 0
@@ -276,7 +378,14 @@ def cmd_encode(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "sample": cmd_sample, "interpolate": cmd_interpolate, "reconstruct": cmd_reconstruct, "encode": cmd_encode}
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "sample": cmd_sample,
+    "interpolate": cmd_interpolate,
+    "reconstruct": cmd_reconstruct,
+    "encode": cmd_encode,
+}
 
 
 def _one_line(text: str) -> str:
@@ -300,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug: still one line, the traceback on request
         if os.environ.get("TEXTVAE_DEBUG"):
             raise
-        print(f"error: internal error ({exc.__class__.__name__}: {_one_line(exc)[:300]}); this is a bug in textvae, "
-              "please report it (set TEXTVAE_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"error: internal error ({exc.__class__.__name__}: {_one_line(exc)[:300]}); this is a bug in textvae, "
+            "please report it (set TEXTVAE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 70

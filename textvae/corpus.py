@@ -24,7 +24,9 @@ from .validation import check_fields, check_range
 
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".tsv")
 MAX_PARAGRAPH_CHARS = 20_000  # pysbd is quadratic-ish on huge paragraphs: chunk them first
-MAX_LINE_CHARS = 100_000  # a longer line is cut here (and counted): no sentence needs more, and splitting it costs seconds
+MAX_LINE_CHARS = (
+    100_000  # a longer line is cut here (and counted): no sentence needs more, and splitting it costs seconds
+)
 MAX_WORDS = 1000  # longest sentence a corpus setting may ask for
 
 _BINARY_MAGIC = {
@@ -82,10 +84,18 @@ class Corpus:
 
     def subset(self, indices: list[int], name: str | None = None) -> "Corpus":
         labels = [self.labels[i] for i in indices] if self.labels is not None else None
-        return Corpus([self.sentences[i] for i in indices], labels, name or self.name, self.encoding, list(self.warnings), dict(self.report))
+        return Corpus(
+            [self.sentences[i] for i in indices],
+            labels,
+            name or self.name,
+            self.encoding,
+            list(self.warnings),
+            dict(self.report),
+        )
 
 
 # ---------------------------------------------------------------- decoding
+
 
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """Decode file bytes: BOM-marked UTF-8/UTF-16, then UTF-8, then cp1252 with a warning."""
@@ -97,27 +107,35 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise TextVAEError("The file looks like UTF-16 text but is not valid UTF-16; save it as UTF-8 and upload it again.") from exc
+            raise TextVAEError(
+                "The file looks like UTF-16 text but is not valid UTF-16; save it as UTF-8 and upload it again."
+            ) from exc
     else:
         for magic, what in _BINARY_MAGIC.items():
             if data.startswith(magic):
                 raise TextVAEError(f"This looks like {what}, not text. Upload a .txt, .md, .csv or .tsv file.")
         if b"\x00" in data[:65536]:
-            raise TextVAEError("This looks like a binary file (it contains NUL bytes), not text. Upload a .txt, .md, .csv or .tsv file.")
+            raise TextVAEError(
+                "This looks like a binary file (it contains NUL bytes), not text. Upload a .txt, .md, .csv or .tsv file."
+            )
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-            warnings.append("The file is not valid UTF-8; it was read as Windows-1252 (cp1252). Check accented letters.")
+            warnings.append(
+                "The file is not valid UTF-8; it was read as Windows-1252 (cp1252). Check accented letters."
+            )
     sample = text[:65536]
     controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
     if sample and controls / len(sample) > 0.05:
-        raise TextVAEError("This looks like a binary file (many control characters), not text. Upload a .txt, .md, .csv or .tsv file.")
+        raise TextVAEError(
+            "This looks like a binary file (many control characters), not text. Upload a .txt, .md, .csv or .tsv file."
+        )
     return text, encoding, warnings
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """"utf-16-le" or "utf-16-be" when every other byte is NUL, as in ASCII text saved as UTF-16 without a BOM."""
+    """ "utf-16-le" or "utf-16-be" when every other byte is NUL, as in ASCII text saved as UTF-16 without a BOM."""
     sample = data[:4096]
     if len(sample) < 4 or len(sample) % 2:
         return None
@@ -195,7 +213,9 @@ def _looks_like_prose(blocks: list[list[str]]) -> bool:
         return False
     inner = [line for b in blocks for line in b[:-1]]
     lengths = np.array([len(line) for line in inner], dtype=float)
-    mid_sentence = np.mean([not line.endswith((".", "!", "?", ":", '"', "'", "\u201d", "\u2019", ")")) for line in inner])
+    mid_sentence = np.mean(
+        [not line.endswith((".", "!", "?", ":", '"', "'", "\u201d", "\u2019", ")")) for line in inner]
+    )
     regular = lengths.std() / max(lengths.mean(), 1.0) < 0.3
     return bool(mid_sentence >= 0.5 and np.median(lengths) >= 40 and regular)
 
@@ -254,15 +274,20 @@ def strip_markdown(text: str) -> str:
 
 # ---------------------------------------------------------------- tables
 
-def read_table(text: str, delimiter: str, text_column: str | None, label_column: str | None) -> tuple[list[str], list[str] | None, list[str]]:
+
+def read_table(
+    text: str, delimiter: str, text_column: str | None, label_column: str | None
+) -> tuple[list[str], list[str] | None, list[str]]:
     """Rows of a CSV/TSV -> (texts, labels, warnings). Ragged rows are skipped and counted."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         rows = [row for row in reader]
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise TextVAEError(f"A field of the table is longer than {csv.field_size_limit():,} characters; "
-                               "check the quotes (an unclosed quote swallows the rest of the file).") from exc
+            raise TextVAEError(
+                f"A field of the table is longer than {csv.field_size_limit():,} characters; "
+                "check the quotes (an unclosed quote swallows the rest of the file)."
+            ) from exc
         raise TextVAEError(f"The table could not be parsed: {exc}.") from exc
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
@@ -273,7 +298,9 @@ def read_table(text: str, delimiter: str, text_column: str | None, label_column:
     good = [r for r in body if len(r) == width]
     warnings = []
     if len(good) < len(body):
-        warnings.append(f"Skipped {len(body) - len(good)} rows whose number of fields differs from the header's {width}.")
+        warnings.append(
+            f"Skipped {len(body) - len(good)} rows whose number of fields differs from the header's {width}."
+        )
     if not good:
         raise TextVAEError(f"The table has a header ({', '.join(header)}) but no complete rows.")
     columns = {name: [r[i] for r in good] for i, name in enumerate(header)}
@@ -303,7 +330,11 @@ def choose_text_column(columns: dict[str, list[str]], wanted: str | None) -> str
     for name in names:
         if name.lower() in _TEXT_COLUMN_NAMES:
             return name
-    textual = [n for n in names if columns[n] and sum(_is_number(v) or not v.strip() for v in columns[n]) / len(columns[n]) < 0.5]
+    textual = [
+        n
+        for n in names
+        if columns[n] and sum(_is_number(v) or not v.strip() for v in columns[n]) / len(columns[n]) < 0.5
+    ]
     if not textual:
         raise TextVAEError(f"No column holds text (columns: {', '.join(names)}). Name the text column.")
     best = max(textual, key=lambda n: sum(len(v) for v in columns[n]) / len(columns[n]))
@@ -327,8 +358,14 @@ def choose_label_column(columns: dict[str, list[str]], wanted: str | None, text_
 
 # ---------------------------------------------------------------- loading
 
-def load_corpus(source: str | Path | bytes, name: str | None = None, options: CorpusOptions | None = None, suffix: str | None = None,
-                max_bytes: int | None = None) -> Corpus:
+
+def load_corpus(
+    source: str | Path | bytes,
+    name: str | None = None,
+    options: CorpusOptions | None = None,
+    suffix: str | None = None,
+    max_bytes: int | None = None,
+) -> Corpus:
     """Read a corpus from a path or from uploaded bytes (give ``suffix`` or a ``name`` with one).
 
     Files over the upload limit (or ``max_bytes``, say for a server's own bundled files) are refused
@@ -363,12 +400,16 @@ def load_corpus(source: str | Path | bytes, name: str | None = None, options: Co
     labels: list[str] | None = None
     cut = 0
     if suffix in (".csv", ".tsv"):
-        units, labels, table_warnings = read_table(text, "\t" if suffix == ".tsv" else ",", options.text_column, options.label_column)
+        units, labels, table_warnings = read_table(
+            text, "\t" if suffix == ".tsv" else ",", options.text_column, options.label_column
+        )
         warnings += table_warnings
     else:
         text, cut = cut_long_lines(text)
         if cut:
-            warnings.append(f"Cut {cut} line{'s' if cut > 1 else ''} longer than {MAX_LINE_CHARS:,} characters to that length.")
+            warnings.append(
+                f"Cut {cut} line{'s' if cut > 1 else ''} longer than {MAX_LINE_CHARS:,} characters to that length."
+            )
         if suffix == ".md":
             units = text_to_units(strip_markdown(text), "prose" if options.split == "auto" else options.split)
         else:
@@ -401,11 +442,15 @@ def _read_file(path: Path, name: str, limit: int) -> bytes:
 
 def _check_size(size: int, name: str, limit: int) -> None:
     if size > limit:
-        raise TextVAEError(f"{name} is {size / 2**20:.3g} MB, over the {limit / 2**20:.3g} MB limit. "
-                           "Use a smaller file (or raise TEXTVAE_MAX_UPLOAD_MB).")
+        raise TextVAEError(
+            f"{name} is {size / 2**20:.3g} MB, over the {limit / 2**20:.3g} MB limit. "
+            "Use a smaller file (or raise TEXTVAE_MAX_UPLOAD_MB)."
+        )
 
 
-def clean_sentences(units: list[str], labels: list[str] | None, options: CorpusOptions, cap: int | None = None) -> Corpus:
+def clean_sentences(
+    units: list[str], labels: list[str] | None, options: CorpusOptions, cap: int | None = None
+) -> Corpus:
     """Normalise, cap length, drop empty/short lines, optionally de-duplicate; count each change.
 
     At most ``options.max_sentences`` and ``cap`` (the deployment's limit) sentences are kept.
@@ -447,11 +492,15 @@ def clean_sentences(units: list[str], labels: list[str] | None, options: CorpusO
         warnings.append(f"Truncated {report['truncated']} sentences to {options.max_words} words.")
     if report["dropped_over_limit"]:
         why = " (the TEXTVAE_MAX_SENTENCES limit)" if cap and limit == cap and cap != options.max_sentences else ""
-        warnings.append(f"Kept the first {len(sentences)} sentences{why}; {report['dropped_over_limit']} more were left out.")
+        warnings.append(
+            f"Kept the first {len(sentences)} sentences{why}; {report['dropped_over_limit']} more were left out."
+        )
     return Corpus(sentences, kept_labels if labels is not None else None, warnings=warnings, report=dict(report))
 
 
-def train_valid_split(corpus: Corpus, valid_fraction: float = 0.1, seed: int = 0, max_valid: int = 5000) -> tuple[Corpus, Corpus]:
+def train_valid_split(
+    corpus: Corpus, valid_fraction: float = 0.1, seed: int = 0, max_valid: int = 5000
+) -> tuple[Corpus, Corpus]:
     """Seeded random split; at least one sentence on each side."""
     n = len(corpus)
     if n < 2:
@@ -459,10 +508,13 @@ def train_valid_split(corpus: Corpus, valid_fraction: float = 0.1, seed: int = 0
     order = list(range(n))
     random.Random(seed).shuffle(order)
     n_valid = min(max_valid, max(1, round(n * valid_fraction)))
-    return corpus.subset(sorted(order[n_valid:]), corpus.name), corpus.subset(sorted(order[:n_valid]), corpus.name + " (valid)")
+    return corpus.subset(sorted(order[n_valid:]), corpus.name), corpus.subset(
+        sorted(order[:n_valid]), corpus.name + " (valid)"
+    )
 
 
 # ---------------------------------------------------------------- statistics
+
 
 @dataclass
 class CorpusStats:

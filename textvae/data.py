@@ -36,7 +36,12 @@ class Batch:
         return int(self.lengths.sum()) + self.size
 
     def to(self, device: torch.device | str) -> "Batch":
-        return Batch(*(t.to(device, non_blocking=True) for t in (self.tokens, self.lengths, self.dec_input, self.target, self.mask, self.index)))
+        return Batch(
+            *(
+                t.to(device, non_blocking=True)
+                for t in (self.tokens, self.lengths, self.dec_input, self.target, self.mask, self.index)
+            )
+        )
 
 
 ENCODE_CHUNK = 2048  # sentences per tokenizer call; one call over a whole corpus holds ~3 KB per sentence at once
@@ -44,7 +49,9 @@ ENCODE_CHUNK = 2048  # sentences per tokenizer call; one call over a whole corpu
 
 def encode_sentences(tokenizer: TextTokenizer, sentences: list[str], max_tokens: int) -> list[list[int]]:
     """Token ids per sentence, truncated to ``max_tokens``; a sentence with no token gets <unk>."""
-    shared = list(range(tokenizer.vocab_size))  # one int object per id, not one per token: 8 bytes a token instead of 36
+    shared = list(
+        range(tokenizer.vocab_size)
+    )  # one int object per id, not one per token: 8 bytes a token instead of 36
     ids: list[list[int]] = []
     for start in range(0, len(sentences), ENCODE_CHUNK):
         for seq in tokenizer.encode_batch(sentences[start : start + ENCODE_CHUNK]):
@@ -69,18 +76,26 @@ def collate(sequences: list[list[int]], index: list[int] | None = None) -> Batch
     return Batch(tokens, lengths, dec_input, target, mask, index_t)
 
 
-def bucketed_batches(lengths: list[int], batch_size: int, shuffle: bool, rng: np.random.Generator | None = None) -> list[list[int]]:
+def bucketed_batches(
+    lengths: list[int], batch_size: int, shuffle: bool, rng: np.random.Generator | None = None
+) -> list[list[int]]:
     """Index lists grouped by length (random tie-breaks), batch order shuffled when training."""
     if batch_size < 1:
         raise TextVAEError("batch_size must be at least 1.")
-    order = np.lexsort((rng.random(len(lengths)), np.asarray(lengths))) if shuffle and rng is not None else np.argsort(np.asarray(lengths), kind="stable")
+    order = (
+        np.lexsort((rng.random(len(lengths)), np.asarray(lengths)))
+        if shuffle and rng is not None
+        else np.argsort(np.asarray(lengths), kind="stable")
+    )
     batches = [order[i : i + batch_size].tolist() for i in range(0, len(order), batch_size)]
     if shuffle and rng is not None:
         rng.shuffle(batches)
     return batches
 
 
-def iterate_batches(sequences: list[list[int]], batch_size: int, shuffle: bool = False, rng: np.random.Generator | None = None):
+def iterate_batches(
+    sequences: list[list[int]], batch_size: int, shuffle: bool = False, rng: np.random.Generator | None = None
+):
     """Yield Batches over ``sequences``; ``Batch.index`` maps rows back to positions."""
     for idx in bucketed_batches([len(s) for s in sequences], batch_size, shuffle, rng):
         yield collate([sequences[i] for i in idx], idx)

@@ -18,7 +18,9 @@ AU_THRESHOLD = 0.01  # Burda et al. 2016: a unit is active if Var_x(E_q[z_u]) >=
 
 
 @torch.no_grad()
-def posterior_stats(model: SentenceVAE, sequences: list[list[int]], batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+def posterior_stats(
+    model: SentenceVAE, sequences: list[list[int]], batch_size: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
     """mu and logvar for every sequence, in input order."""
     model.eval()
     mus = torch.empty(len(sequences), model.config.latent_dim)
@@ -65,7 +67,14 @@ def elbo_metrics(model: SentenceVAE, sequences: list[list[int]], batch_size: int
 
 
 @torch.no_grad()
-def importance_weighted_nll(model: SentenceVAE, sequences: list[list[int]], samples: int = 500, batch_size: int = 64, chunk: int = 50, seed: int = 0) -> tuple[float, float]:
+def importance_weighted_nll(
+    model: SentenceVAE,
+    sequences: list[list[int]],
+    samples: int = 500,
+    batch_size: int = 64,
+    chunk: int = 50,
+    seed: int = 0,
+) -> tuple[float, float]:
     """-log p(x) estimated with K importance samples from q(z|x) (Burda et al. 2016).
 
     log p(x) ~= logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K.
@@ -87,7 +96,9 @@ def importance_weighted_nll(model: SentenceVAE, sequences: list[list[int]], samp
             z = mu + eps * torch.exp(0.5 * logvar)  # (k, B, D)
             flat = z.reshape(-1, z.size(-1))
             rep = lambda t: t.unsqueeze(0).expand(k, *t.shape).reshape(-1, *t.shape[1:])  # noqa: E731
-            log_px_z = -model.reconstruction_nll(flat, rep(batch.dec_input), rep(batch.target), rep(batch.mask)).view(k, -1)
+            log_px_z = -model.reconstruction_nll(flat, rep(batch.dec_input), rep(batch.target), rep(batch.mask)).view(
+                k, -1
+            )
             log_pz = (-0.5 * (z.pow(2) + log2pi)).sum(-1)
             log_qz = (-0.5 * (eps.pow(2) + log2pi + logvar)).sum(-1)
             log_weights.append(log_px_z + log_pz - log_qz)
@@ -108,12 +119,16 @@ def mutual_information(mu: torch.Tensor, logvar: torch.Tensor, seed: int = 0, ch
     log_qz = []
     for start in range(0, n, chunk):
         zc = z[start : start + chunk].unsqueeze(1)  # (c, 1, d)
-        log_dens = -0.5 * (((zc - mu.unsqueeze(0)) ** 2) / var.unsqueeze(0)).sum(-1) - 0.5 * (d * math.log(2 * math.pi) + logvar.sum(-1)).unsqueeze(0)
+        log_dens = -0.5 * (((zc - mu.unsqueeze(0)) ** 2) / var.unsqueeze(0)).sum(-1) - 0.5 * (
+            d * math.log(2 * math.pi) + logvar.sum(-1)
+        ).unsqueeze(0)
         log_qz.append(torch.logsumexp(log_dens, dim=1) - math.log(n))
     return neg_entropy - float(torch.cat(log_qz).mean())
 
 
-def reconstruction_quality(model: SentenceVAE, tokenizer, sequences: list[list[int]], batch_size: int = 256) -> tuple[float, float]:
+def reconstruction_quality(
+    model: SentenceVAE, tokenizer, sequences: list[list[int]], batch_size: int = 256
+) -> tuple[float, float]:
     """Greedy decoding from the posterior mean: token accuracy (position-wise, eos included) and BLEU."""
     import sacrebleu
 
@@ -123,7 +138,9 @@ def reconstruction_quality(model: SentenceVAE, tokenizer, sequences: list[list[i
     decoded: list[list[int]] = []
     for start in range(0, len(sequences), batch_size):
         longest = max(len(s) for s in sequences[start : start + batch_size])
-        decoded += decode_latent(model, mu[start : start + batch_size], DecodeOptions(method="greedy", max_length=longest + 1))
+        decoded += decode_latent(
+            model, mu[start : start + batch_size], DecodeOptions(method="greedy", max_length=longest + 1)
+        )
     correct = total = 0
     for ref, hyp in zip(sequences, decoded):
         ref_eos, hyp_eos = ref + [tokenizer.eos_id], hyp + [tokenizer.eos_id]
@@ -141,6 +158,12 @@ def evaluate(model: SentenceVAE, tokenizer, sequences: list[list[int]], iw_sampl
     nll, ppl = importance_weighted_nll(model, sequences, samples=iw_samples, seed=seed)
     mu, logvar = posterior_stats(model, sequences)
     acc, bleu = reconstruction_quality(model, tokenizer, sequences)
-    metrics.update(nll_iw=nll, ppl=ppl, mi=mutual_information(mu, logvar, seed=seed), recon_token_acc=acc, bleu=bleu, iw_samples=iw_samples)
+    metrics.update(
+        nll_iw=nll,
+        ppl=ppl,
+        mi=mutual_information(mu, logvar, seed=seed),
+        recon_token_acc=acc,
+        bleu=bleu,
+        iw_samples=iw_samples,
+    )
     return metrics
-

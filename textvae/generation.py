@@ -61,7 +61,9 @@ def _filter_logits(logits: Tensor, options: DecodeOptions) -> Tensor:
 
 
 @torch.no_grad()
-def decode_latent(model: SentenceVAE, z: Tensor, options: DecodeOptions | None = None, generator: torch.Generator | None = None) -> list[list[int]]:
+def decode_latent(
+    model: SentenceVAE, z: Tensor, options: DecodeOptions | None = None, generator: torch.Generator | None = None
+) -> list[list[int]]:
     """Token ids (eos excluded) for each row of z."""
     options = options or DecodeOptions()
     model.eval()
@@ -78,9 +80,13 @@ def decode_latent(model: SentenceVAE, z: Tensor, options: DecodeOptions | None =
             probs = _filter_logits(logits, options).softmax(-1)
             try:
                 tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            except RuntimeError as exc:  # NaN or infinite probabilities: only weights far outside any trained range do this
-                raise TextVAEError("The model gives invalid (NaN or infinite) probabilities, so its weights are broken; "
-                                   "retrain it or use greedy decoding.") from exc
+            except (
+                RuntimeError
+            ) as exc:  # NaN or infinite probabilities: only weights far outside any trained range do this
+                raise TextVAEError(
+                    "The model gives invalid (NaN or infinite) probabilities, so its weights are broken; "
+                    "retrain it or use greedy decoding."
+                ) from exc
         else:
             tokens = logits.argmax(-1)
         tokens = tokens.masked_fill(done, EOS_ID)
@@ -128,9 +134,14 @@ def _beam_search(model: SentenceVAE, z: Tensor, options: DecodeOptions, length_p
 
 # ---------------------------------------------------------------- sentence-level helpers
 
+
 def posterior(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str]) -> tuple[Tensor, Tensor]:
     """mu, logvar of q(z|x) for a few typed sentences (in order). Empty input is refused."""
-    if isinstance(sentences, str) or not isinstance(sentences, (list, tuple)) or not all(isinstance(s, str) for s in sentences):
+    if (
+        isinstance(sentences, str)
+        or not isinstance(sentences, (list, tuple))
+        or not all(isinstance(s, str) for s in sentences)
+    ):
         raise TextVAEError("Give the sentences as a list of strings.")
     if not sentences or any(not s.strip() for s in sentences):
         raise TextVAEError("Type a sentence: an empty one has no meaning to encode.")
@@ -152,7 +163,9 @@ def _generator(seed: int | None, device: torch.device) -> torch.Generator:
     return gen
 
 
-def sample_prior(model: SentenceVAE, tokenizer: TextTokenizer, n: int, options: DecodeOptions | None = None, seed: int | None = 0) -> tuple[list[str], Tensor]:
+def sample_prior(
+    model: SentenceVAE, tokenizer: TextTokenizer, n: int, options: DecodeOptions | None = None, seed: int | None = 0
+) -> tuple[list[str], Tensor]:
     """n sentences from z ~ N(0, I); the same seed gives the same sentences."""
     _check_count("n", n)
     gen = _generator(seed, model.device)
@@ -160,13 +173,23 @@ def sample_prior(model: SentenceVAE, tokenizer: TextTokenizer, n: int, options: 
     return tokenizer.decode_batch(decode_latent(model, z, options, gen)), z
 
 
-def reconstruct(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], options: DecodeOptions | None = None) -> list[str]:
+def reconstruct(
+    model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], options: DecodeOptions | None = None
+) -> list[str]:
     """Encode to the posterior mean and decode back: the VAE as a lossy compressor."""
     mu, _ = posterior(model, tokenizer, sentences)
     return tokenizer.decode_batch(decode_latent(model, mu, options))
 
 
-def variations(model: SentenceVAE, tokenizer: TextTokenizer, sentence: str, n: int = 5, radius: float = 1.0, options: DecodeOptions | None = None, seed: int | None = 0) -> list[str]:
+def variations(
+    model: SentenceVAE,
+    tokenizer: TextTokenizer,
+    sentence: str,
+    n: int = 5,
+    radius: float = 1.0,
+    options: DecodeOptions | None = None,
+    seed: int | None = 0,
+) -> list[str]:
     """Posterior samples z = mu + radius * sigma * eps around one sentence."""
     _check_count("n", n)
     if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not math.isfinite(radius):
@@ -195,7 +218,15 @@ class Interpolation:
     t: list[float]
 
 
-def interpolate(model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, steps: int = 8, method: str = "slerp", options: DecodeOptions | None = None) -> Interpolation:
+def interpolate(
+    model: SentenceVAE,
+    tokenizer: TextTokenizer,
+    a: str,
+    b: str,
+    steps: int = 8,
+    method: str = "slerp",
+    options: DecodeOptions | None = None,
+) -> Interpolation:
     """Decode evenly spaced points between the posterior means of a and b (a's first, b's last)."""
     if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 100:
         raise TextVAEError("Interpolation needs between 2 and 100 steps.")
@@ -203,11 +234,17 @@ def interpolate(model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, st
         raise TextVAEError(f"Interpolation method must be 'slerp' or 'linear', not {method!r}.")
     mu, _ = posterior(model, tokenizer, [a, b])
     t = torch.linspace(0, 1, steps, device=model.device)
-    z = slerp(mu[0], mu[1], t) if method == "slerp" else torch.lerp(mu[0].expand(steps, -1), mu[1].expand(steps, -1), t.unsqueeze(1))
+    z = (
+        slerp(mu[0], mu[1], t)
+        if method == "slerp"
+        else torch.lerp(mu[0].expand(steps, -1), mu[1].expand(steps, -1), t.unsqueeze(1))
+    )
     return Interpolation(tokenizer.decode_batch(decode_latent(model, z, options)), z.cpu(), t.tolist())
 
 
-def latent_arithmetic(model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, c: str, options: DecodeOptions | None = None) -> str:
+def latent_arithmetic(
+    model: SentenceVAE, tokenizer: TextTokenizer, a: str, b: str, c: str, options: DecodeOptions | None = None
+) -> str:
     """Decode mu(a) - mu(b) + mu(c): sentence a, with what b means swapped for what c means."""
     mu, _ = posterior(model, tokenizer, [a, b, c])
     return tokenizer.decode_batch(decode_latent(model, (mu[0] - mu[1] + mu[2]).unsqueeze(0), options))[0]

@@ -116,10 +116,19 @@ class TrainingJob:
     (the best weights by validation ELBO), also after a stop; ``error`` a message for a person.
     """
 
-    def __init__(self, corpus: Corpus, valid: Corpus | None = None, model: dict | None = None, training: TrainConfig | None = None,
-                 tokenizer: TokenizerConfig | None = None, name: str | None = None, save_dir: str | Path | None = None,
-                 slots: TrainingSlots | None = None, max_lifetime_s: float | None = None,
-                 train_fn: Callable[..., tuple[ModelBundle, object]] = train_model):
+    def __init__(
+        self,
+        corpus: Corpus,
+        valid: Corpus | None = None,
+        model: dict | None = None,
+        training: TrainConfig | None = None,
+        tokenizer: TokenizerConfig | None = None,
+        name: str | None = None,
+        save_dir: str | Path | None = None,
+        slots: TrainingSlots | None = None,
+        max_lifetime_s: float | None = None,
+        train_fn: Callable[..., tuple[ModelBundle, object]] = train_model,
+    ):
         self.corpus, self.valid, self.model_settings = corpus, valid, dict(model or {})
         self.training, self.tokenizer = training or TrainConfig(), tokenizer or TokenizerConfig()
         self.name = name or corpus.name
@@ -127,7 +136,9 @@ class TrainingJob:
         self.slots = slots or default_slots()
         # A safety net: no job trains longer than the server's limit (TEXTVAE_MAX_TRAIN_MINUTES), with
         # some slack for tokenising and validation; the training's own max_minutes normally ends it first.
-        self.max_lifetime_s = max_lifetime_s if max_lifetime_s is not None else get_settings().max_train_minutes * 66 + 120
+        self.max_lifetime_s = (
+            max_lifetime_s if max_lifetime_s is not None else get_settings().max_train_minutes * 66 + 120
+        )
         self._train_fn = train_fn
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -229,8 +240,16 @@ class TrainingJob:
                 return
             try:
                 self.status, self.started_at = RUNNING, time.time()
-                bundle, _ = self._train_fn(self.corpus, self.valid, model=self.model_settings, training=self.training,
-                                           tokenizer=self.tokenizer, callbacks=[self._record], stop=self._stop, name=self.name)
+                bundle, _ = self._train_fn(
+                    self.corpus,
+                    self.valid,
+                    model=self.model_settings,
+                    training=self.training,
+                    tokenizer=self.tokenizer,
+                    callbacks=[self._record],
+                    stop=self._stop,
+                    name=self.name,
+                )
                 if self.save_dir is not None:
                     self.saved_path = save_bundle(bundle, self._unique_folder())
                 self.result = bundle

@@ -16,7 +16,9 @@ from .model import SentenceVAE
 from .tokenizer import TextTokenizer
 
 
-def encode_corpus(model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], batch_size: int = 512) -> np.ndarray:
+def encode_corpus(
+    model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], batch_size: int = 512
+) -> np.ndarray:
     """Posterior means E_q[z|x], one row per sentence, in input order."""
     if not sentences:
         raise TextVAEError("There are no sentences to encode.")
@@ -38,8 +40,14 @@ class Projection:
         return np.asarray(self._fitted.transform(z))
 
 
-def project(z: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 0, perplexity: float = 30.0,
-            progress: Callable[[float], None] | None = None) -> Projection:
+def project(
+    z: np.ndarray,
+    method: str = "pca",
+    dims: int = 2,
+    seed: int = 0,
+    perplexity: float = 30.0,
+    progress: Callable[[float], None] | None = None,
+) -> Projection:
     """PCA (instant, linear, distances meaningful) or t-SNE (slower, keeps neighbourhoods)."""
     from sklearn.decomposition import PCA
 
@@ -73,8 +81,17 @@ def project(z: np.ndarray, method: str = "pca", dims: int = 2, seed: int = 0, pe
                     return False
 
             callbacks = _Progress()
-        tsne = TSNE(n_components=dims, perplexity=perplexity, random_state=seed, n_jobs=1, n_iter=n_iter,
-                    negative_gradient_method="fft" if dims == 2 else "bh", callbacks=callbacks, callbacks_every_iters=50, verbose=False)
+        tsne = TSNE(
+            n_components=dims,
+            perplexity=perplexity,
+            random_state=seed,
+            n_jobs=1,
+            n_iter=n_iter,
+            negative_gradient_method="fft" if dims == 2 else "bh",
+            callbacks=callbacks,
+            callbacks_every_iters=50,
+            verbose=False,
+        )
         embedding = tsne.fit(np.asarray(z, dtype=np.float64))
         if progress is not None:
             progress(1.0)
@@ -95,11 +112,16 @@ def cluster_summary(z: np.ndarray, k: int = 8, seed: int = 0) -> ClusterSummary:
 
     k = max(1, min(k, len(z)))
     km = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(z)
-    reps = [int(np.argmin(np.where(km.labels_ == c, np.linalg.norm(z - km.cluster_centers_[c], axis=1), np.inf))) for c in range(k)]
+    reps = [
+        int(np.argmin(np.where(km.labels_ == c, np.linalg.norm(z - km.cluster_centers_[c], axis=1), np.inf)))
+        for c in range(k)
+    ]
     return ClusterSummary(km.labels_, reps, np.bincount(km.labels_, minlength=k).tolist())
 
 
-def nearest_neighbors(z: np.ndarray, query: np.ndarray, k: int = 10, exclude: int | None = None) -> list[tuple[int, float]]:
+def nearest_neighbors(
+    z: np.ndarray, query: np.ndarray, k: int = 10, exclude: int | None = None
+) -> list[tuple[int, float]]:
     """Indices of the k rows of z closest to query (Euclidean, as the posterior means are compared), with distances."""
     dist = np.linalg.norm(z - np.asarray(query).reshape(1, -1), axis=1)
     if exclude is not None:

@@ -21,7 +21,14 @@ from .validation import check_fields
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
 # Upper bounds checked before anything is allocated, so a crafted config cannot ask for gigabytes.
-LIMITS = {"vocab_size": 200_000, "embed_dim": 2048, "hidden_dim": 4096, "latent_dim": 1024, "num_layers": 4, "max_length": 1024}
+LIMITS = {
+    "vocab_size": 200_000,
+    "embed_dim": 2048,
+    "hidden_dim": 4096,
+    "latent_dim": 1024,
+    "num_layers": 4,
+    "max_length": 1024,
+}
 MAX_PARAMETERS = 150_000_000
 
 
@@ -57,7 +64,9 @@ class VAEConfig:
         if not isinstance(self.bn_gamma, (int, float)) or not 0.0 < self.bn_gamma <= 10.0:
             raise TextVAEError(f"bn_gamma={self.bn_gamma!r} must be in (0, 10].")
         if self.num_parameters() > MAX_PARAMETERS:
-            raise TextVAEError(f"This model would have {self.num_parameters():,} parameters; the limit is {MAX_PARAMETERS:,}.")
+            raise TextVAEError(
+                f"This model would have {self.num_parameters():,} parameters; the limit is {MAX_PARAMETERS:,}."
+            )
         return self
 
     def num_parameters(self) -> int:
@@ -70,7 +79,9 @@ class VAEConfig:
             return first + (n - 1) * gates * h * (h * directions + h + 2) * directions
 
         batch_norm = 2 * z if self.bn_vae else 0
-        return v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + batch_norm + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
+        return (
+            v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + batch_norm + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
+        )
 
     @classmethod
     def from_dict(cls, data: dict) -> "VAEConfig":
@@ -79,7 +90,9 @@ class VAEConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise TextVAEError(f"Unknown model settings: {', '.join(sorted(map(str, unknown)))}; known ones are {', '.join(sorted(known))}.")
+            raise TextVAEError(
+                f"Unknown model settings: {', '.join(sorted(map(str, unknown)))}; known ones are {', '.join(sorted(known))}."
+            )
         if "vocab_size" not in data:
             raise TextVAEError("The model config has no vocab_size.")
         return cls(**data).validate()
@@ -131,7 +144,12 @@ class SentenceVAE(nn.Module):
     # ------------------------------------------------------------ p(x|z)
     def initial_state(self, z: Tensor):
         c = self.config
-        h0 = torch.tanh(self.latent_to_hidden(z)).view(z.size(0), c.num_layers, c.hidden_dim).transpose(0, 1).contiguous()
+        h0 = (
+            torch.tanh(self.latent_to_hidden(z))
+            .view(z.size(0), c.num_layers, c.hidden_dim)
+            .transpose(0, 1)
+            .contiguous()
+        )
         return (h0, torch.zeros_like(h0)) if c.rnn == "lstm" else h0
 
     def decode(self, z: Tensor, inputs: Tensor, state=None):
@@ -160,8 +178,12 @@ class SentenceVAE(nn.Module):
         all_real = bool(flat_mask.all())  # length-bucketed batches: no padding to drop
         real = hidden.reshape(-1, hidden.size(-1)) if all_real else hidden.reshape(-1, hidden.size(-1))[flat_mask]
         real_target = target.reshape(-1) if all_real else target.reshape(-1)[flat_mask]
-        matmul_dtype = torch.get_autocast_dtype(real.device.type) if torch.is_autocast_enabled(real.device.type) else torch.float32
-        token_nll = linear_cross_entropy(self.output_dropout(real), self.output.weight, self.output.bias, real_target, matmul_dtype)
+        matmul_dtype = (
+            torch.get_autocast_dtype(real.device.type) if torch.is_autocast_enabled(real.device.type) else torch.float32
+        )
+        token_nll = linear_cross_entropy(
+            self.output_dropout(real), self.output.weight, self.output.bias, real_target, matmul_dtype
+        )
         if all_real:
             return token_nll.view(mask.shape).sum(1)
         sentence = torch.arange(z.size(0), device=z.device).unsqueeze(1).expand_as(mask).reshape(-1)[flat_mask]
@@ -229,7 +251,9 @@ class _LinearCrossEntropy(torch.autograd.Function):
         return grad_h, grad_w, grad_b, None, None
 
 
-def linear_cross_entropy(hidden: Tensor, weight: Tensor, bias: Tensor, target: Tensor, matmul_dtype: torch.dtype = torch.float32) -> Tensor:
+def linear_cross_entropy(
+    hidden: Tensor, weight: Tensor, bias: Tensor, target: Tensor, matmul_dtype: torch.dtype = torch.float32
+) -> Tensor:
     """Per-row cross-entropy of the logits ``hidden @ weight.T + bias`` against ``target`` (N,),
     equal to ``F.cross_entropy(F.linear(hidden, weight, bias), target, reduction="none")``
     but without materialising the logits; ``matmul_dtype`` bfloat16 runs the projection in bf16."""

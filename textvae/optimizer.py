@@ -18,7 +18,9 @@ from .errors import TextVAEError
 class FusedAdam:
     """Adam (Kingma & Ba 2015), no weight decay, no AMSGrad. ``lr`` may change between steps."""
 
-    def __init__(self, params: list[nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self, params: list[nn.Parameter], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+    ):
         self.params = [p for p in params if p.requires_grad]
         self.lr, self.betas, self.eps = lr, betas, eps
         self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
@@ -36,16 +38,34 @@ class FusedAdam:
             return
         steps = [self.steps[i] for i in live]
         torch._foreach_add_(steps, 1.0)
-        torch._fused_adam_([self.params[i] for i in live], [self.params[i].grad for i in live], [self.exp_avg[i] for i in live],
-                           [self.exp_avg_sq[i] for i in live], [], steps, lr=self.lr, beta1=self.betas[0], beta2=self.betas[1],
-                           weight_decay=0.0, eps=self.eps, amsgrad=False, maximize=False)
+        torch._fused_adam_(
+            [self.params[i] for i in live],
+            [self.params[i].grad for i in live],
+            [self.exp_avg[i] for i in live],
+            [self.exp_avg_sq[i] for i in live],
+            [],
+            steps,
+            lr=self.lr,
+            beta1=self.betas[0],
+            beta2=self.betas[1],
+            weight_decay=0.0,
+            eps=self.eps,
+            amsgrad=False,
+            maximize=False,
+        )
 
     def state_tensors(self) -> dict[str, Tensor]:
         """Moments and step counts by parameter index, as plain tensors (saved as safetensors)."""
         state: dict[str, Tensor] = {}
         for i in range(len(self.params)):
             if float(self.steps[i]) > 0:
-                state.update({f"optim.{i}.step": self.steps[i], f"optim.{i}.exp_avg": self.exp_avg[i], f"optim.{i}.exp_avg_sq": self.exp_avg_sq[i]})
+                state.update(
+                    {
+                        f"optim.{i}.step": self.steps[i],
+                        f"optim.{i}.exp_avg": self.exp_avg[i],
+                        f"optim.{i}.exp_avg_sq": self.exp_avg_sq[i],
+                    }
+                )
         return state
 
     def load_state_tensors(self, state: dict[str, Tensor]) -> None:

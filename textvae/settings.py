@@ -45,9 +45,13 @@ def _number(name: str, default: float, integer: bool, minimum: float = 1) -> flo
         value = int(raw) if integer else float(raw)
     except ValueError:
         kind = "a whole number" if integer else "a number"
-        raise TextVAEError(f"The environment variable {name}={raw!r} must be {kind}; unset it to use the default ({default:g}).") from None
+        raise TextVAEError(
+            f"The environment variable {name}={raw!r} must be {kind}; unset it to use the default ({default:g})."
+        ) from None
     if not math.isfinite(value) or value < minimum:
-        raise TextVAEError(f"The environment variable {name}={raw!r} must be at least {minimum:g}; unset it to use the default ({default:g}).")
+        raise TextVAEError(
+            f"The environment variable {name}={raw!r} must be at least {minimum:g}; unset it to use the default ({default:g})."
+        )
     return value
 
 

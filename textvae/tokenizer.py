@@ -24,23 +24,37 @@ _PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")
 def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
     # The same cleaning as corpus.normalize_text, so a typed sentence reads like a corpus line:
     # control characters separate words, invisible marks (soft hyphen, BOM, direction marks) vanish.
-    steps = [normalizers.NFKC(), normalizers.Replace(Regex(r"[\p{Cc}\x{200B}]"), " "),
-             normalizers.Replace(Regex(r"[\x{00AD}\x{FEFF}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}]"), ""),
-             normalizers.Replace(WORD_START, "_"), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()]
+    steps = [
+        normalizers.NFKC(),
+        normalizers.Replace(Regex(r"[\p{Cc}\x{200B}]"), " "),
+        normalizers.Replace(Regex(r"[\x{00AD}\x{FEFF}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}]"), ""),
+        normalizers.Replace(WORD_START, "_"),
+        normalizers.Replace(Regex(r"\s+"), " "),
+        normalizers.Strip(),
+    ]
     if lowercase:
         steps.append(normalizers.Lowercase())
     tokenizer.normalizer = normalizers.Sequence(steps)
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False), pre_tokenizers.Split(_PIECE, behavior="isolated")]
+        [
+            pre_tokenizers.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False),
+            pre_tokenizers.Split(_PIECE, behavior="isolated"),
+        ]
     )
     tokenizer.decoder = decoders.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False)
 
 
 def _check_training_args(sentences: Iterable[str], vocab_size: int, min_frequency: int, lowercase: bool) -> list[str]:
     max_vocab = get_settings().max_vocab
-    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or not len(SPECIAL_TOKENS) + 1 <= vocab_size <= max_vocab:
-        raise TextVAEError(f"The vocabulary size must be a whole number from {len(SPECIAL_TOKENS) + 1} to {max_vocab} "
-                           f"(TEXTVAE_MAX_VOCAB), not {vocab_size!r}.")
+    if (
+        isinstance(vocab_size, bool)
+        or not isinstance(vocab_size, int)
+        or not len(SPECIAL_TOKENS) + 1 <= vocab_size <= max_vocab
+    ):
+        raise TextVAEError(
+            f"The vocabulary size must be a whole number from {len(SPECIAL_TOKENS) + 1} to {max_vocab} "
+            f"(TEXTVAE_MAX_VOCAB), not {vocab_size!r}."
+        )
     if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
         raise TextVAEError(f"min_frequency must be a whole number of at least 1, not {min_frequency!r}.")
     if not isinstance(lowercase, bool):
@@ -66,19 +80,36 @@ class TextTokenizer:
                 raise TextVAEError(f"The tokenizer must map {token} to id {i}.")
         self._id_to_token = [tokenizer.id_to_token(i) for i in range(tokenizer.get_vocab_size())]
         if None in self._id_to_token:
-            raise TextVAEError(f"The tokenizer has no token for id {self._id_to_token.index(None)}; its ids must run from 0 without gaps.")
+            raise TextVAEError(
+                f"The tokenizer has no token for id {self._id_to_token.index(None)}; its ids must run from 0 without gaps."
+            )
 
     # ------------------------------------------------------------ building
     @classmethod
-    def train(cls, sentences: Iterable[str], kind: str = "word", vocab_size: int = 10_000, min_frequency: int = 1, lowercase: bool = False) -> "TextTokenizer":
+    def train(
+        cls,
+        sentences: Iterable[str],
+        kind: str = "word",
+        vocab_size: int = 10_000,
+        min_frequency: int = 1,
+        lowercase: bool = False,
+    ) -> "TextTokenizer":
         """Learn a vocabulary. ``kind`` is "word" (capped vocabulary) or "bpe" (open vocabulary)."""
         sentences = _check_training_args(sentences, vocab_size, min_frequency, lowercase)
         if kind == "word":
             tok = Tokenizer(models.WordLevel(unk_token=UNK))
-            trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS)
+            trainer = trainers.WordLevelTrainer(
+                vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS
+            )
         elif kind == "bpe":
             tok = Tokenizer(models.BPE(unk_token=UNK))
-            trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=max(min_frequency, 2), special_tokens=SPECIAL_TOKENS, limit_alphabet=500, show_progress=False)
+            trainer = trainers.BpeTrainer(
+                vocab_size=vocab_size,
+                min_frequency=max(min_frequency, 2),
+                special_tokens=SPECIAL_TOKENS,
+                limit_alphabet=500,
+                show_progress=False,
+            )
         else:
             raise TextVAEError(f"Tokenizer kind must be 'word' or 'bpe', not {kind!r}.")
         _pipeline(tok, lowercase)

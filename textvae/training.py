@@ -51,7 +51,9 @@ class TrainConfig:
     max_minutes: float | None = None  # stop after this much wall time (the KL schedule then follows the clock)
     batch_size: int = 32
     lr: float = 1e-3
-    lr_schedule: str = "cosine"  # cosine | constant (decays to COSINE_FLOOR * lr at the end, following the clock with max_minutes)
+    lr_schedule: str = (
+        "cosine"  # cosine | constant (decays to COSINE_FLOOR * lr at the end, following the clock with max_minutes)
+    )
     kl_schedule: str = "cyclical"
     kl_cycles: int = 4
     kl_ratio: float = 0.5
@@ -158,8 +160,14 @@ class Trainer:
         self.callbacks.append(fn)
 
     def _emit(self, event: dict) -> None:
-        if event["type"] in ("valid", "end") or event["type"] == "step" and self.step % (self.config.log_every * 5) == 0:
-            self.history.append({k: v for k, v in event.items() if k != "kl_per_dim"} if event["type"] == "step" else event)
+        if (
+            event["type"] in ("valid", "end")
+            or event["type"] == "step"
+            and self.step % (self.config.log_every * 5) == 0
+        ):
+            self.history.append(
+                {k: v for k, v in event.items() if k != "kl_per_dim"} if event["type"] == "step" else event
+            )
         for fn in self.callbacks:
             fn(event)
 
@@ -200,15 +208,30 @@ class Trainer:
         total_steps = cfg.epochs * self.steps_per_epoch
         budget = cfg.max_minutes * 60 if cfg.max_minutes else None
         start = time.perf_counter() - self.elapsed_before
-        self._emit({"type": "start", "total_steps": total_steps + cfg.pretrain_epochs * self.steps_per_epoch, "steps_per_epoch": self.steps_per_epoch,
-                    "epochs": total_epochs, "n_train": len(self.train_seqs), "n_valid": len(self.valid_seqs), "seed": cfg.seed,
-                    "threads": torch.get_num_threads(), "device": str(self.device), "parameters": sum(p.numel() for p in self.model.parameters())})
+        self._emit(
+            {
+                "type": "start",
+                "total_steps": total_steps + cfg.pretrain_epochs * self.steps_per_epoch,
+                "steps_per_epoch": self.steps_per_epoch,
+                "epochs": total_epochs,
+                "n_train": len(self.train_seqs),
+                "n_valid": len(self.valid_seqs),
+                "seed": cfg.seed,
+                "threads": torch.get_num_threads(),
+                "device": str(self.device),
+                "parameters": sum(p.numel() for p in self.model.parameters()),
+            }
+        )
         reason, bad_validations = "completed", 0
         window_tokens, window_start = 0, time.perf_counter()
         running: dict[str, float] = {}
         while self.epoch < total_epochs and reason == "completed":
             pretraining = self.epoch < cfg.pretrain_epochs
-            if self.epoch == cfg.pretrain_epochs and cfg.pretrain_epochs and self.step == cfg.pretrain_epochs * self.steps_per_epoch:
+            if (
+                self.epoch == cfg.pretrain_epochs
+                and cfg.pretrain_epochs
+                and self.step == cfg.pretrain_epochs * self.steps_per_epoch
+            ):
                 self.model.reset_decoder()
                 self.optimizer = self._make_optimizer()
             rng = np.random.default_rng([cfg.seed, self.epoch])
@@ -239,9 +262,27 @@ class Trainer:
                     if budget:
                         eta = min(eta, budget - (now - start))
                     n = running.pop("n")
-                    self._emit({"type": "step", "step": self.step, "epoch": self.epoch + 1, "phase": "pretrain" if pretraining else "train",
-                                **{k: v / n for k, v in running.items()}, "beta": beta, "lr": lr, "tokens_per_s": rate, "elapsed_s": now - start,
-                                "eta_s": max(eta, 0.0), "progress": min(1.0, max(self.step / (total_epochs * self.steps_per_epoch), (now - start) / budget if budget else 0.0))})
+                    self._emit(
+                        {
+                            "type": "step",
+                            "step": self.step,
+                            "epoch": self.epoch + 1,
+                            "phase": "pretrain" if pretraining else "train",
+                            **{k: v / n for k, v in running.items()},
+                            "beta": beta,
+                            "lr": lr,
+                            "tokens_per_s": rate,
+                            "elapsed_s": now - start,
+                            "eta_s": max(eta, 0.0),
+                            "progress": min(
+                                1.0,
+                                max(
+                                    self.step / (total_epochs * self.steps_per_epoch),
+                                    (now - start) / budget if budget else 0.0,
+                                ),
+                            ),
+                        }
+                    )
                     running, window_tokens, window_start = {}, 0, now
                 if cfg.valid_every and self.step % cfg.valid_every == 0 and not pretraining:
                     if self._validation_round(pretraining, start):
@@ -263,7 +304,16 @@ class Trainer:
             self.model.load_state_dict(self.best_state)
         elapsed = time.perf_counter() - start
         self.elapsed_before = elapsed
-        self._emit({"type": "end", "reason": reason, "steps": self.step, "epochs_done": self.epoch, "elapsed_s": elapsed, "best_valid": self.best_valid})
+        self._emit(
+            {
+                "type": "end",
+                "reason": reason,
+                "steps": self.step,
+                "epochs_done": self.epoch,
+                "elapsed_s": elapsed,
+                "best_valid": self.best_valid,
+            }
+        )
         return TrainResult(reason, self.step, self.epoch, elapsed, self.best_valid, self.history)
 
     def _validation_round(self, pretraining: bool, start: float) -> bool:
@@ -277,15 +327,27 @@ class Trainer:
         if improved:
             self.best_valid = {**metrics, "step": self.step, "epoch": self.epoch}
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        self._emit({"type": "valid", "step": self.step, "epoch": self.epoch, "phase": "pretrain" if pretraining else "train",
-                    "elapsed_s": time.perf_counter() - start, "best": improved, **metrics})
+        self._emit(
+            {
+                "type": "valid",
+                "step": self.step,
+                "epoch": self.epoch,
+                "phase": "pretrain" if pretraining else "train",
+                "elapsed_s": time.perf_counter() - start,
+                "best": improved,
+                **metrics,
+            }
+        )
         return improved
 
     # ------------------------------------------------------------ resuming
     def training_state(self) -> dict[str, torch.Tensor]:
         """Optimizer moments and counters as plain tensors (saved as safetensors, never pickled)."""
-        return {"counters": torch.tensor([self.step, self.epoch], dtype=torch.long),
-                "elapsed": torch.tensor([self.elapsed_before], dtype=torch.float64), **self.optimizer.state_tensors()}
+        return {
+            "counters": torch.tensor([self.step, self.epoch], dtype=torch.long),
+            "elapsed": torch.tensor([self.elapsed_before], dtype=torch.float64),
+            **self.optimizer.state_tensors(),
+        }
 
     def load_training_state(self, state: dict[str, torch.Tensor]) -> None:
         if "counters" not in state or state["counters"].shape != (2,) or bool((state["counters"] < 0).any()):
@@ -298,6 +360,7 @@ class Trainer:
 
 # ---------------------------------------------------------------- corpus -> bundle
 
+
 @dataclass
 class TokenizerConfig:
     kind: str = "word"
@@ -309,9 +372,18 @@ class TokenizerConfig:
         check_fields(self, "Tokenizer setting")
 
 
-def train_model(train: Corpus, valid: Corpus | None = None, model: dict | None = None, training: TrainConfig | None = None,
-                tokenizer: TokenizerConfig | None = None, callbacks: list[Callback] | None = None, stop: threading.Event | None = None,
-                name: str | None = None, resume: ModelBundle | None = None, resume_state: dict[str, torch.Tensor] | None = None) -> tuple[ModelBundle, Trainer]:
+def train_model(
+    train: Corpus,
+    valid: Corpus | None = None,
+    model: dict | None = None,
+    training: TrainConfig | None = None,
+    tokenizer: TokenizerConfig | None = None,
+    callbacks: list[Callback] | None = None,
+    stop: threading.Event | None = None,
+    name: str | None = None,
+    resume: ModelBundle | None = None,
+    resume_state: dict[str, torch.Tensor] | None = None,
+) -> tuple[ModelBundle, Trainer]:
     """Tokenise, build and train a model on a corpus; returns the bundle (best weights) and the trainer.
 
     With ``resume`` (a bundle saved with its training state) the same model, tokenizer and
@@ -331,7 +403,9 @@ def train_model(train: Corpus, valid: Corpus | None = None, model: dict | None =
     if resume is not None:
         tok, net = resume.tokenizer, resume.model
     else:
-        tok = TextTokenizer.train(train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase)
+        tok = TextTokenizer.train(
+            train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase
+        )
         net = SentenceVAE(VAEConfig(vocab_size=tok.vocab_size, **(model or {})))
     unknown = tok.unknown_rate(valid.sentences)
     train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
@@ -345,10 +419,20 @@ def train_model(train: Corpus, valid: Corpus | None = None, model: dict | None =
     final = trainer.validate()
     metrics = {
         "name": name or train.name,
-        "corpus": {"name": train.name, "train_sentences": len(train), "valid_sentences": len(valid), "valid_unknown_rate": unknown},
+        "corpus": {
+            "name": train.name,
+            "train_sentences": len(train),
+            "valid_sentences": len(valid),
+            "valid_unknown_rate": unknown,
+        },
         "tokenizer": asdict(tokenizer),
         "training": asdict(training),
-        "result": {"reason": result.reason, "steps": result.steps, "epochs_done": result.epochs_done, "elapsed_s": result.elapsed_s},
+        "result": {
+            "reason": result.reason,
+            "steps": result.steps,
+            "epochs_done": result.epochs_done,
+            "elapsed_s": result.elapsed_s,
+        },
         "valid": final,
         "history": result.history,
     }

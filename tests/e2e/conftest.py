@@ -21,15 +21,40 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TEXTVAE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "screenshots"
 
 
 def sentences(n: int, seed: int = 0) -> list[str]:
-    subjects = ["The cat", "A dog", "My friend", "The old man", "A young girl", "The teacher", "Our neighbour", "The child"]
+    subjects = [
+        "The cat",
+        "A dog",
+        "My friend",
+        "The old man",
+        "A young girl",
+        "The teacher",
+        "Our neighbour",
+        "The child",
+    ]
     verbs = ["sees", "likes", "follows", "paints", "finds", "calls", "visits", "watches"]
-    objects = ["the river", "a red car", "the small house", "a tall tree", "the market", "a quiet garden", "the blue sea", "a big city"]
+    objects = [
+        "the river",
+        "a red car",
+        "the small house",
+        "a tall tree",
+        "the market",
+        "a quiet garden",
+        "the blue sea",
+        "a big city",
+    ]
     combos = list(itertools.product(subjects, verbs, objects))
     random.Random(seed).shuffle(combos)
     return [f"{s} {v} {o}." for s, v, o in combos[:n]]
@@ -50,8 +75,12 @@ def _demo_model(tmp_path_factory) -> str | None:
     folder = tmp_path_factory.mktemp("demo")
     (folder / "corpus.txt").write_text("\n".join(sentences(400)) + "\n")
     corpus = load_corpus(folder / "corpus.txt", options=CorpusOptions())
-    bundle, _ = train_model(corpus, model={"embed_dim": 32, "hidden_dim": 64, "latent_dim": 8}, training=TrainConfig(epochs=3, batch_size=16, threads=1),
-                            tokenizer=TokenizerConfig(vocab_size=500))
+    bundle, _ = train_model(
+        corpus,
+        model={"embed_dim": 32, "hidden_dim": 64, "latent_dim": 8},
+        training=TrainConfig(epochs=3, batch_size=16, threads=1),
+        tokenizer=TokenizerConfig(vocab_size=500),
+    )
     return str(save_bundle(bundle, folder / "demo-model"))
 
 
@@ -64,15 +93,39 @@ def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models
     """
     port = _free_port()
     models_dir = models_dir or tmp_path_factory.mktemp("models")
-    env = {**os.environ, "TEXTVAE_MODELS_DIR": str(models_dir), "TEXTVAE_QUICK_MINUTES": os.environ.get("TEXTVAE_QUICK_MINUTES", "0.35"),
-           "PYTHONUNBUFFERED": "1", **(env or {})}
+    env = {
+        **os.environ,
+        "TEXTVAE_MODELS_DIR": str(models_dir),
+        "TEXTVAE_QUICK_MINUTES": os.environ.get("TEXTVAE_QUICK_MINUTES", "0.35"),
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
     demo = _demo_model(tmp_path_factory)
     if demo:
         env["TEXTVAE_DEMO_MODEL"] = demo
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                             "--server.address", "127.0.0.1", "--server.port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60

@@ -18,8 +18,16 @@ from .conftest import SCREENSHOTS, sentences
 
 pytestmark = pytest.mark.e2e
 
-PAGES = [("Home", "TextVAE Studio"), ("Data", "Data"), ("Train", "Train"), ("Models", "Models"), ("Latent space", "Latent space"),
-         ("Interpolate", "Interpolate"), ("Sample", "Sample"), ("Reconstruct", "Reconstruct")]
+PAGES = [
+    ("Home", "TextVAE Studio"),
+    ("Data", "Data"),
+    ("Train", "Train"),
+    ("Models", "Models"),
+    ("Latent space", "Latent space"),
+    ("Interpolate", "Interpolate"),
+    ("Sample", "Sample"),
+    ("Reconstruct", "Reconstruct"),
+]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 WATCH_RUNS = """() => {
   // Counts finished script runs: attribute changes whose old value was "running" (records keep every change,
@@ -93,11 +101,14 @@ def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     # every chart drawn (plotly's SVG is there) and every table painted, else the picture shows empty boxes
     # (those on screen: a chart in a closed tab or expander is drawn only when opened)
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
         return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'))
             && shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas, table'));
-    }""", timeout=30_000)
+    }""",
+        timeout=30_000,
+    )
     page.wait_for_timeout(400)  # let charts finish drawing
     height = page.evaluate("""() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section')]
                                        .map(e => e.scrollHeight), 900)""")

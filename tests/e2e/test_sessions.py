@@ -24,7 +24,9 @@ from .test_browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and_wai
 pytestmark = pytest.mark.e2e
 
 GRACE_S = 8  # a closed tab's training stops this long after the tab went away (TEXTVAE_ORPHAN_GRACE_S)
-PAGE_READY_LIMIT_S = 30.0  # a hang guard, not the target: 16 page loads at once on 2 busy cores took up to 16 s; medians are printed
+PAGE_READY_LIMIT_S = (
+    30.0  # a hang guard, not the target: 16 page loads at once on 2 busy cores took up to 16 s; medians are printed
+)
 # Server memory (RSS of the streamlit process and its children). Measured on a 2-core machine with
 # 8 sessions open: ~0.57-0.59 GB idle (torch, the demo model, its 5,000-point map), ~0.80 GB with two
 # Quick-demo trainings on the 23,739-sentence demo corpus, ~0.90 GB at the peak (the queued third
@@ -36,7 +38,12 @@ RSS_LIMIT_MB = 2048
 
 @pytest.fixture(scope="module")
 def load_server(tmp_path_factory):
-    env = {"TEXTVAE_MAX_TRAININGS": "2", "TEXTVAE_QUICK_MINUTES": "2", "TEXTVAE_ORPHAN_GRACE_S": str(GRACE_S), "TEXTVAE_MAX_UPLOAD_MB": "1"}
+    env = {
+        "TEXTVAE_MAX_TRAININGS": "2",
+        "TEXTVAE_QUICK_MINUTES": "2",
+        "TEXTVAE_ORPHAN_GRACE_S": str(GRACE_S),
+        "TEXTVAE_MAX_UPLOAD_MB": "1",
+    }
     with streamlit_server(tmp_path_factory, env) as info:
         yield info
 
@@ -87,7 +94,9 @@ def secret_corpus(tmp_path: Path, n: int = 3000) -> Path:
     """Sentences no one else has: their words must never show up in another session."""
     words = ["zebra", "quartz", "marmalade", "sprocket", "lagoon", "velvet", "comet", "tangerine"]
     path = tmp_path / "zebra-secret.txt"
-    path.write_text("\n".join(f"Zebraquartz {words[i % 8]} {words[(i // 8) % 8]} number {i} hums softly." for i in range(n)) + "\n")
+    path.write_text(
+        "\n".join(f"Zebraquartz {words[i % 8]} {words[(i // 8) % 8]} number {i} hums softly." for i in range(n)) + "\n"
+    )
     return path
 
 
@@ -130,6 +139,7 @@ class RssSampler:
 
 # ---------------------------------------------------------------- isolation
 
+
 def test_two_sessions_at_once_never_see_each_others_corpus_model_or_training(load_server, browser, tmp_path):
     url = load_server["url"]
     context_a, a = open_app(browser, url)
@@ -147,7 +157,9 @@ def test_two_sessions_at_once_never_see_each_others_corpus_model_or_training(loa
                 assert secret not in text, f"B's {title} page shows A's {secret!r}"
         go(b, "Home", "TextVAE Studio")
         assert "Training: none started" in main_text(b)  # B's own training status
-        assert "SNLI demo model" in b.locator('[data-testid="stSidebar"]').inner_text()  # B's active model is still the demo one
+        assert (
+            "SNLI demo model" in b.locator('[data-testid="stSidebar"]').inner_text()
+        )  # B's active model is still the demo one
         assert a.url.split("s=")[1] != b.url.split("s=")[1]  # two different session tokens
 
         # A's link (with its session token) opened by B's browser: B gets a session of its own.
@@ -167,6 +179,7 @@ def test_two_sessions_at_once_never_see_each_others_corpus_model_or_training(loa
 
 
 # ---------------------------------------------------------------- reload
+
 
 def test_a_reload_during_training_finds_the_job_still_running(load_server, browser, tmp_path):
     context, page = open_app(browser, load_server["url"])
@@ -199,7 +212,9 @@ def test_an_upload_over_the_limit_is_refused_in_the_browser(load_server, browser
     context, page = open_app(browser, load_server["url"])
     try:
         go(page, "Data", "Data")
-        run_and_wait(page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big)))
+        run_and_wait(
+            page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+        )
         error = page.locator('[data-testid="stAlertContentError"]').first
         error.wait_for(timeout=30_000)
         assert re.search(r"big\.txt is 1\.5\d* MB, over the 1 MB limit", error.inner_text())
@@ -268,7 +283,10 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
             queued = pages[2].locator('[data-testid="stAlertContentInfo"]').filter(has_text="Queued").first
             queued.wait_for(timeout=30_000)
             queued_text = queued.inner_text().replace("hourglass_top", "").strip()  # without the icon's name
-            assert "Queued: 2 of 2 training slots on this server are busy — 0 ahead of you. It starts by itself." in queued_text
+            assert (
+                "Queued: 2 of 2 training slots on this server are busy — 0 ahead of you. It starts by itself."
+                in queued_text
+            )
             assert "Queued" in pages[2].locator('[data-testid="stSidebar"]').inner_text()
 
             page_times = []
@@ -298,9 +316,11 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
         timings["8 sessions: page ready, max"] = max(page_times)
         timings["closed tab -> queued job starts"] = queue_wait
         timings["load test wall time"] = time.perf_counter() - t_start
-        print(f"\nopen times (s): {[round(t, 2) for t in opened]}\npage-ready times (s), 2 rounds x 8 sessions, 2 trainings running: "
-              f"{[round(t, 2) for t in page_times]}\nserver RSS MB: 8 sessions idle {rss_before:.0f}, peak with 2 trainings {rss_two_trainings:.0f}, "
-              f"peak overall {rss_peak:.0f}, after the trainings {rss_after:.0f} (limit {RSS_LIMIT_MB})\nqueued message: {queued_text!r}")
+        print(
+            f"\nopen times (s): {[round(t, 2) for t in opened]}\npage-ready times (s), 2 rounds x 8 sessions, 2 trainings running: "
+            f"{[round(t, 2) for t in page_times]}\nserver RSS MB: 8 sessions idle {rss_before:.0f}, peak with 2 trainings {rss_two_trainings:.0f}, "
+            f"peak overall {rss_peak:.0f}, after the trainings {rss_after:.0f} (limit {RSS_LIMIT_MB})\nqueued message: {queued_text!r}"
+        )
         timings["server RSS MB, 8 sessions idle"] = rss_before
         timings["server RSS MB, peak"] = rss_peak
         timings["server RSS MB, after trainings"] = rss_after
@@ -317,6 +337,7 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
 
 # ---------------------------------------------------------------- restart
 
+
 def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny_bundle_dir):
     from textvae import bundle_to_zip
 
@@ -328,7 +349,10 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
         context, page = open_app(browser, first["url"])
         try:
             go(page, "Models", "Models")
-            run_and_wait(page, lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bundle_zip)))
+            run_and_wait(
+                page,
+                lambda: page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bundle_zip)),
+            )
             page.get_by_text("it is the active model now").wait_for(timeout=60_000)
             page.wait_for_selector(IDLE)
             box = page.get_by_role("textbox", name="Save as", exact=True)
@@ -361,6 +385,7 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
 
 # ---------------------------------------------------------------- deep links
 
+
 def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path_factory):
     """After a restart, a bookmarked or reloaded /train must run app.py (a folder named pages/ would make Streamlit run the page alone)."""
     with streamlit_server(tmp_path_factory) as server:
@@ -372,7 +397,9 @@ def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path_f
             page.wait_for_selector("text=ACTIVE MODEL", timeout=30_000)  # app.py's sidebar card
             page.wait_for_selector(IDLE)
             sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-            assert "Explore" in sidebar and "Latent space" in sidebar and "latent space" not in sidebar  # grouped st.navigation, not file names
+            assert (
+                "Explore" in sidebar and "Latent space" in sidebar and "latent space" not in sidebar
+            )  # grouped st.navigation, not file names
             assert re.search(r"[?&]s=[\w-]{16,}", page.url), page.url  # the session token: app.py ran
             assert_no_exception(page)
         finally:
