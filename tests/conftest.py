@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-import random
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import TINY_MODEL, make_sentences
 from textvae import CorpusOptions, TokenizerConfig, TrainConfig, load_corpus, save_bundle, train_model
-
-SUBJECTS = ["the cat", "a dog", "my friend", "the old man", "a young girl", "the teacher", "our neighbour", "the child"]
-VERBS = ["sees", "likes", "follows", "paints", "finds", "calls", "visits", "watches"]
-OBJECTS = [
-    "the river",
-    "a red car",
-    "the small house",
-    "a tall tree",
-    "the market",
-    "a quiet garden",
-    "the blue sea",
-    "a big city",
-]
-ENDINGS = [".", " today.", " again.", " at night."]
-
-
-def make_sentences(n: int, seed: int = 0) -> list[str]:
-    combos = list(itertools.product(SUBJECTS, VERBS, OBJECTS, ENDINGS))
-    random.Random(seed).shuffle(combos)
-    return [f"{s.capitalize()} {v} {o}{e}" for s, v, o, e in combos[:n]]
-
-
-TINY_MODEL = {
-    "embed_dim": 32,
-    "hidden_dim": 64,
-    "latent_dim": 8,
-    "word_dropout": 0.0,
-    "embed_dropout": 0.0,
-    "output_dropout": 0.0,
-}
 
 
 @pytest.fixture(scope="session")

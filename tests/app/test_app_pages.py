@@ -8,65 +8,14 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import make_sentences
 import ui
+from tests.app.apptest import PAGES, SMALL_MODEL, assert_ok, open_page, upload
+from tests.helpers import make_sentences
 from textvae import bundle_to_zip
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-PAGES = {
-    "app_pages/home.py": "TextVAE Studio",
-    "app_pages/data.py": "Data",
-    "app_pages/train.py": "Train",
-    "app_pages/models.py": "Models",
-    "app_pages/latent_space.py": "Latent space",
-    "app_pages/interpolate.py": "Interpolate",
-    "app_pages/sample.py": "Sample",
-    "app_pages/reconstruct.py": "Reconstruct",
-}
-SMALL_MODEL = {
-    "embed_dim": 32,
-    "hidden_dim": 48,
-    "latent_dim": 8,
-    "vocab_size": 300,
-    "epochs": 2,
-    "max_minutes": 0.5,
-    "batch_size": 16,
-    "valid_every": 0,
-}
-
-
-@pytest.fixture
-def app_env(monkeypatch, tmp_path, request):
-    """A models folder of its own; a stand-in demo model when the checkout has none."""
-    monkeypatch.setenv("TEXTVAE_MODELS_DIR", str(tmp_path / "models"))
-    if not (ROOT / "assets" / "demo-model" / "model.safetensors").exists():
-        _, directory, _ = request.getfixturevalue("trained")
-        monkeypatch.setenv("TEXTVAE_DEMO_MODEL", str(directory))
-    return tmp_path
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if page != "app_pages/home.py":
-        at.switch_page(page).run()
-    return at
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def upload(at: AppTest, name: str, data: bytes, mime: str = "text/plain") -> AppTest:
-    at.file_uploader(key="data.upload").set_value((name, data, mime))
-    return at.run()
-
 
 # ---------------------------------------------------------------- every page
 

@@ -18,9 +18,8 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import ui
-from conftest import make_sentences
-from test_app_pages import app_env, assert_ok, open_page, upload  # noqa: F401  (app_env is a fixture)
-from test_robustness_bundles import make_zip, with_config
+from tests.app.apptest import assert_ok, open_page, upload
+from tests.helpers import make_sentences, make_zip, with_config
 from textvae import bundle_to_zip
 
 GOOD = ("\n".join(make_sentences(300)) + "\n").encode()
@@ -375,7 +374,7 @@ def test_every_setting_at_its_lowest_value_trains(app_env):
 
 def test_every_setting_at_its_highest_value_is_refused_as_too_big(app_env):
     at = open_page("app_pages/train.py")
-    set_all(at, lambda s: ui.setting_bounds(s, ui.settings())[1])
+    set_all(at, lambda s: ui.setting_bounds(s, ui.server_limits())[1])
     at.run()
     assert not at.warning, messages(at, "warning")
     at.button(key="train.start").click().run()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCREENSHOTS, sentences
+from tests.e2e.browser import IDLE, WATCH_RUNS, assert_no_exception, choose, go, run_and_wait, screenshot, sentences
 
 pytestmark = pytest.mark.e2e
 
@@ -28,18 +28,6 @@ PAGES = [
     ("Sample", "Sample"),
     ("Reconstruct", "Reconstruct"),
 ]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-WATCH_RUNS = """() => {
-  // Counts finished script runs: attribute changes whose old value was "running" (records keep every change,
-  // even when running -> notRunning happens before the observer callback gets to look).
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (window.__runs === undefined) {
-    window.__runs = 0;
-    new MutationObserver(records => { for (const r of records) if (r.oldValue === 'running') window.__runs++; })
-      .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-  }
-  return window.__runs;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -55,67 +43,6 @@ def page(server, browser, timings):
     page.evaluate(WATCH_RUNS)
     yield page
     context.close()
-
-
-def run_and_wait(page, action, timeout: float = 120_000) -> float:
-    """Do something that makes Streamlit rerun; wait until the run is over. Returns seconds taken.
-
-    A very fast run can finish before the browser ever shows the "running" state; after 3 s of
-    seeing no run at all, an idle app counts as done.
-    """
-    before = page.evaluate(WATCH_RUNS)
-    t0 = time.perf_counter()
-    action()
-    while True:
-        runs, idle = page.evaluate(f"() => [window.__runs, document.querySelector('{IDLE}') !== null]")
-        elapsed = time.perf_counter() - t0
-        if idle and (runs > before or elapsed > 3):
-            return elapsed
-        if elapsed * 1000 > timeout:
-            raise TimeoutError(f"the app did not finish a run within {timeout / 1000:.0f} s")
-        page.wait_for_timeout(20)
-
-
-def assert_no_exception(page) -> None:
-    boxes = page.locator('[data-testid="stException"]')
-    assert boxes.count() == 0, boxes.first.inner_text()[:2000]
-
-
-def go(page, title: str, heading: str) -> float:
-    """Open a page from the sidebar; seconds until its script finished."""
-    link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True)
-    seconds = run_and_wait(page, link.click)
-    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
-    page.wait_for_selector(IDLE)
-    assert_no_exception(page)
-    return seconds
-
-
-def choose(page, option: str) -> None:
-    """Click an option of a segmented control."""
-    page.locator('[data-testid="stButtonGroup"]').get_by_text(option, exact=True).click()
-
-
-def screenshot(page, name: str) -> None:
-    """The whole page, not just the first screen: grow the viewport to the content's height."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    # every chart drawn (plotly's SVG is there) and every table painted, else the picture shows empty boxes
-    # (those on screen: a chart in a closed tab or expander is drawn only when opened)
-    page.wait_for_function(
-        """() => {
-        const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
-        return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'))
-            && shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas, table'));
-    }""",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(400)  # let charts finish drawing
-    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section')]
-                                       .map(e => e.scrollHeight), 900)""")
-    page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 6000)})
-    page.wait_for_timeout(1500)  # a resize makes plotly redraw (WebGL maps take a moment)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 def test_every_page_loads_without_exception(page, timings):

@@ -18,8 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from .conftest import streamlit_server
-from .test_browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and_wait
+from tests.e2e.browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and_wait, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -238,7 +237,7 @@ def open_all_at_once(pages: list, titles: list[str]) -> list[float]:
     does, misses a run that starts and ends between two renders; the heading proves the new page ran.)
     """
     clicked = []
-    for page, title in zip(pages, titles):
+    for page, title in zip(pages, titles, strict=False):
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
         clicked.append(time.perf_counter())
     heading = {title: "TextVAE Studio" if title == "Home" else title for title in titles}

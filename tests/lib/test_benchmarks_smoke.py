@@ -2,10 +2,9 @@
 
 import json
 
-from conftest import make_sentences
-
 from benchmarks import ptb
 from benchmarks.ptb import main
+from tests.helpers import make_sentences
 from textvae.checkpoint import load_bundle
 
 

@@ -56,7 +56,7 @@ def test_csv_picks_text_and_label_columns():
 
 
 def test_tsv_with_named_column():
-    data = "a\tb\nx\thello there world\ny\tgood bye now\n".encode()
+    data = b"a\tb\nx\thello there world\ny\tgood bye now\n"
     corpus = load_corpus(data, name="t.tsv", options=CorpusOptions(text_column="b", label_column="a"))
     assert corpus.sentences == ["hello there world", "good bye now"] and corpus.labels == ["x", "y"]
 

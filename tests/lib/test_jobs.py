@@ -7,11 +7,9 @@ import time
 
 import pytest
 
-from textvae import Corpus, TextVAEError, TrainConfig, TokenizerConfig, load_bundle
-from textvae import jobs
+from tests.helpers import TINY_MODEL, make_sentences
+from textvae import Corpus, TextVAEError, TokenizerConfig, TrainConfig, jobs, load_bundle
 from textvae.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, TrainingJob, TrainingSlots
-
-from conftest import TINY_MODEL, make_sentences
 
 CORPUS = Corpus(make_sentences(200), name="tiny.txt")
 

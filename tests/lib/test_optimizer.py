@@ -38,7 +38,7 @@ def test_matches_torch_fused_adam_step_for_step_with_a_changing_learning_rate():
 
     _train(ours, adam.step, adam.zero_grad, set_ours)
     _train(theirs, reference.step, reference.zero_grad, set_theirs)
-    for a, b in zip(ours.parameters(), theirs.parameters()):
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=False):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-7)
     assert float(adam.steps[0]) == 25
 
@@ -51,7 +51,7 @@ def test_state_round_trips_and_a_mismatched_state_is_refused():
     assert set(state) == {f"optim.{i}.{k}" for i in range(4) for k in ("step", "exp_avg", "exp_avg_sq")}
     fresh = FusedAdam(list(_model(1).parameters()))
     fresh.load_state_tensors(state)
-    for a, b in zip(fresh.exp_avg_sq + fresh.steps, adam.exp_avg_sq + adam.steps):
+    for a, b in zip(fresh.exp_avg_sq + fresh.steps, adam.exp_avg_sq + adam.steps, strict=False):
         assert torch.equal(a, b)
     for bad in (
         {"optim.0.exp_avg": torch.zeros(2, 2)},

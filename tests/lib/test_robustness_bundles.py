@@ -3,7 +3,6 @@ before anything large is allocated and without ever unpickling. Saving is atomic
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import pickle
@@ -18,6 +17,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 import textvae.checkpoint as checkpoint
+from tests.helpers import make_zip, with_config
 from textvae import ModelBundle, SentenceVAE, TextVAEError, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle
 from textvae.checkpoint import bundle_from_files, read_zip_members
 
@@ -30,20 +30,6 @@ def files(tiny_bundle_dir) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def zipped(tiny_bundle_dir) -> bytes:
     return bundle_to_zip(tiny_bundle_dir)
-
-
-def make_zip(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
-
-
-def with_config(files: dict[str, bytes], **model_changes) -> dict[str, bytes]:
-    config = json.loads(files["config.json"])
-    config["model"].update(model_changes)
-    return {**files, "config.json": json.dumps(config).encode()}
 
 
 def patch_central_directory(data: bytes, offset: int, fmt: str, value: int) -> bytes:

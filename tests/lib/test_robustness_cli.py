@@ -15,7 +15,7 @@ import pytest
 
 from textvae import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -102,7 +102,7 @@ def results(paths) -> dict[str, subprocess.CompletedProcess]:
         return run_cli(*(arg.format(**paths) for arg in shlex.split(command)), env=env)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(CASES, pool.map(run, CASES)))
+        return dict(zip(CASES, pool.map(run, CASES), strict=False))
 
 
 def test_an_unknown_option_is_one_error_line(results):

@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 import torch
-from conftest import make_sentences
 
+from tests.helpers import make_sentences
 from textvae import (
     Corpus,
     CorpusOptions,
@@ -27,8 +27,8 @@ from textvae import (
 )
 from textvae.corpus import MAX_LINE_CHARS
 from textvae.data import encode_sentences
+from textvae.limits import get_limits
 from textvae.objective import BetaSchedule
-from textvae.settings import get_settings
 from textvae.training import MIN_SENTENCES, TokenizerConfig, train_model
 
 # ---------------------------------------------------------------- empty and huge input
@@ -213,14 +213,14 @@ def test_the_sentence_cap_keeps_the_first_sentences_and_says_so(monkeypatch):
 def test_a_bad_settings_variable_is_refused_naming_it(monkeypatch, value):
     monkeypatch.setenv("TEXTVAE_MAX_SENTENCES", value)
     with pytest.raises(TextVAEError, match="TEXTVAE_MAX_SENTENCES"):
-        get_settings()
+        get_limits()
 
 
 def test_settings_have_the_documented_defaults(monkeypatch):
     for name in ("UPLOAD_MB", "SENTENCES", "VOCAB", "PARAMETERS", "TRAIN_MINUTES", "TRAININGS"):
         monkeypatch.delenv(f"TEXTVAE_MAX_{name}", raising=False)
     monkeypatch.delenv("TEXTVAE_MODELS_DIR", raising=False)
-    s = get_settings()
+    s = get_limits()
     assert (s.max_upload_bytes, s.max_sentences, s.max_vocab, s.max_train_minutes, s.max_trainings) == (
         50 * 2**20,
         200_000,

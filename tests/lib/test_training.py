@@ -3,7 +3,7 @@ import threading
 import pytest
 import torch
 
-from conftest import TINY_MODEL, make_sentences
+from tests.helpers import TINY_MODEL, make_sentences
 from textvae import TextVAEError, TokenizerConfig, TrainConfig, train_model
 from textvae.corpus import Corpus
 from textvae.data import encode_sentences
@@ -148,7 +148,7 @@ def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it
     config = TrainConfig(lr=2e-3, lr_schedule="cosine")
     rates = [config.learning_rate(t / 10) for t in range(11)]
     assert rates[0] == pytest.approx(2e-3) and rates[-1] == pytest.approx(2e-3 * COSINE_FLOOR)
-    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
     assert (
         TrainConfig(lr=2e-3, lr_schedule="constant").learning_rate(0.9) == 2e-3
         and TrainConfig().lr_schedule == "cosine"
