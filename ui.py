@@ -32,12 +32,14 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.logger import get_logger
 
+from textvae.presets import DEFAULT_PRESET, PRESETS, preset_by_title
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from textvae import Corpus, CorpusOptions, DecodeOptions, ModelBundle, TokenizerConfig, TrainConfig, latent
     from textvae.jobs import TrainingJob
-    from textvae.settings import Settings
+    from textvae.limits import Limits
 
 log = get_logger(__name__)  # streamlit's logger: shown in the server console with its format
 
@@ -124,7 +126,7 @@ def warm_up() -> None:
     def work() -> None:
         try:
             ensure_library()
-            import sklearn.cluster  # noqa: F401  (1.5 s: better now than on the map page)
+            import sklearn.cluster
             import sklearn.decomposition  # noqa: F401
 
             # The demo model's map of the demo corpus is what most visitors open first: compute it
@@ -148,11 +150,11 @@ def warm_up() -> None:
     atexit.register(thread.join, 30)  # a daemon thread killed inside torch at exit aborts the process
 
 
-def settings() -> Settings:
-    """The server's limits (textvae.settings: environment variables)."""
-    from textvae.settings import get_settings
+def server_limits() -> Limits:
+    """The server's limits (textvae.limits: environment variables)."""
+    from textvae.limits import get_limits
 
-    return get_settings()
+    return get_limits()
 
 
 # ---------------------------------------------------------------- session state
@@ -521,7 +523,7 @@ def model_summary(bundle: ModelBundle) -> dict:
 
 
 def models_dir() -> Path:
-    return settings().models_dir
+    return server_limits().models_dir
 
 
 def session_models_dir() -> Path:
@@ -1557,110 +1559,31 @@ SETTINGS = [
     Setting("tokenizer", "lowercase", "Lowercase", "bool", "Treat 'The' and 'the' as one word."),
 ]
 
-_BASE = {
-    "rnn": "gru",
-    "num_layers": 1,
-    "embed_dropout": 0.1,
-    "output_dropout": 0.3,
-    "bn_vae": False,
-    "bn_gamma": 0.6,
-    "max_length": 48,
-    "lr_schedule": "cosine",
-    "kl_cycles": 4,
-    "kl_ratio": 0.5,
-    "kl_warmup": 0.4,
-    "beta_max": 1.0,
-    "pretrain_epochs": 0,
-    "grad_clip": 5.0,
-    "patience": 0,
-    "kind": "word",
-    "min_frequency": 2,
-    "lowercase": False,
-}
-PRESETS = {
-    # Measured: 10k SNLI sentences, 2-core shared CPU, 1 thread: 62 s wall, ~700 steps, KL 4.3 nats, 16/16 active units.
-    # A constant learning rate: in one minute (~200-700 steps) cosine decay only slows learning (PTB 10k, 1 min: valid -ELBO 134.7 constant, 138.4 cosine).
-    "Quick demo": {
-        **_BASE,
-        "embed_dim": 128,
-        "hidden_dim": 256,
-        "latent_dim": 16,
-        "word_dropout": 0.3,
-        "epochs": 20,
-        "max_minutes": 1.0,
-        "batch_size": 32,
-        "lr": 2e-3,
-        "lr_schedule": "constant",
-        "kl_schedule": "linear",
-        "free_bits": 0.25,
-        "valid_every": 100,
-        "vocab_size": 8000,
-    },
-    "Balanced": {
-        **_BASE,
-        "embed_dim": 256,
-        "hidden_dim": 256,
-        "latent_dim": 32,
-        "word_dropout": 0.3,
-        "epochs": 10,
-        "max_minutes": 10.0,
-        "batch_size": 32,
-        "lr": 1e-3,
-        "kl_schedule": "cyclical",
-        "free_bits": 0.1,
-        "valid_every": 0,
-        "vocab_size": 10_000,
-        "patience": 3,
-    },
-    "Best quality": {
-        **_BASE,
-        "embed_dim": 256,
-        "hidden_dim": 512,
-        "latent_dim": 32,
-        "word_dropout": 0.35,
-        "epochs": 30,
-        "max_minutes": 30.0,
-        "batch_size": 32,
-        "lr": 1e-3,
-        "kl_schedule": "cyclical",
-        "free_bits": 0.1,
-        "valid_every": 0,
-        "vocab_size": 15_000,
-        "bn_vae": True,
-        "patience": 5,
-        "pretrain_epochs": 1,
-    },
-}
-PRESET_NOTES = {
-    "Quick demo": "A small model that is usable after about a minute on a laptop CPU (10k sentences). Good for trying things out.",
-    "Balanced": "A mid-sized model, up to 10 minutes. Clearly better sentences and a more meaningful map.",
-    "Best quality": "A large model (about 15 M parameters) with BN-VAE and autoencoder pretraining, up to half an hour. Use a GPU server or be patient.",
-}
+PRESET_TITLES = [p.title for p in PRESETS.values()]  # the preset picker's options
 
 
-def preset(name: str) -> dict:
-    values = dict(PRESETS[name])
-    if name == "Quick demo" and os.environ.get("TEXTVAE_QUICK_MINUTES"):
-        values["max_minutes"] = float(
-            os.environ["TEXTVAE_QUICK_MINUTES"]
-        )  # tests and demos can shorten the quick preset
+def preset(title: str) -> dict:
+    """A preset's values as the settings widgets hold them (textvae.presets is the one source)."""
+    values = {k: 0 if v is None else v for k, v in preset_by_title(title).values().items()}  # widgets: 0 means "none"
+    if title == PRESETS[DEFAULT_PRESET].title and os.environ.get("TEXTVAE_QUICK_MINUTES"):
+        values["max_minutes"] = float(os.environ["TEXTVAE_QUICK_MINUTES"])  # tests and demos can shorten it
     return values
 
 
 def apply_preset() -> None:
     """on_change of the preset picker: copy the preset's values into the settings widgets."""
-    name = st.session_state.get(KEEP + "train.preset") or "Quick demo"
+    name = st.session_state.get(KEEP + "train.preset") or PRESETS[DEFAULT_PRESET].title
     for key, value in preset(name).items():
         st.session_state[KEEP + "train." + key] = value
     st.session_state[KEEP + "train.max_minutes"] = min(
-        st.session_state[KEEP + "train.max_minutes"], settings().max_train_minutes
+        st.session_state[KEEP + "train.max_minutes"], server_limits().max_train_minutes
     )
 
 
 def settings_widgets(group: str) -> None:
     """The widgets for one group of settings, each with a one-line explanation (help)."""
     items = [s for s in SETTINGS if s.group == group]
-    limits = settings()
+    limits = server_limits()
     cols = st.columns(3)
     for i, s in enumerate(items):
         key = KEEP + "train." + s.name
@@ -1694,15 +1617,15 @@ def settings_summary() -> str:
 
 def init_train_settings() -> None:
     """Defaults for the settings widgets; a value outside its range is brought back into it, with a warning."""
-    st.session_state.setdefault(KEEP + "train.preset", "Quick demo")
-    for key, value in preset("Quick demo").items():
+    st.session_state.setdefault(KEEP + "train.preset", PRESETS[DEFAULT_PRESET].title)
+    for key, value in preset(PRESETS[DEFAULT_PRESET].title).items():
         st.session_state.setdefault(KEEP + "train." + key, value)
     st.session_state.setdefault(KEEP + "train.seed", 0)
     for message in clamp_train_settings():
         st.warning(message, icon=":material/warning:")
 
 
-def setting_bounds(s: Setting, limits: Settings) -> tuple[float, float]:
+def setting_bounds(s: Setting, limits: Limits) -> tuple[float, float]:
     """The range a setting's widget allows: its own, narrowed by the server's limits."""
     high = float(s.high)
     if s.name == "vocab_size":
@@ -1715,7 +1638,7 @@ def setting_bounds(s: Setting, limits: Settings) -> tuple[float, float]:
 def clamp_train_settings() -> list[str]:
     """Bring numeric settings outside their widget's range (a preset over this server's limits, a stale
     value) back into it, and say so: Streamlit would otherwise reset such a widget to its minimum, silently."""
-    limits, messages = settings(), []
+    limits, messages = server_limits(), []
     for s in SETTINGS:
         if s.kind not in ("int", "float"):
             continue
@@ -1725,7 +1648,7 @@ def clamp_train_settings() -> list[str]:
         number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         if number and low <= value <= high:
             continue
-        new = min(max(value, low), high) if number else preset("Quick demo")[s.name]
+        new = min(max(value, low), high) if number else preset(PRESETS[DEFAULT_PRESET].title)[s.name]
         new = int(new) if s.kind == "int" else float(new)
         st.session_state[key] = new
         limit = " (this server's limit)" if number and value > high and high < float(s.high) else ""
@@ -1766,7 +1689,7 @@ def train_settings() -> tuple[dict, TrainConfig, TokenizerConfig]:
         for k, v in model.items()
     }
     training = {s.name: value[s.name] for s in SETTINGS if s.group == "training"}
-    limits = settings()
+    limits = server_limits()
     # The server's limit applies to every run; "no limit" means "as long as the server allows".
     training["max_minutes"] = min(float(training["max_minutes"]) or limits.max_train_minutes, limits.max_train_minutes)
     training["patience"] = int(training["patience"]) or None

@@ -119,7 +119,7 @@ else:
         "Upload sentences",
         type=["txt", "csv", "tsv", "md"],
         key="data.upload",
-        help=f"A .txt with one sentence per line (or prose), a .md document, or a .csv/.tsv table with a text column. Up to {ui.settings().max_upload_mb:.3g} MB.",
+        help=f"A .txt with one sentence per line (or prose), a .md document, or a .csv/.tsv table with a text column. Up to {ui.server_limits().max_upload_mb:.3g} MB.",
     )
     if upload is None:
         st.caption(

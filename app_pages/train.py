@@ -28,9 +28,9 @@ job = st.session_state.job
 running = job is not None and job.active
 
 preset = st.segmented_control(
-    "Preset", list(ui.PRESETS), key=ui.KEEP + "train.preset", on_change=ui.apply_preset, disabled=running
+    "Preset", ui.PRESET_TITLES, key=ui.KEEP + "train.preset", on_change=ui.apply_preset, disabled=running
 )
-st.caption(ui.PRESET_NOTES.get(preset or "", "Custom settings."))
+st.caption(ui.preset_by_title(preset).note if preset else "Custom settings.")
 st.caption(":material/tune: " + ui.settings_summary())
 
 c1, c2 = st.columns([2, 1])
@@ -57,7 +57,7 @@ with st.expander("Training", icon=":material/speed:"):
     ui.settings_widgets("training")
 with st.expander("Tokenizer", icon=":material/text_fields:"):
     ui.settings_widgets("tokenizer")
-limits = ui.settings()
+limits = ui.server_limits()
 st.caption(
     f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters per training, "
     f"{limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time (others wait in a queue). The best model by validation ELBO is kept and saved."
