@@ -1,45 +1,69 @@
 """textvae: sentence variational autoencoders in plain PyTorch.
 
-corpus      files -> sentences          tokenizer   sentences -> ids (HF tokenizers)
-model       SentenceVAE, VAEConfig      objective   ELBO, KL schedules, free bits
-training    Trainer, train_model        evaluation  ELBO, IW-NLL, MI, active units, BLEU
-generation  decoding, interpolation     latent      PCA / t-SNE maps, clusters, neighbours
-checkpoint  safetensors + JSON bundles  cli         python -m textvae ...
+    corpus      files -> sentences          tokenizer   sentences -> ids (HF tokenizers)
+    model       SentenceVAE, VAEConfig      objective   ELBO, KL schedules, free bits
+    training    Trainer, train_model        evaluation  ELBO, IW-NLL, MI, active units, BLEU
+    generation  decoding, interpolation     latent      PCA / t-SNE maps, clusters, neighbours
+    checkpoint  safetensors + JSON bundles  presets     the app's and the CLI's training presets
+    limits      server resource caps        cli         python -m textvae ...
+
+The names below are imported on first use (PEP 562), so ``from textvae import TextVAEError`` or a
+config does not import torch (about 2 s) until something needs it.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from .checkpoint import ModelBundle, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle  # noqa: E402
-from .corpus import Corpus, CorpusOptions, corpus_stats, load_corpus, train_valid_split  # noqa: E402
-from .errors import TextVAEError  # noqa: E402
-from .generation import DecodeOptions, interpolate, latent_arithmetic, reconstruct, sample_prior, variations  # noqa: E402
-from .model import SentenceVAE, VAEConfig  # noqa: E402
-from .tokenizer import TextTokenizer  # noqa: E402
-from .training import TokenizerConfig, TrainConfig, Trainer, train_model  # noqa: E402
+_EXPORTS = {  # public name -> the module that owns it
+    "ModelBundle": "checkpoint",
+    "bundle_to_zip": "checkpoint",
+    "load_bundle": "checkpoint",
+    "load_bundle_zip": "checkpoint",
+    "save_bundle": "checkpoint",
+    "Corpus": "corpus",
+    "CorpusOptions": "corpus",
+    "corpus_stats": "corpus",
+    "load_corpus": "corpus",
+    "train_valid_split": "corpus",
+    "TextVAEError": "errors",
+    "DecodeOptions": "generation",
+    "interpolate": "generation",
+    "latent_arithmetic": "generation",
+    "reconstruct": "generation",
+    "sample_prior": "generation",
+    "variations": "generation",
+    "SentenceVAE": "model",
+    "VAEConfig": "model",
+    "TextTokenizer": "tokenizer",
+    "TokenizerConfig": "training",
+    "TrainConfig": "training",
+    "Trainer": "training",
+    "train_model": "training",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "Corpus",
-    "CorpusOptions",
-    "DecodeOptions",
-    "ModelBundle",
-    "SentenceVAE",
-    "TextTokenizer",
-    "TextVAEError",
-    "TokenizerConfig",
-    "TrainConfig",
-    "Trainer",
-    "VAEConfig",
-    "bundle_to_zip",
-    "corpus_stats",
-    "interpolate",
-    "latent_arithmetic",
-    "load_bundle",
-    "load_bundle_zip",
-    "load_corpus",
-    "reconstruct",
-    "sample_prior",
-    "save_bundle",
-    "train_model",
-    "train_valid_split",
-    "variations",
-]
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'textvae' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from .checkpoint import ModelBundle, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle
+    from .corpus import Corpus, CorpusOptions, corpus_stats, load_corpus, train_valid_split
+    from .errors import TextVAEError
+    from .generation import DecodeOptions, interpolate, latent_arithmetic, reconstruct, sample_prior, variations
+    from .model import SentenceVAE, VAEConfig
+    from .tokenizer import TextTokenizer
+    from .training import TokenizerConfig, TrainConfig, Trainer, train_model
