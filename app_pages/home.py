@@ -65,7 +65,7 @@ tour = [
     ("app_pages/reconstruct.py", "Encode a sentence, look at its code, decode it back, and add noise."),
 ]
 for row in range(0, len(tour), 2):
-    for column, (path, text) in zip(st.columns(2), tour[row : row + 2]):
+    for column, (path, text) in zip(st.columns(2), tour[row : row + 2], strict=False):
         with column.container(border=True, height="stretch"):  # cards in a row share one height
             st.page_link(path, label=ui.PAGES[path][0], icon=ui.PAGES[path][1])
             st.caption(text)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import TextVAEError
-from .settings import get_settings
+from .limits import get_limits
 from .validation import check_fields, check_range
 
 TEXT_SUFFIXES = (".txt", ".md", ".csv", ".tsv")
@@ -82,7 +82,7 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.sentences)
 
-    def subset(self, indices: list[int], name: str | None = None) -> "Corpus":
+    def subset(self, indices: list[int], name: str | None = None) -> Corpus:
         labels = [self.labels[i] for i in indices] if self.labels is not None else None
         return Corpus(
             [self.sentences[i] for i in indices],
@@ -369,14 +369,14 @@ def load_corpus(
     """Read a corpus from a path or from uploaded bytes (give ``suffix`` or a ``name`` with one).
 
     Files over the upload limit (or ``max_bytes``, say for a server's own bundled files) are refused
-    and sentences past the sentence cap left out (both from :mod:`textvae.settings`).
+    and sentences past the sentence cap left out (both from :mod:`textvae.limits`).
     """
     options = options or CorpusOptions()
     if not isinstance(options, CorpusOptions):
         raise TextVAEError("options must be a CorpusOptions.")
-    if name is not None and not isinstance(name, str) or suffix is not None and not isinstance(suffix, str):
+    if (name is not None and not isinstance(name, str)) or (suffix is not None and not isinstance(suffix, str)):
         raise TextVAEError("name and suffix must be text, like 'reviews.csv' and '.csv'.")
-    limits = get_settings()
+    limits = get_limits()
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
         raise TextVAEError(f"max_bytes must be a whole number of at least 1, not {max_bytes!r}.")
     limit = max_bytes or limits.max_upload_bytes

@@ -35,7 +35,7 @@ class Batch:
         """Predicted tokens, end-of-sentence included (how tokens/s and perplexity count)."""
         return int(self.lengths.sum()) + self.size
 
-    def to(self, device: torch.device | str) -> "Batch":
+    def to(self, device: torch.device | str) -> Batch:
         return Batch(
             *(
                 t.to(device, non_blocking=True)

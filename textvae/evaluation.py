@@ -142,7 +142,7 @@ def reconstruction_quality(
             model, mu[start : start + batch_size], DecodeOptions(method="greedy", max_length=longest + 1)
         )
     correct = total = 0
-    for ref, hyp in zip(sequences, decoded):
+    for ref, hyp in zip(sequences, decoded, strict=False):
         ref_eos, hyp_eos = ref + [tokenizer.eos_id], hyp + [tokenizer.eos_id]
         correct += sum(1 for i, t in enumerate(ref_eos) if i < len(hyp_eos) and hyp_eos[i] == t)
         total += len(ref_eos)

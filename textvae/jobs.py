@@ -22,7 +22,7 @@ from pathlib import Path
 from .checkpoint import ModelBundle, save_bundle
 from .corpus import Corpus
 from .errors import TextVAEError
-from .settings import get_settings
+from .limits import get_limits
 from .training import TokenizerConfig, TrainConfig, train_model
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class TrainingSlots:
         self._waiting: deque[TrainingJob] = deque()
         self._running: set[TrainingJob] = set()
 
-    def acquire(self, job: "TrainingJob", give_up: Callable[[], bool], poll_s: float = 0.25) -> bool:
+    def acquire(self, job: TrainingJob, give_up: Callable[[], bool], poll_s: float = 0.25) -> bool:
         """Block until ``job`` may train (True) or ``give_up()`` says to stop waiting (False)."""
         with self._cond:
             self._waiting.append(job)
@@ -56,12 +56,12 @@ class TrainingSlots:
                 self._waiting.remove(job)
                 self._cond.notify_all()
 
-    def release(self, job: "TrainingJob") -> None:
+    def release(self, job: TrainingJob) -> None:
         with self._cond:
             self._running.discard(job)
             self._cond.notify_all()
 
-    def ahead_of(self, job: "TrainingJob") -> int:
+    def ahead_of(self, job: TrainingJob) -> int:
         """How many queued jobs will start before this one (0 when it is next, or running)."""
         with self._cond:
             return self._waiting.index(job) if job in self._waiting else 0
@@ -77,7 +77,7 @@ class TrainingSlots:
             return len(self._waiting)
 
 
-_live_jobs: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
+_live_jobs: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
 
 
 @atexit.register
@@ -95,11 +95,11 @@ _default_lock = threading.Lock()
 
 
 def default_slots() -> TrainingSlots:
-    """The server-wide cap, read once from TEXTVAE_MAX_TRAININGS (default 2, see textvae.settings)."""
+    """The server-wide cap, read once from TEXTVAE_MAX_TRAININGS (default 2, see textvae.limits)."""
     global _default_slots
     with _default_lock:
         if _default_slots is None:
-            _default_slots = TrainingSlots(get_settings().max_trainings)
+            _default_slots = TrainingSlots(get_limits().max_trainings)
         return _default_slots
 
 
@@ -137,7 +137,7 @@ class TrainingJob:
         # A safety net: no job trains longer than the server's limit (TEXTVAE_MAX_TRAIN_MINUTES), with
         # some slack for tokenising and validation; the training's own max_minutes normally ends it first.
         self.max_lifetime_s = (
-            max_lifetime_s if max_lifetime_s is not None else get_settings().max_train_minutes * 66 + 120
+            max_lifetime_s if max_lifetime_s is not None else get_limits().max_train_minutes * 66 + 120
         )
         self._train_fn = train_fn
         self._lock = threading.Lock()
@@ -156,7 +156,7 @@ class TrainingJob:
         self.finished_at: float | None = None
 
     # ------------------------------------------------------------ control
-    def start(self) -> "TrainingJob":
+    def start(self) -> TrainingJob:
         if self._thread is not None:
             raise RuntimeError("A TrainingJob can be started once.")
         self._thread = threading.Thread(target=self._run, name=f"textvae-train-{self.name[:20]}", daemon=True)

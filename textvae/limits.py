@@ -8,7 +8,7 @@
     TEXTVAE_MAX_TRAININGS       trainings the app runs at once (default 2)
     TEXTVAE_MODELS_DIR          where the app keeps saved bundles (default runs/models)
 
-``get_settings()`` reads the environment on every call (it is cheap), so a changed variable
+``get_limits()`` reads the environment on every call (it is cheap), so a changed variable
 takes effect without a restart and tests can set variables with ``monkeypatch.setenv``.
 """
 
@@ -23,7 +23,7 @@ from .errors import TextVAEError
 
 
 @dataclass(frozen=True)
-class Settings:
+class Limits:
     max_upload_bytes: int = 50 * 2**20
     max_sentences: int = 200_000
     max_vocab: int = 50_000
@@ -55,11 +55,11 @@ def _number(name: str, default: float, integer: bool, minimum: float = 1) -> flo
     return value
 
 
-def get_settings() -> Settings:
+def get_limits() -> Limits:
     """The current caps: environment variables where set, defaults elsewhere."""
-    d = Settings()
+    d = Limits()
     upload_mb = _number("TEXTVAE_MAX_UPLOAD_MB", d.max_upload_bytes / 2**20, integer=False, minimum=0.001)
-    return Settings(
+    return Limits(
         max_upload_bytes=int(upload_mb * 2**20),
         max_sentences=int(_number("TEXTVAE_MAX_SENTENCES", d.max_sentences, integer=True)),
         max_vocab=int(_number("TEXTVAE_MAX_VOCAB", d.max_vocab, integer=True, minimum=5)),

@@ -47,7 +47,7 @@ class VAEConfig:
     bn_gamma: float = 0.6
     max_length: int = 64  # longest sentence generated, in tokens
 
-    def validate(self) -> "VAEConfig":
+    def validate(self) -> VAEConfig:
         check_fields(self, "Model setting")  # a wrong type (say "16" from a hand-edited config.json) gets a message
         for name, bound in LIMITS.items():
             value = getattr(self, name)
@@ -84,7 +84,7 @@ class VAEConfig:
         )
 
     @classmethod
-    def from_dict(cls, data: dict) -> "VAEConfig":
+    def from_dict(cls, data: dict) -> VAEConfig:
         if not isinstance(data, dict):
             raise TextVAEError("The model config must be a JSON object.")
         known = {f.name for f in fields(cls)}

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from .errors import TextVAEError
-from .settings import get_settings
+from .limits import get_limits
 
 PAD, UNK, BOS, EOS = "[PAD]", "[UNK]", "[BOS]", "[EOS]"
 SPECIAL_TOKENS = [PAD, UNK, BOS, EOS]  # ids 0, 1, 2, 3
@@ -45,7 +45,7 @@ def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
 
 
 def _check_training_args(sentences: Iterable[str], vocab_size: int, min_frequency: int, lowercase: bool) -> list[str]:
-    max_vocab = get_settings().max_vocab
+    max_vocab = get_limits().max_vocab
     if (
         isinstance(vocab_size, bool)
         or not isinstance(vocab_size, int)
@@ -93,7 +93,7 @@ class TextTokenizer:
         vocab_size: int = 10_000,
         min_frequency: int = 1,
         lowercase: bool = False,
-    ) -> "TextTokenizer":
+    ) -> TextTokenizer:
         """Learn a vocabulary. ``kind`` is "word" (capped vocabulary) or "bpe" (open vocabulary)."""
         sentences = _check_training_args(sentences, vocab_size, min_frequency, lowercase)
         if kind == "word":
@@ -117,7 +117,7 @@ class TextTokenizer:
         return cls(tok)
 
     @classmethod
-    def from_json(cls, text: str) -> "TextTokenizer":
+    def from_json(cls, text: str) -> TextTokenizer:
         try:
             return cls(Tokenizer.from_str(text))
         except TextVAEError:

@@ -106,7 +106,7 @@ class TrainConfig:
         return self.lr * (COSINE_FLOOR + (1.0 - COSINE_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * t)))
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         if not isinstance(data, dict):
             raise TextVAEError("The training settings must be a JSON object.")
         known = {f.name for f in fields(cls)}
@@ -160,10 +160,8 @@ class Trainer:
         self.callbacks.append(fn)
 
     def _emit(self, event: dict) -> None:
-        if (
-            event["type"] in ("valid", "end")
-            or event["type"] == "step"
-            and self.step % (self.config.log_every * 5) == 0
+        if event["type"] in ("valid", "end") or (
+            event["type"] == "step" and self.step % (self.config.log_every * 5) == 0
         ):
             self.history.append(
                 {k: v for k, v in event.items() if k != "kl_per_dim"} if event["type"] == "step" else event
