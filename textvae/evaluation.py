@@ -66,6 +66,11 @@ def elbo_metrics(model: SentenceVAE, sequences: list[list[int]], batch_size: int
     }
 
 
+def _repeat(t: torch.Tensor, k: int) -> torch.Tensor:
+    """``t`` stacked ``k`` times along the batch axis: (B, ...) -> (k * B, ...)."""
+    return t.unsqueeze(0).expand(k, *t.shape).reshape(-1, *t.shape[1:])
+
+
 @torch.no_grad()
 def importance_weighted_nll(
     model: SentenceVAE,
@@ -95,10 +100,8 @@ def importance_weighted_nll(
             eps = torch.randn((k, *mu.shape), generator=gen, device=mu.device)
             z = mu + eps * torch.exp(0.5 * logvar)  # (k, B, D)
             flat = z.reshape(-1, z.size(-1))
-            rep = lambda t: t.unsqueeze(0).expand(k, *t.shape).reshape(-1, *t.shape[1:])  # noqa: E731
-            log_px_z = -model.reconstruction_nll(flat, rep(batch.dec_input), rep(batch.target), rep(batch.mask)).view(
-                k, -1
-            )
+            dec_input, target, mask = (_repeat(t, k) for t in (batch.dec_input, batch.target, batch.mask))
+            log_px_z = -model.reconstruction_nll(flat, dec_input, target, mask).view(k, -1)
             log_pz = (-0.5 * (z.pow(2) + log2pi)).sum(-1)
             log_qz = (-0.5 * (eps.pow(2) + log2pi + logvar)).sum(-1)
             log_weights.append(log_px_z + log_pz - log_qz)
@@ -126,10 +129,22 @@ def mutual_information(mu: torch.Tensor, logvar: torch.Tensor, seed: int = 0, ch
     return neg_entropy - float(torch.cat(log_qz).mean())
 
 
+def _matched_tokens(reference: list[int], decoded: list[int], eos: int) -> tuple[int, int]:
+    """(tokens right, tokens in the reference), position by position, end of sentence appended to both."""
+    ref, hyp = [*reference, eos], [*decoded, eos]
+    return sum(1 for i, t in enumerate(ref) if i < len(hyp) and hyp[i] == t), len(ref)
+
+
+def token_accuracy(reference: list[int], decoded: list[int], eos: int) -> float:
+    """Position-wise share of the reference's tokens (end of sentence included) that the decoder got right."""
+    correct, total = _matched_tokens(reference, decoded, eos)
+    return correct / total
+
+
 def reconstruction_quality(
     model: SentenceVAE, tokenizer, sequences: list[list[int]], batch_size: int = 256
 ) -> tuple[float, float]:
-    """Greedy decoding from the posterior mean: token accuracy (position-wise, eos included) and BLEU."""
+    """Greedy decoding from the posterior mean: token accuracy over all tokens (see ``token_accuracy``) and BLEU."""
     import sacrebleu
 
     from .generation import DecodeOptions, decode_latent
@@ -143,9 +158,9 @@ def reconstruction_quality(
         )
     correct = total = 0
     for ref, hyp in zip(sequences, decoded, strict=False):
-        ref_eos, hyp_eos = ref + [tokenizer.eos_id], hyp + [tokenizer.eos_id]
-        correct += sum(1 for i, t in enumerate(ref_eos) if i < len(hyp_eos) and hyp_eos[i] == t)
-        total += len(ref_eos)
+        right, count = _matched_tokens(ref, hyp, tokenizer.eos_id)
+        correct += right
+        total += count
     refs = tokenizer.decode_batch(sequences)
     hyps = tokenizer.decode_batch(decoded)
     bleu = sacrebleu.corpus_bleu(hyps, [refs]).score

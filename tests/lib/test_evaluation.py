@@ -2,7 +2,14 @@ import pytest
 import torch
 
 from textvae.data import encode_sentences
-from textvae.evaluation import active_units, elbo_metrics, evaluate, importance_weighted_nll, mutual_information
+from textvae.evaluation import (
+    active_units,
+    elbo_metrics,
+    evaluate,
+    importance_weighted_nll,
+    mutual_information,
+    token_accuracy,
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +30,20 @@ def test_active_units_counts_dimensions_that_vary_across_data():
     mu[:, 0] = torch.linspace(-1, 1, 100)
     mu[:, 1] = 0.001 * torch.randn(100)
     assert active_units(mu) == 1
+
+
+@pytest.mark.parametrize(
+    ("reference", "decoded", "expected"),
+    [
+        ([5, 6, 7], [5, 6, 7], 1.0),  # all three and the end of sentence
+        ([5, 6, 7], [5, 9, 7], 0.75),
+        ([5, 6, 7], [5, 6], 0.5),  # the early end of sentence stands where 7 belongs; nothing where eos belongs
+        ([5, 6], [5, 6, 7, 8], 2 / 3),  # running on past the end counts the missing eos
+        ([], [], 1.0),
+    ],
+)
+def test_token_accuracy_is_the_position_wise_share_of_the_reference_with_eos(reference, decoded, expected):
+    assert token_accuracy(reference, decoded, eos=2) == pytest.approx(expected)
 
 
 def test_mutual_information_is_zero_for_a_collapsed_posterior_and_large_otherwise():
