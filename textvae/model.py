@@ -16,9 +16,8 @@ import torch
 from torch import Tensor, nn
 
 from .errors import TextVAEError
+from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401  (BOS_ID, EOS_ID: re-exported)
 from .validation import check_fields
-
-PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
 # Upper bounds checked before anything is allocated, so a crafted config cannot ask for gigabytes.
 LIMITS = {
@@ -91,7 +90,8 @@ class VAEConfig:
         unknown = set(data) - known
         if unknown:
             raise TextVAEError(
-                f"Unknown model settings: {', '.join(sorted(map(str, unknown)))}; known ones are {', '.join(sorted(known))}."
+                f"Unknown model settings: {', '.join(sorted(map(str, unknown)))}; "
+                f"known ones are {', '.join(sorted(known))}."
             )
         if "vocab_size" not in data:
             raise TextVAEError("The model config has no vocab_size.")

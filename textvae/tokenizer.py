@@ -1,7 +1,10 @@
-"""Word-level (default) or BPE tokenizer built on Hugging Face ``tokenizers``.
+"""Byte-level BPE or word-level tokenizer built on Hugging Face ``tokenizers``.
 
-Words keep a leading "▁" when a space preceded them (as in SentencePiece), so
-decoding restores the original spacing: "Don't stop (me)!" round-trips exactly.
+"bpe" is byte-level (as in GPT-2): any text in any script is a sequence of known tokens, so there is
+never an unknown word, and decoding gives back exactly the (normalised) text. "word" keeps one token
+per word (rare words become ``<unk>``; the PTB benchmarks use it): words keep a leading "▁" when a
+space preceded them (as in SentencePiece), so decoding restores the original spacing.
+A bundle's tokenizer.json holds its whole pipeline, so tokenizers saved before keep working.
 """
 
 from __future__ import annotations
@@ -13,17 +16,17 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 
 from .errors import TextVAEError
 from .limits import get_limits
+from .special_tokens import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK, UNK_ID
 
-PAD, UNK, BOS, EOS = "[PAD]", "[UNK]", "[BOS]", "[EOS]"
-SPECIAL_TOKENS = [PAD, UNK, BOS, EOS]  # ids 0, 1, 2, 3
+KINDS = ("bpe", "word")
 WORD_START = "\u2581"
 # A word (with its leading-space mark) or a single punctuation mark (with its mark).
 _PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")
 
 
-def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
-    # The same cleaning as corpus.normalize_text, so a typed sentence reads like a corpus line:
-    # control characters separate words, invisible marks (soft hyphen, BOM, direction marks) vanish.
+def _normalizer(lowercase: bool) -> normalizers.Normalizer:
+    """The same cleaning as corpus.normalize_text, so a typed sentence reads like a corpus line:
+    control characters separate words, invisible marks (soft hyphen, BOM, direction marks) vanish."""
     steps = [
         normalizers.NFKC(),
         normalizers.Replace(Regex(r"[\p{Cc}\x{200B}]"), " "),
@@ -34,7 +37,11 @@ def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
     ]
     if lowercase:
         steps.append(normalizers.Lowercase())
-    tokenizer.normalizer = normalizers.Sequence(steps)
+    return normalizers.Sequence(steps)
+
+
+def _word_pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
+    tokenizer.normalizer = _normalizer(lowercase)
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [
             pre_tokenizers.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False),
@@ -42,6 +49,30 @@ def _pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
         ]
     )
     tokenizer.decoder = decoders.Metaspace(replacement=WORD_START, prepend_scheme="always", split=False)
+
+
+def _byte_alphabet() -> dict[str, int]:
+    """The byte-level alphabet's character for each byte, inverted (GPT-2's bytes_to_unicode): printable
+    Latin-1 bytes stand for themselves, the others for the characters from U+0100 on."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars, shifted = {}, 0
+    for byte in range(256):
+        if byte in printable:
+            chars[chr(byte)] = byte
+        else:
+            chars[chr(256 + shifted)] = byte
+            shifted += 1
+    return chars
+
+
+_BYTE_OF = _byte_alphabet()
+
+
+def _byte_pipeline(tokenizer: Tokenizer, lowercase: bool) -> None:
+    # No prefix space: the first word of a sentence is a token of its own ("The", not " The"), as in GPT-2.
+    tokenizer.normalizer = _normalizer(lowercase)
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tokenizer.decoder = decoders.ByteLevel()
 
 
 def _check_training_args(sentences: Iterable[str], vocab_size: int, min_frequency: int, lowercase: bool) -> list[str]:
@@ -68,9 +99,9 @@ def _check_training_args(sentences: Iterable[str], vocab_size: int, min_frequenc
 
 
 class TextTokenizer:
-    """Maps sentences to id lists and back. ids 0-3 are pad, unk, bos, eos."""
+    """Maps sentences to id lists and back. ids 0-3 are pad, unk, bos, eos (textvae.special_tokens)."""
 
-    pad_id, unk_id, bos_id, eos_id = 0, 1, 2, 3
+    pad_id, unk_id, bos_id, eos_id = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 
     def __init__(self, tokenizer: Tokenizer):
         self._tok = tokenizer
@@ -79,9 +110,11 @@ class TextTokenizer:
             if tokenizer.token_to_id(token) != i:
                 raise TextVAEError(f"The tokenizer must map {token} to id {i}.")
         self._id_to_token = [tokenizer.id_to_token(i) for i in range(tokenizer.get_vocab_size())]
+        self._byte_level = isinstance(tokenizer.decoder, decoders.ByteLevel)
         if None in self._id_to_token:
             raise TextVAEError(
-                f"The tokenizer has no token for id {self._id_to_token.index(None)}; its ids must run from 0 without gaps."
+                f"The tokenizer has no token for id {self._id_to_token.index(None)}; "
+                "its ids must run from 0 without gaps."
             )
 
     # ------------------------------------------------------------ building
@@ -89,30 +122,31 @@ class TextTokenizer:
     def train(
         cls,
         sentences: Iterable[str],
-        kind: str = "word",
+        kind: str = "bpe",
         vocab_size: int = 10_000,
         min_frequency: int = 1,
         lowercase: bool = False,
     ) -> TextTokenizer:
-        """Learn a vocabulary. ``kind`` is "word" (capped vocabulary) or "bpe" (open vocabulary)."""
+        """Learn a vocabulary: "bpe" (byte-level, open vocabulary) or "word" (capped vocabulary)."""
         sentences = _check_training_args(sentences, vocab_size, min_frequency, lowercase)
         if kind == "word":
             tok = Tokenizer(models.WordLevel(unk_token=UNK))
             trainer = trainers.WordLevelTrainer(
-                vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS
+                vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS)
             )
+            _word_pipeline(tok, lowercase)
         elif kind == "bpe":
-            tok = Tokenizer(models.BPE(unk_token=UNK))
+            tok = Tokenizer(models.BPE())  # every byte is in the alphabet: nothing is ever unknown
             trainer = trainers.BpeTrainer(
                 vocab_size=vocab_size,
                 min_frequency=max(min_frequency, 2),
-                special_tokens=SPECIAL_TOKENS,
-                limit_alphabet=500,
+                special_tokens=list(SPECIAL_TOKENS),
+                initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
                 show_progress=False,
             )
+            _byte_pipeline(tok, lowercase)
         else:
-            raise TextVAEError(f"Tokenizer kind must be 'word' or 'bpe', not {kind!r}.")
-        _pipeline(tok, lowercase)
+            raise TextVAEError(f"Tokenizer kind must be one of {', '.join(KINDS)}, not {kind!r}.")
         tok.train_from_iterator(sentences, trainer)
         return cls(tok)
 
@@ -155,6 +189,8 @@ class TextTokenizer:
     def token_text(self, token_id: int) -> str:
         if token_id == self.unk_id:
             return "<unk>"
+        if self._byte_level:  # "Ġthe" -> "the"; a piece of a multi-byte character shows as "�"
+            return bytes(_BYTE_OF[c] for c in self._id_to_token[token_id]).decode("utf-8", "replace").strip()
         return self._id_to_token[token_id].replace(WORD_START, "")
 
     def decode(self, ids: Iterable[int]) -> str:
@@ -167,6 +203,9 @@ class TextTokenizer:
             if i in (self.pad_id, self.bos_id) or not 0 <= i < len(self._id_to_token):
                 continue
             pieces.append(WORD_START + "<unk>" if i == self.unk_id else self._id_to_token[i])
+        if self._byte_level:  # bytes that do not form whole characters (a model's odd choice) are dropped
+            raw = bytes(_BYTE_OF[c] for piece in pieces if piece != WORD_START + "<unk>" for c in piece)
+            return " ".join(raw.decode("utf-8", "ignore").split())
         return " ".join("".join(pieces).replace(WORD_START, " ").split())
 
     def decode_batch(self, batch: Iterable[Iterable[int]]) -> list[str]:
