@@ -147,14 +147,14 @@ def reconstruction_quality(
     """Greedy decoding from the posterior mean: token accuracy over all tokens (see ``token_accuracy``) and BLEU."""
     import sacrebleu
 
-    from .generation import DecodeOptions, decode_latent
+    from .generation import UNGUARDED, DecodeOptions, decode_latent
 
     mu, _ = posterior_stats(model, sequences, batch_size)
     decoded: list[list[int]] = []
     for start in range(0, len(sequences), batch_size):
         longest = max(len(s) for s in sequences[start : start + batch_size])
         decoded += decode_latent(
-            model, mu[start : start + batch_size], DecodeOptions(method="greedy", max_length=longest + 1)
+            model, mu[start : start + batch_size], DecodeOptions(method="greedy", max_length=longest + 1, **UNGUARDED)
         )
     correct = total = 0
     for ref, hyp in zip(sequences, decoded, strict=False):

@@ -14,7 +14,8 @@ from torch import Tensor
 
 from .data import collate, encode_sentences
 from .errors import TextVAEError
-from .model import BOS_ID, EOS_ID, SentenceVAE
+from .model import SentenceVAE
+from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from .tokenizer import TextTokenizer
 from .validation import check_fields, check_range
 
@@ -29,6 +30,10 @@ class DecodeOptions:
     top_p: float = 1.0
     beam_width: int = 4
     max_length: int = 40
+    # Text a person reads: no n-gram of this many tokens twice in one sentence (0: off), and never <unk>.
+    # Evaluation turns both off: a metric must score the model, not the guard.
+    no_repeat_ngram: int = 3
+    allow_unknown: bool = False
 
     def __post_init__(self) -> None:
         check_fields(self, "Decoding setting")
@@ -40,6 +45,39 @@ class DecodeOptions:
             raise TextVAEError("top_p must be in (0, 1] and top_k >= 0.")
         if not 1 <= self.beam_width <= 32 or not 1 <= self.max_length <= 1024:
             raise TextVAEError("beam_width must be 1..32 and max_length 1..1024.")
+        check_range("Decoding setting", "no_repeat_ngram", self.no_repeat_ngram, 0, 16)
+
+
+# Decoding for metrics: what the model itself prefers, with no guard.
+UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True}
+
+
+def _banned_tokens(history: list[list[int]], n: int) -> list[tuple[int, int]]:
+    """(row, token) pairs that would repeat an n-gram already in that row's history (Paulus et al. 2018)."""
+    banned = []
+    if n <= 0:
+        return banned
+    for row, ids in enumerate(history):
+        if len(ids) < n:
+            continue
+        prefix = tuple(ids[len(ids) - n + 1 :]) if n > 1 else ()
+        for start in range(len(ids) - n + 1):
+            if tuple(ids[start : start + n - 1]) == prefix:
+                banned.append((row, ids[start + n - 1]))
+    return banned
+
+
+def _guard(logits: Tensor, history: list[list[int]], options: DecodeOptions) -> Tensor:
+    """Logits with the tokens decoding must not emit set to -inf: never pad or bos, <unk> and repeats
+    unless the options allow them."""
+    logits[:, [PAD_ID, BOS_ID]] = float("-inf")
+    if not options.allow_unknown:
+        logits[:, UNK_ID] = float("-inf")
+    banned = _banned_tokens(history, options.no_repeat_ngram)
+    if banned:
+        rows, tokens = zip(*banned, strict=True)
+        logits[list(rows), list(tokens)] = float("-inf")
+    return logits
 
 
 def _step(model: SentenceVAE, tokens: Tensor, z: Tensor, state):
@@ -73,9 +111,11 @@ def decode_latent(
     n = z.size(0)
     tokens = torch.full((n,), BOS_ID, dtype=torch.long, device=model.device)
     state, out = None, []
+    history: list[list[int]] = [[] for _ in range(n)]
     done = torch.zeros(n, dtype=torch.bool, device=model.device)
     for _ in range(options.max_length):
         logits, state = _step(model, tokens, z, state)
+        logits = _guard(logits, history, options)
         if options.method == "sample":
             probs = _filter_logits(logits, options).softmax(-1)
             try:
@@ -91,6 +131,8 @@ def decode_latent(
             tokens = logits.argmax(-1)
         tokens = tokens.masked_fill(done, EOS_ID)
         out.append(tokens)
+        for row, token in enumerate(tokens.tolist()):
+            history[row].append(token)
         done |= tokens == EOS_ID
         if bool(done.all()):
             break
@@ -113,7 +155,7 @@ def _beam_search(model: SentenceVAE, z: Tensor, options: DecodeOptions, length_p
     state = None
     for _ in range(options.max_length):
         logits, state = _step(model, tokens, zb, state)
-        logp = logits.log_softmax(-1)
+        logp = _guard(logits, history.tolist(), options).log_softmax(-1)
         # A finished beam may only continue with eos at no cost.
         logp = torch.where(finished.unsqueeze(1), torch.full_like(logp, float("-inf")), logp)
         logp[finished, EOS_ID] = 0.0
