@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textvae.checkpoint import ModelBundle, save_bundle
+from textvae.bundle import ModelBundle, save_bundle
 from textvae.data import encode_sentences, iterate_batches
 from textvae.model import SentenceVAE, VAEConfig
 from textvae.tokenizer import SPECIAL_TOKENS, WORD_START, TextTokenizer

@@ -4,13 +4,15 @@
     model       SentenceVAE, VAEConfig      objective   ELBO, KL schedules, free bits
     training    Trainer, train_model        evaluation  ELBO, IW-NLL, MI, active units, BLEU
     generation  decoding, interpolation     latent      PCA / t-SNE maps, clusters, neighbours
-    checkpoint  safetensors + JSON bundles  presets     the app's and the CLI's training presets
-    limits      server resource caps        cli         python -m textvae ...
+    bundle      safetensors + JSON bundles  safe_files  pickle refusal, zip and size checks
+    presets     the training presets        limits      server resource caps
+    cli         python -m textvae ...
 
 The names below are imported on first use (PEP 562), so ``from textvae import TextVAEError`` or a
 config does not import torch (about 2 s) until something needs it.
 """
 
+# ruff: noqa: F401  (the imports under TYPE_CHECKING name the lazy exports for type checkers)
 from __future__ import annotations
 
 import importlib
@@ -19,11 +21,11 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 _EXPORTS = {  # public name -> the module that owns it
-    "ModelBundle": "checkpoint",
-    "bundle_to_zip": "checkpoint",
-    "load_bundle": "checkpoint",
-    "load_bundle_zip": "checkpoint",
-    "save_bundle": "checkpoint",
+    "ModelBundle": "bundle",
+    "bundle_to_zip": "bundle",
+    "load_bundle": "bundle",
+    "load_bundle_zip": "bundle",
+    "save_bundle": "bundle",
     "Corpus": "corpus",
     "CorpusOptions": "corpus",
     "corpus_stats": "corpus",
@@ -59,8 +61,8 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-if TYPE_CHECKING:
-    from .checkpoint import ModelBundle, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .bundle import ModelBundle, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle
     from .corpus import Corpus, CorpusOptions, corpus_stats, load_corpus, train_valid_split
     from .errors import TextVAEError
     from .generation import DecodeOptions, interpolate, latent_arithmetic, reconstruct, sample_prior, variations

@@ -179,7 +179,7 @@ def _load_training_state(path: Path) -> dict:
 
 
 def cmd_train(args) -> int:
-    from .checkpoint import check_save_target, load_bundle, save_bundle
+    from .bundle import check_save_target, load_bundle, save_bundle
     from .training import TokenizerConfig, TrainConfig, train_model
 
     check_save_target(Path(args.out))  # before training, not after minutes of it
@@ -291,7 +291,7 @@ class _ProgressBar:
 
 
 def cmd_evaluate(args) -> int:
-    from .checkpoint import load_bundle
+    from .bundle import load_bundle
     from .data import encode_sentences
     from .evaluation import evaluate
 
@@ -330,7 +330,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from .checkpoint import load_bundle
+    from .bundle import load_bundle
     from .generation import sample_prior
 
     if not 1 <= args.n <= 10_000:
@@ -342,7 +342,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_interpolate(args) -> int:
-    from .checkpoint import load_bundle
+    from .bundle import load_bundle
     from .generation import interpolate
 
     bundle = load_bundle(args.model)
@@ -352,7 +352,7 @@ def cmd_interpolate(args) -> int:
 
 
 def cmd_reconstruct(args) -> int:
-    from .checkpoint import load_bundle
+    from .bundle import load_bundle
     from .generation import reconstruct
 
     bundle = load_bundle(args.model)
@@ -363,7 +363,7 @@ def cmd_reconstruct(args) -> int:
 def cmd_encode(args) -> int:
     import numpy as np
 
-    from .checkpoint import load_bundle
+    from .bundle import load_bundle
     from .latent import encode_corpus
 
     out = Path(args.out)

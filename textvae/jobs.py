@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from .checkpoint import ModelBundle, save_bundle
+from .bundle import ModelBundle, save_bundle
 from .corpus import Corpus
 from .errors import TextVAEError
 from .limits import get_limits

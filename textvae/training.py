@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import torch
 
-from .checkpoint import ModelBundle
+from .bundle import ModelBundle
 from .corpus import Corpus, train_valid_split
 from .data import encode_sentences, iterate_batches
 from .errors import TextVAEError

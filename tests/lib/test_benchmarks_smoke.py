@@ -5,7 +5,7 @@ import json
 from benchmarks import ptb
 from benchmarks.ptb import main
 from tests.helpers import make_sentences
-from textvae.checkpoint import load_bundle
+from textvae.bundle import load_bundle
 
 
 def write_tiny_ptb(folder) -> None:

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from textvae import TextTokenizer, TextVAEError, bundle_to_zip, load_bundle_zip, load_corpus
-from textvae.checkpoint import ALLOWED_FILES, bundle_from_files
+from textvae.bundle import bundle_from_files
 from textvae.corpus import TEXT_SUFFIXES, CorpusOptions, normalize_text
+from textvae.safe_files import ALLOWED_FILES
 
 FAST = settings(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], max_examples=300

@@ -16,10 +16,10 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-import textvae.checkpoint as checkpoint
 from tests.helpers import make_zip, with_config
 from textvae import ModelBundle, SentenceVAE, TextVAEError, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle
-from textvae.checkpoint import bundle_from_files, read_zip_members
+from textvae.bundle import bundle_from_files
+from textvae.safe_files import MAX_FILE_BYTES, read_zip_members
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +371,7 @@ def test_an_oversized_file_in_a_folder_is_refused_before_it_is_read(tiny_bundle_
     for path in tiny_bundle_dir.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
     with open(folder / "metrics.json", "r+b") as handle:
-        handle.truncate(checkpoint.MAX_FILE_BYTES["metrics.json"] + 1)  # sparse
+        handle.truncate(MAX_FILE_BYTES["metrics.json"] + 1)  # sparse
     with pytest.raises(TextVAEError, match="metrics.json is .* MB, over the"):
         load_bundle(folder)
 

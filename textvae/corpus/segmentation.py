@@ -1,0 +1,138 @@
+"""Text -> candidate sentences: normalising, markdown stripping, long lines, prose detection, sentence splitting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+
+MAX_PARAGRAPH_CHARS = 20_000  # pysbd is quadratic-ish on huge paragraphs: chunk them first
+MAX_LINE_CHARS = 100_000  # a longer line is cut here (and counted): no sentence needs more, and splitting costs seconds
+SPLIT_MODES = ("auto", "lines", "prose")
+_LONG_LINE = 300  # in "auto" mode a line longer than this is split into sentences rather than truncated
+
+# Control characters (and lone surrogates) separate words; invisible formatting marks (soft hyphen,
+# byte-order mark, direction marks) are dropped. Other format characters stay: the zero-width
+# joiners spell words and emoji (Persian and Hindi text, "👩\u200d💻"), tag characters spell flags.
+_INVISIBLE = {
+    **{c: " " for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000), 0x200B)},
+    **{c: None for c in (0x00AD, 0xFEFF, 0x200E, 0x200F, *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A))},
+    0x2581: "_",  # reserved by the tokenizer as its word-start mark
+}
+
+
+def normalize_text(text: str, lowercase: bool = False) -> str:
+    """NFKC, controls to spaces, invisible marks dropped, white space collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = " ".join(text.split())
+    return text.lower() if lowercase else text
+
+
+_segmenter = None
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split prose into sentences with pysbd (rule-based, handles "Mr.", "e.g.", quotes)."""
+    global _segmenter
+    if _segmenter is None:
+        import pysbd
+
+        _segmenter = pysbd.Segmenter(language="en", clean=False)
+    out: list[str] = []
+    for chunk in _chunks(paragraph, MAX_PARAGRAPH_CHARS):
+        out.extend(s.strip() for s in _segmenter.segment(chunk) if s.strip())
+    return out
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    if len(text) <= size:
+        return [text]
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip():
+            blocks[-1].append(line.strip())
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _looks_like_prose(blocks: list[list[str]]) -> bool:
+    """Hard-wrapped prose: blank-line separated paragraphs whose inner lines are of similar,
+    long length and mostly end mid-sentence. One-sentence-per-line files fail the test."""
+    if len(blocks) < 2 or sum(1 for b in blocks if len(b) > 1) / len(blocks) < 0.3:
+        return False
+    inner = [line for b in blocks for line in b[:-1]]
+    lengths = np.array([len(line) for line in inner], dtype=float)
+    mid_sentence = np.mean(
+        [not line.endswith((".", "!", "?", ":", '"', "'", "\u201d", "\u2019", ")")) for line in inner]
+    )
+    regular = lengths.std() / max(lengths.mean(), 1.0) < 0.3
+    return bool(mid_sentence >= 0.5 and np.median(lengths) >= 40 and regular)
+
+
+def cut_long_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
+    """Cut every line longer than ``limit`` characters (at a space when there is one).
+
+    Returns the text and how many lines were cut.
+    """
+    if len(text) <= limit:
+        return text, 0
+    lines = text.splitlines()
+    cut = 0
+    for i, line in enumerate(lines):
+        if len(line) > limit:
+            space = line.rfind(" ", 0, limit)
+            lines[i] = line[: space if space > 0 else limit]
+            cut += 1
+    return ("\n".join(lines), cut) if cut else (text, 0)
+
+
+def text_to_units(text: str, split: str = "auto") -> list[str]:
+    """Raw text -> candidate sentences (one per line, or sentence-split paragraphs); ``split`` is a SPLIT_MODES."""
+    blocks = _paragraphs(text)
+    prose = split == "prose" or (split == "auto" and _looks_like_prose(blocks))
+    if prose:
+        return [s for block in blocks for s in split_sentences(" ".join(block))]
+    units: list[str] = []
+    for block in blocks:
+        for line in block:
+            # A long line holding several sentences is split rather than truncated.
+            if split == "auto" and len(line) > _LONG_LINE:
+                units.extend(split_sentences(line))
+            else:
+                units.append(line)
+    return units
+
+
+_MD_RULES = [
+    (re.compile(r"```.*?```", re.S), " "),
+    (re.compile(r"`([^`]*)`"), r"\1"),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),
+    (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.M), ""),
+    (re.compile(r"^\s*>\s?", re.M), ""),
+    (re.compile(r"(\*\*|__|\*|_)(\S.*?\S|\S)\1"), r"\2"),
+    (re.compile(r"<[^>\n]+>"), " "),
+    (re.compile(r"^\s*([-*_]\s*){3,}$", re.M), ""),
+]
+
+
+def strip_markdown(text: str) -> str:
+    """Remove markdown markup, keeping the words a reader sees; headings become their own paragraph."""
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
