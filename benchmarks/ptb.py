@@ -32,10 +32,11 @@ import numpy as np
 import torch
 
 from textvae.bundle import ModelBundle, save_bundle
+from textvae.config import TrainConfig, VAEConfig
 from textvae.data import encode_sentences, iterate_batches
-from textvae.model import SentenceVAE, VAEConfig
+from textvae.model import SentenceVAE
 from textvae.tokenizer import SPECIAL_TOKENS, WORD_START, TextTokenizer
-from textvae.training import TrainConfig, Trainer, seed_everything
+from textvae.training import Trainer, seed_everything
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"

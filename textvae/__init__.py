@@ -1,12 +1,14 @@
 """textvae: sentence variational autoencoders in plain PyTorch.
 
-    corpus      files -> sentences          tokenizer   sentences -> ids (HF tokenizers)
-    model       SentenceVAE, VAEConfig      objective   ELBO, KL schedules, free bits
-    training    Trainer, train_model        evaluation  ELBO, IW-NLL, MI, active units, BLEU
-    generation  decoding, interpolation     latent      PCA / t-SNE maps, clusters, neighbours
-    bundle      safetensors + JSON bundles  safe_files  pickle refusal, zip and size checks
-    presets     the training presets        limits      server resource caps
-    cli         python -m textvae ...
+    corpus      files -> sentences           tokenizer   sentences -> ids (HF tokenizers)
+    config      the settings (no torch)      presets     the training presets (no torch)
+    model       SentenceVAE                  objective   ELBO, free bits
+    schedules   KL weight, learning rate     events      what a Trainer reports (TypedDicts)
+    training    Trainer                      pipeline    train_model: corpus -> bundle
+    evaluation  ELBO, IW-NLL, MI, BLEU       generation  decoding, interpolation
+    latent      maps, clusters, neighbours   jobs        background trainings for the app
+    bundle      safetensors + JSON bundles   safe_files  pickle refusal, zip and size checks
+    limits      server resource caps         cli         python -m textvae ...
 
 The names below are imported on first use (PEP 562), so ``from textvae import TextVAEError`` or a
 config does not import torch (about 2 s) until something needs it.
@@ -39,12 +41,12 @@ _EXPORTS = {  # public name -> the module that owns it
     "sample_prior": "generation",
     "variations": "generation",
     "SentenceVAE": "model",
-    "VAEConfig": "model",
+    "VAEConfig": "config",
     "TextTokenizer": "tokenizer",
-    "TokenizerConfig": "training",
-    "TrainConfig": "training",
+    "TokenizerConfig": "config",
+    "TrainConfig": "config",
     "Trainer": "training",
-    "train_model": "training",
+    "train_model": "pipeline",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -63,9 +65,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .bundle import ModelBundle, bundle_to_zip, load_bundle, load_bundle_zip, save_bundle
+    from .config import TokenizerConfig, TrainConfig, VAEConfig
     from .corpus import Corpus, CorpusOptions, corpus_stats, load_corpus, train_valid_split
     from .errors import TextVAEError
     from .generation import DecodeOptions, interpolate, latent_arithmetic, reconstruct, sample_prior, variations
-    from .model import SentenceVAE, VAEConfig
+    from .model import SentenceVAE
+    from .pipeline import train_model
     from .tokenizer import TextTokenizer
-    from .training import TokenizerConfig, TrainConfig, Trainer, train_model
+    from .training import Trainer

@@ -23,8 +23,9 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from . import __version__
+from .config import VAEConfig
 from .errors import TextVAEError
-from .model import SentenceVAE, VAEConfig
+from .model import SentenceVAE
 from .safe_files import (
     ALLOWED_FILES,
     CONFIG,

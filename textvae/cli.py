@@ -180,7 +180,8 @@ def _load_training_state(path: Path) -> dict:
 
 def cmd_train(args) -> int:
     from .bundle import check_save_target, load_bundle, save_bundle
-    from .training import TokenizerConfig, TrainConfig, train_model
+    from .config import TokenizerConfig, TrainConfig
+    from .pipeline import train_model
 
     check_save_target(Path(args.out))  # before training, not after minutes of it
     if args.resume:

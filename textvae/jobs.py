@@ -17,18 +17,31 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 
 from .bundle import ModelBundle, save_bundle
+from .config import TokenizerConfig, TrainConfig
 from .corpus import Corpus
 from .errors import TextVAEError
+from .events import EventType, TrainEvent
 from .limits import get_limits
-from .training import TokenizerConfig, TrainConfig, train_model
+from .pipeline import train_model
 
 log = logging.getLogger(__name__)
 
-QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
-FINISHED = (DONE, STOPPED, FAILED)
+
+class JobStatus(StrEnum):
+    """queued -> running -> done | stopped | failed; each compares equal to its lower-case name."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+FINISHED = (JobStatus.DONE, JobStatus.STOPPED, JobStatus.FAILED)
 MAX_STEP_EVENTS = 4000  # older step events are thinned out so a long run's log stays small
 
 
@@ -112,7 +125,7 @@ def safe_folder_name(name: str) -> str:
 class TrainingJob:
     """One training run in a background thread.
 
-    status: queued -> running -> done | stopped | failed. ``result`` holds the trained bundle
+    status: a JobStatus, queued -> running -> done | stopped | failed. ``result`` holds the trained bundle
     (the best weights by validation ELBO), also after a stop; ``error`` a message for a person.
     """
 
@@ -143,10 +156,10 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._events: list[dict] = []
+        self._events: list[TrainEvent] = []
         self._orphaned_at: float | None = None
         self._orphan_grace_s = 0.0
-        self.status = QUEUED
+        self.status = JobStatus.QUEUED
         self.stop_reason: str | None = None
         self.result: ModelBundle | None = None
         self.saved_path: Path | None = None
@@ -193,22 +206,22 @@ class TrainingJob:
 
     @property
     def active(self) -> bool:
-        return self.status in (QUEUED, RUNNING)
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
     @property
     def queue_ahead(self) -> int:
-        return self.slots.ahead_of(self) if self.status == QUEUED else 0
+        return self.slots.ahead_of(self) if self.status == JobStatus.QUEUED else 0
 
-    def snapshot(self, since: int = 0) -> list[dict]:
+    def snapshot(self, since: int = 0) -> list[TrainEvent]:
         """A copy of the events from index ``since`` on (safe while the worker appends)."""
         with self._lock:
             return list(self._events[since:])
 
     @property
-    def events(self) -> list[dict]:
+    def events(self) -> list[TrainEvent]:
         return self.snapshot()
 
-    def last(self, kind: str) -> dict | None:
+    def last(self, kind: EventType) -> TrainEvent | None:
         with self._lock:
             return next((e for e in reversed(self._events) if e["type"] == kind), None)
 
@@ -224,7 +237,7 @@ class TrainingJob:
             self.stop(f"the {self.max_lifetime_s / 60:.0f}-minute limit per training was reached")
         return self._stop.is_set()
 
-    def _record(self, event: dict) -> None:
+    def _record(self, event: TrainEvent) -> None:
         with self._lock:
             self._events.append(event)
             if event["type"] == "step" and len(self._events) > MAX_STEP_EVENTS:
@@ -236,10 +249,10 @@ class TrainingJob:
     def _run(self) -> None:
         try:
             if not self.slots.acquire(self, self._should_stop):
-                self.status = STOPPED
+                self.status = JobStatus.STOPPED
                 return
             try:
-                self.status, self.started_at = RUNNING, time.time()
+                self.status, self.started_at = JobStatus.RUNNING, time.time()
                 bundle, _ = self._train_fn(
                     self.corpus,
                     self.valid,
@@ -253,14 +266,15 @@ class TrainingJob:
                 if self.save_dir is not None:
                     self.saved_path = save_bundle(bundle, self._unique_folder())
                 self.result = bundle
-                self.status = STOPPED if self._stop.is_set() else DONE
+                self.status = JobStatus.STOPPED if self._stop.is_set() else JobStatus.DONE
             finally:
                 self.slots.release(self)
         except TextVAEError as exc:
-            self.error, self.status = str(exc), FAILED
+            self.error, self.status = str(exc), JobStatus.FAILED
         except Exception as exc:  # a bug, not the user's fault: say so, keep the trace in the server log
             log.error("Training job %s crashed:\n%s", self.name, traceback.format_exc())
-            self.error, self.status = f"Training failed unexpectedly ({type(exc).__name__}: {exc}).", FAILED
+            self.error = f"Training failed unexpectedly ({type(exc).__name__}: {exc})."
+            self.status = JobStatus.FAILED
         finally:
             self.finished_at = time.time()
 

@@ -5,100 +5,17 @@
     p(x|z):  GRU/LSTM with h0 = tanh(W z) and z concatenated to each input  [decode]
 
 Optional BN-VAE (Zhu et al. 2020): batch norm on mu with a fixed scale gamma
-keeps E[KL] bounded away from zero, which prevents posterior collapse.
+keeps E[KL] bounded away from zero, which prevents posterior collapse. The settings, VAEConfig,
+are in :mod:`textvae.config` (no torch there).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import torch
 from torch import Tensor, nn
 
-from .errors import TextVAEError
+from .config import VAEConfig
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401  (BOS_ID, EOS_ID: re-exported)
-from .validation import check_fields
-
-# Upper bounds checked before anything is allocated, so a crafted config cannot ask for gigabytes.
-LIMITS = {
-    "vocab_size": 200_000,
-    "embed_dim": 2048,
-    "hidden_dim": 4096,
-    "latent_dim": 1024,
-    "num_layers": 4,
-    "max_length": 1024,
-}
-MAX_PARAMETERS = 150_000_000
-
-
-@dataclass
-class VAEConfig:
-    vocab_size: int
-    embed_dim: int = 256
-    hidden_dim: int = 256
-    latent_dim: int = 32
-    rnn: str = "gru"  # gru | lstm
-    num_layers: int = 1
-    word_dropout: float = 0.25  # decoder inputs replaced by <unk> (Bowman et al. 2016)
-    embed_dropout: float = 0.1
-    output_dropout: float = 0.3
-    bn_vae: bool = False
-    bn_gamma: float = 0.6
-    max_length: int = 64  # longest sentence generated, in tokens
-
-    def validate(self) -> VAEConfig:
-        check_fields(self, "Model setting")  # a wrong type (say "16" from a hand-edited config.json) gets a message
-        for name, bound in LIMITS.items():
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= bound:
-                raise TextVAEError(f"Model setting {name}={value!r} is outside 1..{bound}.")
-        if self.vocab_size < 5:
-            raise TextVAEError("vocab_size must be at least 5 (4 special tokens and one word).")
-        if self.rnn not in ("gru", "lstm"):
-            raise TextVAEError(f"rnn must be 'gru' or 'lstm', not {self.rnn!r}.")
-        for name in ("word_dropout", "embed_dropout", "output_dropout"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-                raise TextVAEError(f"{name}={value!r} must be in [0, 1).")
-        if not isinstance(self.bn_gamma, (int, float)) or not 0.0 < self.bn_gamma <= 10.0:
-            raise TextVAEError(f"bn_gamma={self.bn_gamma!r} must be in (0, 10].")
-        if self.num_parameters() > MAX_PARAMETERS:
-            raise TextVAEError(
-                f"This model would have {self.num_parameters():,} parameters; the limit is {MAX_PARAMETERS:,}."
-            )
-        return self
-
-    def num_parameters(self) -> int:
-        """Parameter count from the sizes alone (no allocation)."""
-        gates = 3 if self.rnn == "gru" else 4
-        e, h, z, v, n = self.embed_dim, self.hidden_dim, self.latent_dim, self.vocab_size, self.num_layers
-
-        def rnn(inp: int, directions: int) -> int:
-            first = gates * h * (inp + h + 2) * directions
-            return first + (n - 1) * gates * h * (h * directions + h + 2) * directions
-
-        batch_norm = 2 * z if self.bn_vae else 0
-        return (
-            v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + batch_norm + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict) -> VAEConfig:
-        if not isinstance(data, dict):
-            raise TextVAEError("The model config must be a JSON object.")
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise TextVAEError(
-                f"Unknown model settings: {', '.join(sorted(map(str, unknown)))}; "
-                f"known ones are {', '.join(sorted(known))}."
-            )
-        if "vocab_size" not in data:
-            raise TextVAEError("The model config has no vocab_size.")
-        return cls(**data).validate()
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class SentenceVAE(nn.Module):

@@ -1,8 +1,8 @@
-"""Training: a Trainer that reports plain-data events to callbacks, and ``train_model``,
-the one call that turns a corpus into a saved model bundle.
+"""Training: a Trainer that fits a SentenceVAE on token ids and reports plain-data events to callbacks.
 
-Events are dicts with a "type" of start, step, valid or end, so a CLI progress bar and
-a web page are just two callbacks. A ``threading.Event`` stops training from another thread.
+Events (:mod:`textvae.events`) are dicts with a "type" of start, step, valid or end, so a CLI
+progress bar and a web page are just two callbacks. A ``threading.Event`` stops training from
+another thread. ``textvae.pipeline.train_model`` is the one call from a corpus to a model bundle.
 """
 
 from __future__ import annotations
@@ -12,105 +12,19 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from .bundle import ModelBundle
-from .corpus import Corpus, train_valid_split
-from .data import encode_sentences, iterate_batches
+from .config import TrainConfig
+from .data import iterate_batches
 from .errors import TextVAEError
 from .evaluation import elbo_metrics
-from .model import SentenceVAE, VAEConfig
-from .objective import BetaSchedule, gaussian_kl, negative_elbo
+from .events import Callback, EndEvent, StartEvent, StepEvent, StopReason, TrainEvent, ValidEvent
+from .model import SentenceVAE
+from .objective import gaussian_kl, negative_elbo
 from .optimizer import FusedAdam
-from .tokenizer import TextTokenizer
-from .validation import check_fields, check_range
-
-Callback = Callable[[dict], None]
-MIN_SENTENCES = 20
-LR_SCHEDULES = ("constant", "cosine")
-COSINE_FLOOR = 0.05  # cosine decay ends at this fraction of lr, not 0: the last steps still learn
-VALID_FRACTION = 0.1  # held out for validation when no validation corpus is given
-
-
-def min_corpus_sentences(valid_fraction: float = VALID_FRACTION) -> int:
-    """The smallest corpus ``train_model`` accepts without a validation corpus: MIN_SENTENCES left
-    to train on after ``train_valid_split`` holds out its share (22 with the defaults)."""
-    n = MIN_SENTENCES
-    while n - max(1, round(n * valid_fraction)) < MIN_SENTENCES:
-        n += 1
-    return n
-
-
-@dataclass
-class TrainConfig:
-    epochs: int = 10
-    max_minutes: float | None = None  # stop after this much wall time (the KL schedule then follows the clock)
-    batch_size: int = 32
-    lr: float = 1e-3
-    lr_schedule: str = (
-        "cosine"  # cosine | constant (decays to COSINE_FLOOR * lr at the end, following the clock with max_minutes)
-    )
-    kl_schedule: str = "cyclical"
-    kl_cycles: int = 4
-    kl_ratio: float = 0.5
-    kl_warmup: float = 0.3  # fraction of training for linear/logistic warm-up
-    beta_max: float = 1.0
-    free_bits: float = 0.25  # nats per latent dimension (0 disables); keeps z in use
-    pretrain_epochs: int = 0  # autoencoder pretraining epochs, then the decoder is reset (Li et al. 2019)
-    grad_clip: float = 5.0
-    patience: int | None = None  # early stopping after this many validations without improvement
-    valid_every: int | None = None  # steps between validations; None: once per epoch
-    log_every: int = 10
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
-    bf16: bool = False
-
-    def __post_init__(self) -> None:
-        what = "Training setting"
-        check_fields(self, what)
-        check_range(what, "epochs", self.epochs, 1, 10_000)
-        check_range(what, "batch_size", self.batch_size, 1, 4096)
-        check_range(what, "lr", self.lr, 0, 1, low_open=True)
-        if self.max_minutes is not None:
-            check_range(what, "max_minutes", self.max_minutes, 0, 7 * 24 * 60, low_open=True)
-        check_range(what, "free_bits", self.free_bits, 0, 10)
-        check_range(what, "pretrain_epochs", self.pretrain_epochs, 0, 10_000)
-        check_range(what, "grad_clip", self.grad_clip, 0, 1e6)
-        for name in ("patience", "valid_every"):
-            if getattr(self, name) is not None:
-                check_range(what, name, getattr(self, name), 1, 10**9)
-        check_range(what, "log_every", self.log_every, 1, 10**9)
-        check_range(what, "seed", self.seed, 0, 2**63 - 1)
-        if self.threads is not None:
-            check_range(what, "threads", self.threads, 1, 1024)
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise TextVAEError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}.")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise TextVAEError(f"device must be auto, cpu or cuda, not {self.device!r}.")
-        self.schedule()  # validates the schedule settings
-
-    def schedule(self) -> BetaSchedule:
-        return BetaSchedule(self.kl_schedule, self.beta_max, self.kl_warmup, self.kl_cycles, self.kl_ratio)
-
-    def learning_rate(self, progress: float) -> float:
-        """The step size at ``progress`` in [0, 1]. Cosine decay lets the last epochs settle
-        into a minimum instead of bouncing around it at full step size."""
-        if self.lr_schedule == "constant":
-            return self.lr
-        t = min(max(progress, 0.0), 1.0)
-        return self.lr * (COSINE_FLOOR + (1.0 - COSINE_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * t)))
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
-        if not isinstance(data, dict):
-            raise TextVAEError("The training settings must be a JSON object.")
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def resolve_device(name: str) -> torch.device:
@@ -127,7 +41,7 @@ def seed_everything(seed: int) -> None:
 
 @dataclass
 class TrainResult:
-    reason: str  # completed | stopped | time_limit | early_stopping
+    reason: StopReason
     steps: int
     epochs_done: int
     elapsed_s: float
@@ -151,7 +65,7 @@ class Trainer:
         self.elapsed_before = 0.0
         self.best_valid: dict | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
-        self.history: list[dict] = []
+        self.history: list[dict] = []  # the valid and end events and every 5th logged step event
         self.resumed_step = 0
         self._last_validated_step = 0
         self.steps_per_epoch = math.ceil(len(train) / config.batch_size)
@@ -159,7 +73,7 @@ class Trainer:
     def add_callback(self, fn: Callback) -> None:
         self.callbacks.append(fn)
 
-    def _emit(self, event: dict) -> None:
+    def _emit(self, event: TrainEvent) -> None:
         if event["type"] in ("valid", "end") or (
             event["type"] == "step" and self.step % (self.config.log_every * 5) == 0
         ):
@@ -207,20 +121,21 @@ class Trainer:
         budget = cfg.max_minutes * 60 if cfg.max_minutes else None
         start = time.perf_counter() - self.elapsed_before
         self._emit(
-            {
-                "type": "start",
-                "total_steps": total_steps + cfg.pretrain_epochs * self.steps_per_epoch,
-                "steps_per_epoch": self.steps_per_epoch,
-                "epochs": total_epochs,
-                "n_train": len(self.train_seqs),
-                "n_valid": len(self.valid_seqs),
-                "seed": cfg.seed,
-                "threads": torch.get_num_threads(),
-                "device": str(self.device),
-                "parameters": sum(p.numel() for p in self.model.parameters()),
-            }
+            StartEvent(
+                type="start",
+                total_steps=total_steps + cfg.pretrain_epochs * self.steps_per_epoch,
+                steps_per_epoch=self.steps_per_epoch,
+                epochs=total_epochs,
+                n_train=len(self.train_seqs),
+                n_valid=len(self.valid_seqs),
+                seed=cfg.seed,
+                threads=torch.get_num_threads(),
+                device=str(self.device),
+                parameters=sum(p.numel() for p in self.model.parameters()),
+            )
         )
-        reason, bad_validations = "completed", 0
+        reason: StopReason = "completed"
+        bad_validations = 0
         window_tokens, window_start = 0, time.perf_counter()
         running: dict[str, float] = {}
         while self.epoch < total_epochs and reason == "completed":
@@ -261,25 +176,25 @@ class Trainer:
                         eta = min(eta, budget - (now - start))
                     n = running.pop("n")
                     self._emit(
-                        {
-                            "type": "step",
-                            "step": self.step,
-                            "epoch": self.epoch + 1,
-                            "phase": "pretrain" if pretraining else "train",
-                            **{k: v / n for k, v in running.items()},
-                            "beta": beta,
-                            "lr": lr,
-                            "tokens_per_s": rate,
-                            "elapsed_s": now - start,
-                            "eta_s": max(eta, 0.0),
-                            "progress": min(
+                        StepEvent(
+                            type="step",
+                            step=self.step,
+                            epoch=self.epoch + 1,
+                            phase="pretrain" if pretraining else "train",
+                            **{k: v / n for k, v in running.items()},  # loss, recon, kl, elbo
+                            beta=beta,
+                            lr=lr,
+                            tokens_per_s=rate,
+                            elapsed_s=now - start,
+                            eta_s=max(eta, 0.0),
+                            progress=min(
                                 1.0,
                                 max(
                                     self.step / (total_epochs * self.steps_per_epoch),
                                     (now - start) / budget if budget else 0.0,
                                 ),
                             ),
-                        }
+                        )
                     )
                     running, window_tokens, window_start = {}, 0, now
                 if cfg.valid_every and self.step % cfg.valid_every == 0 and not pretraining:
@@ -303,14 +218,14 @@ class Trainer:
         elapsed = time.perf_counter() - start
         self.elapsed_before = elapsed
         self._emit(
-            {
-                "type": "end",
-                "reason": reason,
-                "steps": self.step,
-                "epochs_done": self.epoch,
-                "elapsed_s": elapsed,
-                "best_valid": self.best_valid,
-            }
+            EndEvent(
+                type="end",
+                reason=reason,
+                steps=self.step,
+                epochs_done=self.epoch,
+                elapsed_s=elapsed,
+                best_valid=self.best_valid,
+            )
         )
         return TrainResult(reason, self.step, self.epoch, elapsed, self.best_valid, self.history)
 
@@ -326,15 +241,15 @@ class Trainer:
             self.best_valid = {**metrics, "step": self.step, "epoch": self.epoch}
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         self._emit(
-            {
-                "type": "valid",
-                "step": self.step,
-                "epoch": self.epoch,
-                "phase": "pretrain" if pretraining else "train",
-                "elapsed_s": time.perf_counter() - start,
-                "best": improved,
+            ValidEvent(
+                type="valid",
+                step=self.step,
+                epoch=self.epoch,
+                phase="pretrain" if pretraining else "train",
+                elapsed_s=time.perf_counter() - start,
+                best=improved,
                 **metrics,
-            }
+            )
         )
         return improved
 
@@ -354,84 +269,3 @@ class Trainer:
         self.step, self.epoch = (int(x) for x in state["counters"].tolist())
         self.elapsed_before = float(state["elapsed"][0]) if "elapsed" in state else 0.0
         self.resumed_step = self.step
-
-
-# ---------------------------------------------------------------- corpus -> bundle
-
-
-@dataclass
-class TokenizerConfig:
-    kind: str = "word"
-    vocab_size: int = 10_000
-    min_frequency: int = 1
-    lowercase: bool = False
-
-    def __post_init__(self) -> None:
-        check_fields(self, "Tokenizer setting")
-
-
-def train_model(
-    train: Corpus,
-    valid: Corpus | None = None,
-    model: dict | None = None,
-    training: TrainConfig | None = None,
-    tokenizer: TokenizerConfig | None = None,
-    callbacks: list[Callback] | None = None,
-    stop: threading.Event | None = None,
-    name: str | None = None,
-    resume: ModelBundle | None = None,
-    resume_state: dict[str, torch.Tensor] | None = None,
-) -> tuple[ModelBundle, Trainer]:
-    """Tokenise, build and train a model on a corpus; returns the bundle (best weights) and the trainer.
-
-    With ``resume`` (a bundle saved with its training state) the same model, tokenizer and
-    optimizer continue from where they stopped. Same seed, data and threads: same model.
-    """
-    training = training or TrainConfig()
-    tokenizer = tokenizer or TokenizerConfig()
-    if training.threads:
-        torch.set_num_threads(training.threads)
-    seed_everything(training.seed)
-    if valid is None:
-        if len(train) < MIN_SENTENCES:
-            raise TextVAEError(f"The corpus has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
-        train, valid = train_valid_split(train, VALID_FRACTION, training.seed)
-    if len(train) < MIN_SENTENCES:
-        raise TextVAEError(f"The training part has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
-    if resume is not None:
-        tok, net = resume.tokenizer, resume.model
-    else:
-        tok = TextTokenizer.train(
-            train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase
-        )
-        net = SentenceVAE(VAEConfig(vocab_size=tok.vocab_size, **(model or {})))
-    unknown = tok.unknown_rate(valid.sentences)
-    train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
-    valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)
-    trainer = Trainer(net, train_ids, valid_ids, training)
-    if resume_state is not None:
-        trainer.load_training_state(resume_state)
-    for fn in callbacks or []:
-        trainer.add_callback(fn)
-    result = trainer.fit(stop)
-    final = trainer.validate()
-    metrics = {
-        "name": name or train.name,
-        "corpus": {
-            "name": train.name,
-            "train_sentences": len(train),
-            "valid_sentences": len(valid),
-            "valid_unknown_rate": unknown,
-        },
-        "tokenizer": asdict(tokenizer),
-        "training": asdict(training),
-        "result": {
-            "reason": result.reason,
-            "steps": result.steps,
-            "epochs_done": result.epochs_done,
-            "elapsed_s": result.elapsed_s,
-        },
-        "valid": final,
-        "history": result.history,
-    }
-    return ModelBundle(net.cpu(), tok, metrics), trainer

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import TINY_MODEL, make_sentences
 from textvae import Corpus, TextVAEError, TokenizerConfig, TrainConfig, jobs, load_bundle
-from textvae.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, TrainingJob, TrainingSlots
+from textvae.jobs import JobStatus, TrainingJob, TrainingSlots
 
 CORPUS = Corpus(make_sentences(200), name="tiny.txt")
 
@@ -82,11 +82,11 @@ def fake_job(fake: FakeTraining, slots: TrainingSlots, name: str = "job", **kwar
 def test_job_runs_to_done_and_keeps_the_result():
     fake = FakeTraining()
     job = fake_job(fake, TrainingSlots(2)).start()
-    wait_for(lambda: job.status == RUNNING and job.last("step") is not None)
+    wait_for(lambda: job.status == JobStatus.RUNNING and job.last("step") is not None)
     fake.release.set()
     assert job.join(10)
-    assert job.status == DONE and job.result == "bundle-job" and job.error is None
-    assert [e["type"] for e in job.events][0] == "start" and job.last("end")["reason"] == "completed"
+    assert job.status == JobStatus.DONE and job.result == "bundle-job" and job.error is None
+    assert job.events[0]["type"] == "start" and job.last("end")["reason"] == "completed"
 
 
 def test_stop_ends_a_running_job_and_keeps_its_model():
@@ -94,39 +94,39 @@ def test_stop_ends_a_running_job_and_keeps_its_model():
     wait_for(lambda: job.last("step") is not None)
     job.stop()
     assert job.join(10)
-    assert job.status == STOPPED and job.result == "bundle-job" and job.stop_reason == "stopped by the user"
+    assert job.status == JobStatus.STOPPED and job.result == "bundle-job" and job.stop_reason == "stopped by the user"
 
 
 def test_jobs_over_the_cap_wait_in_arrival_order():
     slots = TrainingSlots(1)
     first, second, third = FakeTraining(), FakeTraining(), FakeTraining()
     a = fake_job(first, slots, "a").start()
-    wait_for(lambda: a.status == RUNNING)
+    wait_for(lambda: a.status == JobStatus.RUNNING)
     b = fake_job(second, slots, "b").start()
     wait_for(lambda: slots.waiting == 1)
     c = fake_job(third, slots, "c").start()
     wait_for(lambda: slots.waiting == 2)
-    assert (b.status, b.queue_ahead) == (QUEUED, 0)
-    assert (c.status, c.queue_ahead) == (QUEUED, 1)
+    assert (b.status, b.queue_ahead) == (JobStatus.QUEUED, 0)
+    assert (c.status, c.queue_ahead) == (JobStatus.QUEUED, 1)
     first.release.set()
-    wait_for(lambda: b.status == RUNNING)
-    assert c.status == QUEUED and c.queue_ahead == 0 and third.calls == 0
+    wait_for(lambda: b.status == JobStatus.RUNNING)
+    assert c.status == JobStatus.QUEUED and c.queue_ahead == 0 and third.calls == 0
     second.release.set()
     third.release.set()
     assert b.join(10) and c.join(10)
-    assert (a.status, b.status, c.status) == (DONE, DONE, DONE)
+    assert (a.status, b.status, c.status) == (JobStatus.DONE, JobStatus.DONE, JobStatus.DONE)
 
 
 def test_a_queued_job_can_be_stopped_before_it_starts():
     slots = TrainingSlots(1)
     running, waiting = FakeTraining(), FakeTraining()
     a = fake_job(running, slots, "a").start()
-    wait_for(lambda: a.status == RUNNING)
+    wait_for(lambda: a.status == JobStatus.RUNNING)
     b = fake_job(waiting, slots, "b").start()
     wait_for(lambda: slots.waiting == 1)
     b.stop()
     assert b.join(10)
-    assert b.status == STOPPED and b.result is None and waiting.calls == 0 and slots.waiting == 0
+    assert b.status == JobStatus.STOPPED and b.result is None and waiting.calls == 0 and slots.waiting == 0
     running.release.set()
     assert a.join(10) and slots.running == 0
 
@@ -136,13 +136,13 @@ def test_a_library_error_surfaces_as_its_message():
         FakeTraining(TextVAEError("The corpus has 3 sentences; training needs at least 20.")), TrainingSlots(1)
     ).start()
     assert job.join(10)
-    assert job.status == FAILED and job.error == "The corpus has 3 sentences; training needs at least 20."
+    assert job.status == JobStatus.FAILED and job.error == "The corpus has 3 sentences; training needs at least 20."
 
 
 def test_an_unexpected_crash_surfaces_as_a_message_not_a_traceback():
     job = fake_job(FakeTraining(RuntimeError("boom")), TrainingSlots(1)).start()
     assert job.join(10)
-    assert job.status == FAILED and "RuntimeError: boom" in job.error and "Traceback" not in job.error
+    assert job.status == JobStatus.FAILED and "RuntimeError: boom" in job.error and "Traceback" not in job.error
 
 
 def test_a_failed_job_frees_its_slot():
@@ -153,28 +153,28 @@ def test_a_failed_job_frees_its_slot():
 
 def test_an_orphaned_job_stops_after_its_grace_period():
     job = fake_job(FakeTraining(), TrainingSlots(1)).start()
-    wait_for(lambda: job.status == RUNNING)
+    wait_for(lambda: job.status == JobStatus.RUNNING)
     job.orphan(grace_s=0.05)
     assert job.join(10)
-    assert job.status == STOPPED and job.stop_reason == "the browser session ended"
+    assert job.status == JobStatus.STOPPED and job.stop_reason == "the browser session ended"
 
 
 def test_adopting_an_orphaned_job_keeps_it_running():
     fake = FakeTraining()
     job = fake_job(fake, TrainingSlots(1)).start()
-    wait_for(lambda: job.status == RUNNING)
+    wait_for(lambda: job.status == JobStatus.RUNNING)
     job.orphan(grace_s=0.2)
     job.adopt()
     time.sleep(0.4)
-    assert job.status == RUNNING
+    assert job.status == JobStatus.RUNNING
     fake.release.set()
-    assert job.join(10) and job.status == DONE
+    assert job.join(10) and job.status == JobStatus.DONE
 
 
 def test_the_lifetime_limit_stops_a_job():
     job = fake_job(FakeTraining(), TrainingSlots(1), max_lifetime_s=0.1).start()
     assert job.join(10)
-    assert job.status == STOPPED and "limit" in job.stop_reason
+    assert job.status == JobStatus.STOPPED and "limit" in job.stop_reason
 
 
 def test_a_job_starts_only_once():
@@ -209,8 +209,13 @@ def test_a_real_training_saves_its_best_model(tmp_path):
         slots=TrainingSlots(1),
     ).start()
     assert job.join(120)
-    assert job.status == DONE, job.error
+    assert job.status == JobStatus.DONE, job.error
     assert job.saved_path.parent == tmp_path and job.saved_path.name.startswith("tiny-run-")
     assert load_bundle(job.saved_path).name == "tiny run"
     kinds = {e["type"] for e in job.events}
     assert {"start", "valid", "end"} <= kinds
+
+
+def test_a_job_status_is_a_string_for_the_app():
+    assert [str(status) for status in JobStatus] == ["queued", "running", "done", "stopped", "failed"]
+    assert JobStatus.QUEUED == "queued" and f"{JobStatus.FAILED}" == "failed"

@@ -3,7 +3,8 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from textvae.errors import TextVAEError
-from textvae.objective import BetaSchedule, free_bits_kl, gaussian_kl, negative_elbo
+from textvae.objective import free_bits_kl, gaussian_kl, negative_elbo
+from textvae.schedules import BetaSchedule
 
 
 def test_gaussian_kl_matches_torch_distributions():

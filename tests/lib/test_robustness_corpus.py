@@ -25,11 +25,12 @@ from textvae import (
     load_corpus,
     reconstruct,
 )
+from textvae.config import MIN_SENTENCES, TokenizerConfig
 from textvae.corpus import MAX_LINE_CHARS
 from textvae.data import encode_sentences
 from textvae.limits import get_limits
-from textvae.objective import BetaSchedule
-from textvae.training import MIN_SENTENCES, TokenizerConfig, train_model
+from textvae.pipeline import train_model
+from textvae.schedules import BetaSchedule
 
 # ---------------------------------------------------------------- empty and huge input
 

@@ -8,7 +8,7 @@ from textvae import TextVAEError, TokenizerConfig, TrainConfig, train_model
 from textvae.corpus import Corpus
 from textvae.data import encode_sentences
 from textvae.evaluation import reconstruction_quality
-from textvae.training import COSINE_FLOOR
+from textvae.schedules import COSINE_FLOOR
 
 FIFTY = Corpus(make_sentences(50), name="fifty")
 OVERFIT_MODEL = dict(TINY_MODEL, embed_dim=64, hidden_dim=128, latent_dim=16)

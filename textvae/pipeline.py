@@ -1,0 +1,87 @@
+"""The corpus-to-bundle pipeline: ``train_model`` tokenises a corpus, builds a model, trains it
+with a :class:`~textvae.training.Trainer` and returns a bundle with the best weights.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+
+import torch
+
+from .bundle import ModelBundle
+from .config import MIN_SENTENCES, VALID_FRACTION, TokenizerConfig, TrainConfig, VAEConfig
+from .corpus import Corpus, train_valid_split
+from .data import encode_sentences
+from .errors import TextVAEError
+from .events import Callback
+from .model import SentenceVAE
+from .tokenizer import TextTokenizer
+from .training import Trainer, seed_everything
+
+
+def train_model(
+    train: Corpus,
+    valid: Corpus | None = None,
+    model: dict | None = None,
+    training: TrainConfig | None = None,
+    tokenizer: TokenizerConfig | None = None,
+    callbacks: list[Callback] | None = None,
+    stop: threading.Event | None = None,
+    name: str | None = None,
+    resume: ModelBundle | None = None,
+    resume_state: dict[str, torch.Tensor] | None = None,
+) -> tuple[ModelBundle, Trainer]:
+    """Tokenise, build and train a model on a corpus; returns the bundle (best weights) and the trainer.
+
+    With ``resume`` (a bundle saved with its training state) the same model, tokenizer and
+    optimizer continue from where they stopped. Same seed, data and threads: same model.
+    """
+    training = training or TrainConfig()
+    tokenizer = tokenizer or TokenizerConfig()
+    if training.threads:
+        torch.set_num_threads(training.threads)
+    seed_everything(training.seed)
+    if valid is None:
+        if len(train) < MIN_SENTENCES:
+            raise TextVAEError(f"The corpus has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
+        train, valid = train_valid_split(train, VALID_FRACTION, training.seed)
+    if len(train) < MIN_SENTENCES:
+        raise TextVAEError(f"The training part has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
+    if resume is not None:
+        tok, net = resume.tokenizer, resume.model
+    else:
+        tok = TextTokenizer.train(
+            train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase
+        )
+        net = SentenceVAE(VAEConfig(vocab_size=tok.vocab_size, **(model or {})))
+    unknown = tok.unknown_rate(valid.sentences)
+    train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
+    valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)
+    trainer = Trainer(net, train_ids, valid_ids, training)
+    if resume_state is not None:
+        trainer.load_training_state(resume_state)
+    for fn in callbacks or []:
+        trainer.add_callback(fn)
+    result = trainer.fit(stop)
+    final = trainer.validate()
+    metrics = {
+        "name": name or train.name,
+        "corpus": {
+            "name": train.name,
+            "train_sentences": len(train),
+            "valid_sentences": len(valid),
+            "valid_unknown_rate": unknown,
+        },
+        "tokenizer": asdict(tokenizer),
+        "training": asdict(training),
+        "result": {
+            "reason": result.reason,
+            "steps": result.steps,
+            "epochs_done": result.epochs_done,
+            "elapsed_s": result.elapsed_s,
+        },
+        "valid": final,
+        "history": result.history,
+    }
+    return ModelBundle(net.cpu(), tok, metrics), trainer
