@@ -1,24 +1,27 @@
-"""TextVAE Studio: the entry point. Declares the pages and the sidebar; each page is in app_pages/.
+"""TextVAE Studio: the entry point. Declares the pages and the sidebar; each page is in app_pages/,
+the helpers they share in studio/.
 
 Not pages/: with that folder Streamlit runs a page's script alone (no app.py, no sidebar, no
 session) when a deep link such as /train is the first request after a start."""
 
 import streamlit as st
 
-import ui
+from studio.components import sidebar_card
+from studio.paths import PAGES, SECTIONS
+from studio.runtime import timed, warm_up
+from studio.state import init_state
 
 st.set_page_config(page_title="TextVAE Studio", page_icon=":material/blur_on:", layout="wide")
-ui.init_state()
+init_state()
 
 pages = {
     section: [
-        st.Page(path, title=ui.PAGES[path][0], icon=ui.PAGES[path][1], default=path == "app_pages/home.py")
-        for path in paths
+        st.Page(path, title=PAGES[path][0], icon=PAGES[path][1], default=path == "app_pages/home.py") for path in paths
     ]
-    for section, paths in ui.SECTIONS.items()
+    for section, paths in SECTIONS.items()
 }
 current = st.navigation(pages)
-ui.sidebar_card()
-with ui.timed(current.title):
+sidebar_card()
+with timed(current.title):
     current.run()
-ui.warm_up()
+warm_up()

@@ -1,24 +1,27 @@
 import math
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
-import ui
+from studio.cached import NOISE_LEVELS, cached_reconstruction
+from studio.components import decode_controls, page_header
+from studio.figures import code_figure
+from studio.messages import check_typed, show_error
+from studio.models import require_model
+from studio.state import keep
 from textvae import TextVAEError
 
-ui.page_header(
+page_header(
     "Reconstruct",
     "Sentence → code z → sentence. The VAE is a lossy compressor: what survives the round trip is what z remembers.",
 )
-bundle = ui.require_model()
+bundle = require_model()
 
 
 @st.fragment  # the form reruns only this part
 def reconstruction() -> None:
     with st.form("recon.form"):
         sentence = st.text_input(
-            "Sentence", key=ui.keep("recon.sentence", "A little girl is climbing a tree in the garden."), max_chars=500
+            "Sentence", key=keep("recon.sentence", "A little girl is climbing a tree in the garden."), max_chars=500
         )
         c1, c2 = st.columns([3, 1])
         noise = c1.slider(
@@ -27,20 +30,20 @@ def reconstruction() -> None:
             5.0,
             1.5,
             0.1,
-            key=ui.keep("recon.noise", 1.5),
+            key=keep("recon.noise", 1.5),
             help="Standard deviation of Gaussian noise added to z, in units of the prior (1 = one typical prior step).",
         )
-        seed = c2.number_input("Noise seed", 0, 2**31 - 1, key=ui.keep("recon.seed", 0))
-        options = ui.decode_controls("recon")
+        seed = c2.number_input("Noise seed", 0, 2**31 - 1, key=keep("recon.seed", 0))
+        options = decode_controls("recon")
         st.form_submit_button("Reconstruct", type="primary", icon=":material/autorenew:")
 
-    if not ui.check_typed(bundle, {"Sentence": sentence}):
+    if not check_typed(bundle, {"Sentence": sentence}):
         return
-    levels = tuple(sorted(set(ui.NOISE_LEVELS) | {round(float(noise), 2)}))
+    levels = tuple(sorted(set(NOISE_LEVELS) | {round(float(noise), 2)}))
     try:
-        rec = ui.reconstruct(bundle, sentence, levels, int(seed), options)
+        rec = cached_reconstruction(bundle, sentence, levels, int(seed), options)
     except TextVAEError as exc:
-        ui.show_error(exc)
+        show_error(exc)
         return
 
     clean = rec.table.iloc[0]
@@ -49,7 +52,8 @@ def reconstruction() -> None:
     m[0].metric(
         "Token accuracy",
         f"{clean['token accuracy']:.0%}",
-        help="Share of the input's tokens decoded at the same position (end of sentence included), from the posterior mean.",
+        help="Share of the input's tokens decoded at the same position (end of sentence included), "
+        "from the posterior mean.",
     )
     m[1].metric(
         "KL (nats)", f"{kl:.2f}", help="KL(q(z|x) || p(z)) for this sentence: how much information z carries about it."
@@ -66,23 +70,10 @@ def reconstruction() -> None:
         st.text(clean["decoded"])
 
     st.subheader("The code z")
-    dims = np.arange(1, len(rec.mu) + 1)
-    fig = go.Figure(
-        go.Bar(
-            x=dims,
-            y=rec.mu,
-            error_y=dict(type="data", array=rec.sigma, color="#9AA0B4", thickness=1),
-            marker_color=np.where(rec.kl_per_dim < 0.05, "#B8BCCB", "#4F46E5"),
-            customdata=np.stack([rec.sigma, rec.kl_per_dim], 1),
-            hovertemplate="dimension %{x}<br>μ = %{y:.3f}<br>σ = %{customdata[0]:.3f}<br>KL = %{customdata[1]:.3f} nats<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=280, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="dimension", yaxis_title="μ  (bars: ±σ)"
-    )
-    st.plotly_chart(fig, width="stretch", key="recon.z")
+    st.plotly_chart(code_figure(rec.mu, rec.sigma, rec.kl_per_dim), width="stretch", key="recon.z")
     st.caption(
-        "Posterior mean μ per dimension, with ±σ. Grey: dimensions where q(z|x) equals the prior (no information, KL < 0.05 nats)."
+        "Posterior mean μ per dimension, with ±σ. "
+        "Grey: dimensions where q(z|x) equals the prior (no information, KL < 0.05 nats)."
     )
 
     st.subheader("Adding noise to z")
@@ -101,7 +92,8 @@ def reconstruction() -> None:
         },
     )
     st.caption(
-        "z + σ·ε with ε ~ N(0, I): small noise keeps the meaning, large noise lands on another sentence. A smooth space degrades gradually."
+        "z + σ·ε with ε ~ N(0, I): small noise keeps the meaning, large noise lands on another sentence. "
+        "A smooth space degrades gradually."
     )
 
 

@@ -1,15 +1,23 @@
 import streamlit as st
 
-import ui
+from studio import training_form
+from studio.components import page_header
+from studio.corpora import active_corpus
+from studio.jobs import start_training, too_small_to_train
+from studio.messages import md_escape, show_error
+from studio.runtime import server_limits
+from studio.state import keep
+from studio.training_panel import training_panel
 from textvae import TextVAEError
+from textvae.presets import preset_by_title
 
-ui.page_header(
+page_header(
     "Train",
     "Fit a sentence VAE on the active corpus. Training runs in the background: you can visit other pages meanwhile.",
 )
-ui.init_train_settings()
+training_form.init_form()
 
-found = ui.active_corpus()
+found = active_corpus()
 if found is None:
     st.warning("Choose sentences on the **Data** page first.", icon=":material/info:")
     st.page_link("app_pages/data.py", label="Go to Data", icon=":material/description:")
@@ -20,23 +28,27 @@ which = (
     if st.session_state.corpus is not None
     else "the bundled demo corpus (choose your own on the Data page)"
 )
-st.markdown(f"Training on **{ui.md_escape(corpus.name)}**: {len(corpus):,} sentences, {which}.")
-if problem := ui.too_small_to_train(corpus):
+st.markdown(f"Training on **{md_escape(corpus.name)}**: {len(corpus):,} sentences, {which}.")
+if problem := too_small_to_train(corpus):
     st.warning(problem, icon=":material/warning:")
 
 job = st.session_state.job
 running = job is not None and job.active
 
 preset = st.segmented_control(
-    "Preset", ui.PRESET_TITLES, key=ui.KEEP + "train.preset", on_change=ui.apply_preset, disabled=running
+    "Preset",
+    training_form.PRESET_TITLES,
+    key=training_form.PREFIX + "preset",
+    on_change=training_form.apply_preset,
+    disabled=running,
 )
-st.caption(ui.preset_by_title(preset).note if preset else "Custom settings.")
-st.caption(":material/tune: " + ui.settings_summary())
+st.caption(preset_by_title(preset).note if preset else "Custom settings.")
+st.caption(":material/tune: " + training_form.form_summary())
 
 c1, c2 = st.columns([2, 1])
 name = c1.text_input(
     "Model name",
-    key=ui.keep("train.name", "my-model"),
+    key=keep("train.name", "my-model"),
     max_chars=60,
     disabled=running,
     help="Shown in the sidebar and used for the saved folder.",
@@ -45,32 +57,33 @@ c2.number_input(
     "Seed",
     0,
     2**31 - 1,
-    key=ui.KEEP + "train.seed",
+    key=training_form.PREFIX + "seed",
     disabled=running,
     help="Random seed for initialisation, batching and the validation split.",
 )
 c2.caption("Same seed + same data + same settings → the same model.")
 
 with st.expander("Model", icon=":material/hub:"):
-    ui.settings_widgets("model")
+    training_form.field_widgets("model")
 with st.expander("Training", icon=":material/speed:"):
-    ui.settings_widgets("training")
+    training_form.field_widgets("training")
 with st.expander("Tokenizer", icon=":material/text_fields:"):
-    ui.settings_widgets("tokenizer")
-limits = ui.server_limits()
+    training_form.field_widgets("tokenizer")
+limits = server_limits()
 st.caption(
-    f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters per training, "
-    f"{limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time (others wait in a queue). The best model by validation ELBO is kept and saved."
+    f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters "
+    f"per training, {limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time "
+    "(others wait in a queue). The best model by validation ELBO is kept and saved."
 )
 
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Start training", type="primary", icon=":material/play_arrow:", disabled=running, key="train.start"):
     try:
-        model, training, tokenizer = ui.train_settings()
-        ui.start_training(corpus, model, training, tokenizer, name.strip() or corpus.name)
+        model, training, tokenizer = training_form.form_configs()
+        start_training(corpus, model, training, tokenizer, name.strip() or corpus.name)
         st.rerun()
     except TextVAEError as exc:
-        ui.show_error(exc)
+        show_error(exc)
 if b2.button(
     "Stop",
     icon=":material/stop:",
@@ -81,4 +94,4 @@ if b2.button(
     job.stop()
     st.rerun()
 
-ui.training_panel()
+training_panel()

@@ -6,13 +6,13 @@ Uses the bundled demo model when the checkout has it, else the tiny model from c
 from __future__ import annotations
 
 import io
-import time
+import threading
 import zipfile
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui
+from studio.messages import md_escape
 from tests.app.apptest import PAGES, SMALL_MODEL, assert_ok, open_page, upload
 from tests.helpers import make_sentences
 from textvae import bundle_to_zip
@@ -145,10 +145,10 @@ def test_a_finished_training_becomes_the_active_model(app_env):
     )  # this session's own folder, not the shared one
     assert any("active model now" in s.value for s in at.success)
     at.switch_page("app_pages/models.py").run()
-    assert any(ui.md_escape(job.saved_path.name) in m.value and "yours" in m.value for m in at.markdown)
+    assert any(md_escape(job.saved_path.name) in m.value and "yours" in m.value for m in at.markdown)
     other = open_page("app_pages/models.py")  # another person's session: never lists this one's training
     assert_ok(other)
-    assert not any(ui.md_escape(job.saved_path.name) in m.value for m in other.markdown)
+    assert not any(md_escape(job.saved_path.name) in m.value for m in other.markdown)
 
 
 def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monkeypatch):
@@ -218,11 +218,11 @@ def test_a_bad_bundle_upload_shows_a_clear_error(app_env, data, message):
 
 
 def test_the_download_is_a_loadable_bundle(app_env, trained):
-    import ui
+    from studio.models import bundle_zip_bytes
     from textvae import load_bundle_zip
 
     bundle, _, _ = trained
-    data = ui.bundle_zip_bytes(bundle)
+    data = bundle_zip_bytes(bundle)
     assert zipfile.is_zipfile(io.BytesIO(data))
     assert load_bundle_zip(data).config == bundle.config
 
@@ -237,7 +237,7 @@ def test_saving_puts_the_model_in_the_models_folder(app_env, trained):
     saved = [p for p in (app_env / "models").iterdir() if not p.name.startswith(".")]
     assert len(saved) == 1 and saved[0].name.startswith("kept-")
     other = open_page("app_pages/models.py")  # shared on purpose: listed for everyone
-    assert any(ui.md_escape(saved[0].name) in m.value and "shared" in m.value for m in other.markdown)
+    assert any(md_escape(saved[0].name) in m.value and "shared" in m.value for m in other.markdown)
 
 
 # ---------------------------------------------------------------- explore
@@ -307,21 +307,13 @@ def test_an_empty_sentence_is_an_error_not_a_crash(app_env):
 
 
 def test_markdown_escaping_neutralises_markup():
-    import ui
-
-    escaped = ui.md_escape("**x** <b>y</b> [l](http://e) $z$")
+    escaped = md_escape("**x** <b>y</b> [l](http://e) $z$")
     for raw in ("**", "<b>", "](", "$z$"):
         assert raw not in escaped
 
 
-def test_hover_text_escapes_html():
-    import ui
-
-    assert ui.hover_text(["<b>bold</b> & more"]) == ["&lt;b&gt;bold&lt;/b&gt; &amp; more"]
-
-
 def test_session_end_orphans_running_jobs(app_env):
-    import ui
+    from studio import resume
 
     class Job:
         active, orphaned, name = True, None, "fake"
@@ -329,16 +321,40 @@ def test_session_end_orphans_running_jobs(app_env):
         def orphan(self, grace_s):
             self.orphaned = grace_s
 
-    holder = ui._SessionJobs()
+        def adopt(self):
+            self.orphaned = None
+
+    holder = resume.open_holder()
     job = Job()
-    holder.jobs.append(job)
-    ui._release_session_jobs(holder)
+    holder.watch(job)
+    resume.release_holder(holder)
     assert job.orphaned == 120.0
 
 
-def test_a_page_switch_is_cheap(app_env):
-    at = open_page("app_pages/home.py")
+def test_a_page_switch_reuses_the_cached_work(app_env, monkeypatch):
+    """Switching pages must not encode, project or cluster the corpus again, nor count it again: all cached.
+    (Counts calls, not seconds: the machine may be busy. Calls from the server's warm-up thread do not count.)"""
+    import textvae
+    from textvae import latent
+
+    calls = []
+
+    def counted(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            if threading.current_thread().name != "textvae-warm-up":
+                calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    at = open_page("app_pages/latent_space.py")
     at.switch_page("app_pages/data.py").run()
-    start = time.perf_counter()
-    at.switch_page("app_pages/home.py").run()
-    assert time.perf_counter() - start < 2.0
+    for name in ("encode_corpus", "project", "cluster_summary"):
+        counted(latent, name)
+    counted(textvae, "corpus_stats")
+    for page in ("app_pages/home.py", "app_pages/latent_space.py", "app_pages/data.py", "app_pages/home.py"):
+        at.switch_page(page).run()
+        assert_ok(at)
+    assert calls == []

@@ -17,7 +17,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import ui
+from studio import corpora, resume
+from studio.paths import ROOT
+from studio.runtime import server_limits
+from studio.training_fields import TRAINING_FIELDS, field_bounds
 from tests.app.apptest import assert_ok, open_page, upload
 from tests.helpers import make_sentences, make_zip, with_config
 from textvae import bundle_to_zip
@@ -27,7 +30,8 @@ MB = 2**20
 
 
 def plain(text: str) -> str:
-    """Markdown as a reader sees it: no bold or code marks, no escapes (``ui.md_escape`` puts a backslash before ``.``, ``*``, ``<`` …)."""
+    """Markdown as a reader sees it: no bold or code marks, no escapes
+    (``md_escape`` puts a backslash before ``.``, ``*``, ``<`` …)."""
     return re.sub(r"\\(.)", r"\1", re.sub(r"(?<!\\)(\*\*|`)", "", text))
 
 
@@ -63,7 +67,10 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     + bytes(64)
 )
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
 REFUSED = {
     "empty file": ("empty.txt", b"", ["empty.txt is empty"]),
     "only white space": ("blank.txt", b"   \n\t\n \r\n  ", ["blank.txt is empty", "white space"]),
@@ -112,7 +119,7 @@ def test_an_upload_over_the_size_limit_names_the_limit(app_env, monkeypatch):
 @pytest.mark.parametrize("page", ["app_pages/train.py", "app_pages/latent_space.py"])
 def test_the_upload_limit_does_not_apply_to_the_bundled_demo_corpus(app_env, monkeypatch, page):
     monkeypatch.setenv("TEXTVAE_MAX_UPLOAD_MB", "0.5")  # the demo corpus is 1.1 MB
-    ui._bundled_corpus.clear()  # read it again, under this limit
+    corpora._bundled_corpus.clear()  # read it again, under this limit
     at = open_page(page)
     assert_ok(at)
     assert not at.error and not at.warning, messages(at, "error", "warning")
@@ -349,7 +356,7 @@ def test_an_ordinary_sentence_gets_no_warning(app_env):
 
 
 def numeric_settings():
-    return [s for s in ui.SETTINGS if s.kind in ("int", "float")]
+    return [f for f in TRAINING_FIELDS if f.kind in ("int", "float")]
 
 
 def set_all(at: AppTest, pick) -> None:
@@ -374,7 +381,7 @@ def test_every_setting_at_its_lowest_value_trains(app_env):
 
 def test_every_setting_at_its_highest_value_is_refused_as_too_big(app_env):
     at = open_page("app_pages/train.py")
-    set_all(at, lambda s: ui.setting_bounds(s, ui.server_limits())[1])
+    set_all(at, lambda f: field_bounds(f, server_limits())[1])
     at.run()
     assert not at.warning, messages(at, "warning")
     at.button(key="train.start").click().run()
@@ -412,7 +419,7 @@ def test_a_setting_past_its_bound_is_brought_back_with_a_warning(app_env, name, 
     at.session_state[f"keep.train.{name}"] = value
     at.switch_page("app_pages/train.py").run()
     assert_ok(at)
-    label = next(s.label for s in ui.SETTINGS if s.name == name)
+    label = next(f.label for f in TRAINING_FIELDS if f.name == name)
     shown = messages(at, "warning")
     assert (
         f"{label}: " in shown and "is outside the allowed range" in shown and f"it is set to {clamped:,g}" in shown
@@ -535,13 +542,13 @@ def test_a_bad_bundle_is_refused_naming_the_problem_and_the_active_model_stays(
 def close_tab(token: str) -> None:
     """What Streamlit's release of a closed tab's session does to its token's record (AppTest runs
     share one session-scoped cache, so the release itself is tested below with two holders)."""
-    record = ui._resumable[token]
+    record = resume.resumable(token)
     record.live, record.left_at = 0, time.monotonic()
 
 
 def reopen(token: str) -> AppTest:
     """What a browser reload does: a new session, with the old URL's ?s= token."""
-    at = AppTest.from_file(str(ui.ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["s"] = token
     return at.run()
 
@@ -577,12 +584,12 @@ def test_a_token_from_another_browser_an_expired_or_a_made_up_one_opens_a_fresh_
     first = with_good_corpus()
     token = first.session_state["session_token"]
     close_tab(token)
-    ui._resumable[token].browser = "another browser's cookie"
+    resume.resumable(token).browser = "another browser's cookie"
     assert reopen(token).session_state["corpus"] is None
 
-    ui._resumable[token].browser = None
+    resume.resumable(token).browser = None
     monkeypatch.setenv("TEXTVAE_RESUME_S", "0")
-    assert reopen(token).session_state["corpus"] is None and token not in ui._resumable
+    assert reopen(token).session_state["corpus"] is None and resume.resumable(token) is None
 
     for made_up in ("A" * 22, "../../etc", "x" * 5000):
         at = reopen(made_up)
@@ -600,11 +607,10 @@ def test_the_old_tab_closing_after_its_reload_took_over_does_not_stop_the_traini
         def adopt(self):
             self.orphaned = None
 
-    job, old, new = Job(), ui._SessionJobs(), ui._SessionJobs()
+    job, old, new = Job(), resume.open_holder(), resume.open_holder()
     for holder in (old, new):
         holder.watch(job)
-        ui._live_holders.add(holder)
-    ui._release_session_jobs(old)  # the reloaded tab holds the job: it keeps training
+    resume.release_holder(old)  # the reloaded tab holds the job: it keeps training
     assert job.orphaned is None
-    ui._release_session_jobs(new)  # now no tab holds it: it stops after the grace period
+    resume.release_holder(new)  # now no tab holds it: it stops after the grace period
     assert job.orphaned == 120.0

@@ -84,9 +84,11 @@ def _demo_model(tmp_path_factory) -> str | None:
 
 @contextlib.contextmanager
 def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models_dir: Path | None = None):
-    """`streamlit run app.py` on a free 127.0.0.1 port with its own models folder; yields once the health check passes.
+    """`streamlit run app.py` on a free 127.0.0.1 port with its own models folder; yields once it answers its
+    health check.
 
-    Yields {"url", "started" (perf_counter at launch), "log" (its output), "pid", "models_dir"}; stops the server on exit.
+    Yields {"url", "started" (perf_counter at launch), "log" (its output), "pid", "models_dir"};
+    stops the server on exit.
     ``env`` adds or overrides environment variables (say a training cap of 2).
     """
     port = _free_port()
@@ -101,7 +103,7 @@ def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models
     demo = _demo_model(tmp_path_factory)
     if demo:
         env["TEXTVAE_DEMO_MODEL"] = demo
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115 (closed in the finally below)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [
@@ -216,8 +218,10 @@ def screenshot(page, name: str) -> None:
         timeout=30_000,
     )
     page.wait_for_timeout(400)  # let charts finish drawing
-    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"], section')]
-                                       .map(e => e.scrollHeight), 900)""")
+    height = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll(
+            '[data-testid="stMain"], [data-testid="stAppViewContainer"], section')].map(e => e.scrollHeight), 900)"""
+    )
     page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 6000)})
     page.wait_for_timeout(1500)  # a resize makes plotly redraw (WebGL maps take a moment)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

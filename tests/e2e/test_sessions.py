@@ -10,6 +10,7 @@ grace period for a closed tab's training, a 1 MB upload limit. Run with:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -104,10 +105,8 @@ def rss_mb(pid: int) -> float:
     proc = psutil.Process(pid)
     total = proc.memory_info().rss
     for child in proc.children(recursive=True):
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += child.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 2**20
 
 
@@ -316,9 +315,11 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
         timings["closed tab -> queued job starts"] = queue_wait
         timings["load test wall time"] = time.perf_counter() - t_start
         print(
-            f"\nopen times (s): {[round(t, 2) for t in opened]}\npage-ready times (s), 2 rounds x 8 sessions, 2 trainings running: "
-            f"{[round(t, 2) for t in page_times]}\nserver RSS MB: 8 sessions idle {rss_before:.0f}, peak with 2 trainings {rss_two_trainings:.0f}, "
-            f"peak overall {rss_peak:.0f}, after the trainings {rss_after:.0f} (limit {RSS_LIMIT_MB})\nqueued message: {queued_text!r}"
+            f"\nopen times (s): {[round(t, 2) for t in opened]}"
+            f"\npage-ready times (s), 2 rounds x 8 sessions, 2 trainings running: {[round(t, 2) for t in page_times]}"
+            f"\nserver RSS MB: 8 sessions idle {rss_before:.0f}, peak with 2 trainings {rss_two_trainings:.0f}, "
+            f"peak overall {rss_peak:.0f}, after the trainings {rss_after:.0f} (limit {RSS_LIMIT_MB})"
+            f"\nqueued message: {queued_text!r}"
         )
         timings["server RSS MB, 8 sessions idle"] = rss_before
         timings["server RSS MB, peak"] = rss_peak
@@ -328,10 +329,8 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
         assert rss_peak < RSS_LIMIT_MB and rss_after < RSS_LIMIT_MB
     finally:
         for context, _ in sessions:
-            try:
+            with contextlib.suppress(Exception):
                 context.close()
-            except Exception:
-                pass
 
 
 # ---------------------------------------------------------------- restart
@@ -386,7 +385,8 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
 
 
 def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path_factory):
-    """After a restart, a bookmarked or reloaded /train must run app.py (a folder named pages/ would make Streamlit run the page alone)."""
+    """After a restart, a bookmarked or reloaded /train must run app.py
+    (a folder named pages/ would make Streamlit run the page alone)."""
     with streamlit_server(tmp_path_factory) as server:
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()

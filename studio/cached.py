@@ -1,0 +1,147 @@
+"""Generation, cached: the same model, text and decoding options give the same sentences, computed once.
+
+Each cached_* function keys its cache by the active model's id; the bundle itself is not hashed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from studio.models import active_model_id
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textvae import DecodeOptions, ModelBundle
+
+NOISE_LEVELS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def _options_key(options: DecodeOptions) -> tuple:
+    return tuple(sorted(asdict(options).items()))
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _interpolation(model_id: str, a: str, b: str, steps: int, method: str, options_key: tuple, _bundle: ModelBundle):
+    from textvae import DecodeOptions, generation
+
+    result = generation.interpolate(
+        _bundle.model, _bundle.tokenizer, a, b, steps, method, DecodeOptions(**dict(options_key))
+    )
+    return result.sentences, result.z.numpy(), result.t
+
+
+def cached_interpolation(bundle: ModelBundle, a: str, b: str, steps: int, method: str, options: DecodeOptions):
+    """(sentences, codes, t) of the path from ``a`` to ``b`` (generation.interpolate)."""
+    return _interpolation(active_model_id(), a, b, steps, method, _options_key(options), bundle)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _samples(model_id: str, n: int, seed: int, options_key: tuple, _bundle: ModelBundle):
+    from textvae import DecodeOptions, generation
+
+    sentences, z = generation.sample_prior(
+        _bundle.model, _bundle.tokenizer, n, DecodeOptions(**dict(options_key)), seed
+    )
+    return sentences, z.cpu().numpy()
+
+
+def cached_samples(bundle: ModelBundle, n: int, seed: int, options: DecodeOptions):
+    """(sentences, codes): ``n`` codes drawn from the prior, decoded (generation.sample_prior)."""
+    return _samples(active_model_id(), n, seed, _options_key(options), bundle)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _variations(
+    model_id: str, sentence: str, n: int, radius: float, seed: int, options_key: tuple, _bundle: ModelBundle
+) -> list[str]:
+    from textvae import DecodeOptions, generation
+
+    return generation.variations(
+        _bundle.model, _bundle.tokenizer, sentence, n, radius, DecodeOptions(**dict(options_key)), seed
+    )
+
+
+def cached_variations(
+    bundle: ModelBundle, sentence: str, n: int, radius: float, seed: int, options: DecodeOptions
+) -> list[str]:
+    """Sentences decoded from codes near ``sentence``'s (generation.variations)."""
+    return _variations(active_model_id(), sentence, n, radius, seed, _options_key(options), bundle)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _arithmetic(model_id: str, a: str, b: str, c: str, options_key: tuple, _bundle: ModelBundle) -> str:
+    from textvae import DecodeOptions, generation
+
+    return generation.latent_arithmetic(_bundle.model, _bundle.tokenizer, a, b, c, DecodeOptions(**dict(options_key)))
+
+
+def cached_arithmetic(bundle: ModelBundle, a: str, b: str, c: str, options: DecodeOptions) -> str:
+    """z(a) − z(b) + z(c), decoded (generation.latent_arithmetic)."""
+    return _arithmetic(active_model_id(), a, b, c, _options_key(options), bundle)
+
+
+def posterior(bundle: ModelBundle, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, logvar) of q(z|x) as numpy arrays (not cached: one typed sentence is fast)."""
+    from textvae import generation
+
+    mu, logvar = generation.posterior(bundle.model, bundle.tokenizer, sentences)
+    return mu.cpu().numpy(), logvar.cpu().numpy()
+
+
+@dataclass
+class Reconstruction:
+    tokens: list[str]  # the input as the model's tokens
+    mu: np.ndarray
+    sigma: np.ndarray
+    kl_per_dim: np.ndarray  # nats
+    table: pd.DataFrame  # noise level -> decoded sentence, token accuracy, distance moved
+
+
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def _reconstruction(
+    model_id: str, sentence: str, levels: tuple, seed: int, options_key: tuple, _bundle: ModelBundle
+) -> Reconstruction:
+    import pandas as pd
+    import torch
+
+    from textvae import DecodeOptions, generation
+    from textvae.data import encode_sentences
+    from textvae.evaluation import token_accuracy
+    from textvae.objective import gaussian_kl
+
+    model, tok = _bundle.model, _bundle.tokenizer
+    mu, logvar = generation.posterior(model, tok, [sentence])
+    reference = encode_sentences(tok, [sentence], model.config.max_length)[0]
+    eps = torch.randn((len(levels), mu.size(1)), generator=torch.Generator().manual_seed(seed)).to(mu.device)
+    z = mu + torch.tensor(levels, dtype=mu.dtype, device=mu.device).unsqueeze(1) * eps
+    options = DecodeOptions(**dict(options_key))
+    options.max_length = max(options.max_length, len(reference) + 5)
+    decoded = generation.decode_latent(model, z, options)
+    table = pd.DataFrame(
+        {
+            "noise σ": list(levels),
+            "decoded": tok.decode_batch(decoded),
+            "token accuracy": [token_accuracy(reference, ids, tok.eos_id) for ids in decoded],
+            "distance moved": (z - mu).norm(dim=1).cpu().numpy().round(2),
+        }
+    )
+    return Reconstruction(
+        [tok.token_text(i) for i in reference],
+        mu[0].cpu().numpy(),
+        torch.exp(0.5 * logvar[0]).cpu().numpy(),
+        gaussian_kl(mu, logvar)[0].cpu().numpy(),
+        table,
+    )
+
+
+def cached_reconstruction(
+    bundle: ModelBundle, sentence: str, levels: tuple, seed: int, options: DecodeOptions
+) -> Reconstruction:
+    """``sentence`` encoded, then decoded from its posterior mean plus noise of each σ in ``levels``."""
+    return _reconstruction(
+        active_model_id(), sentence, tuple(float(x) for x in levels), seed, _options_key(options), bundle
+    )

@@ -1,0 +1,147 @@
+"""Widgets every page shares: the page header, the sidebar card, the decoding controls and CSV downloads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from studio.jobs import collect_finished_job, job_status_line, polling
+from studio.messages import md_escape, show_notice
+from studio.models import active_model_info
+from studio.state import keep
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textvae import DecodeOptions
+
+
+def page_header(title: str, intro: str | None = None) -> None:
+    st.title(title)
+    if intro:
+        st.caption(intro)
+    show_notice()
+
+
+def _fmt_params(n: int) -> str:
+    return f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e3:.0f} k"
+
+
+def sidebar_card() -> None:
+    """The active model and training status, on every page. Polls while a job runs."""
+
+    @st.fragment(run_every=2.0 if polling() else None)
+    def card() -> None:
+        if collect_finished_job():
+            st.rerun()  # the whole page: the active model changed
+        info = active_model_info()
+        with st.container(border=True):
+            st.caption("ACTIVE MODEL")
+            if info is None:
+                st.markdown("**No model loaded**")
+                st.caption("Train one or upload a bundle.")
+            else:
+                st.markdown(f"**{md_escape(info['name'])}**")
+                kl = f"{info['kl']:.2f} nats" if info["kl"] is not None else "–"
+                au = f"{info['au']}/{info['latent_dim']}" if info["au"] is not None else "–"
+                origin = md_escape(st.session_state.get("model_origin", ""))
+                st.caption(
+                    f"{origin} · trained on {md_escape(info['corpus'])}  \n"
+                    f"{_fmt_params(info['parameters'])} parameters · {info['latent_dim']} latent dims  \n"
+                    f"KL {kl} · active units {au}",
+                    help="KL: average KL(q(z|x) || p(z)) per validation sentence; near 0 means posterior collapse. "
+                    "Active units: latent dimensions the encoder actually uses (Burda et al. 2016).",
+                )
+            running = st.session_state.get("job")
+            if running is not None:
+                from textvae.jobs import JobStatus  # imports torch: a session with a job has it already
+
+                st.divider()
+                st.caption("TRAINING")
+                st.markdown(job_status_line(running))
+                step = running.last("step")
+                if running.status == JobStatus.RUNNING and step is not None:
+                    st.progress(min(1.0, step["progress"]))
+
+    with st.sidebar:
+        card()
+
+
+def decode_controls(prefix: str, default: str = "greedy", container=None) -> DecodeOptions:
+    """Decoding strategy widgets (use inside a form). Returns DecodeOptions."""
+    from textvae import DecodeOptions
+
+    c = container or st
+    labels = {"greedy": "Greedy", "sample": "Sample", "beam": "Beam search"}
+    method = c.radio(
+        "Decoding",
+        list(labels),
+        format_func=labels.get,
+        horizontal=True,
+        key=keep(f"{prefix}.method", default),
+        help="Greedy: always the likeliest next word. "
+        "Sample: draw words at random (temperature, top-k, top-p). Beam: keep the best few partial sentences.",
+    )
+    with c.expander("Sampling and beam settings"):
+        cols = st.columns(4)
+        temperature = cols[0].slider(
+            "Temperature",
+            0.1,
+            2.0,
+            1.0,
+            0.05,
+            key=keep(f"{prefix}.temperature", 1.0),
+            help="Sampling only. Below 1: safer, more repetitive; above 1: more surprising.",
+        )
+        top_k = cols[1].number_input(
+            "Top-k",
+            0,
+            1000,
+            0,
+            key=keep(f"{prefix}.top_k", 0),
+            help="Sampling only. Draw from the k likeliest words (0: no limit).",
+        )
+        top_p = cols[2].slider(
+            "Top-p",
+            0.05,
+            1.0,
+            1.0,
+            0.05,
+            key=keep(f"{prefix}.top_p", 1.0),
+            help="Sampling only. Draw from the smallest set of words holding this much probability.",
+        )
+        beam = cols[3].number_input(
+            "Beam width",
+            1,
+            16,
+            4,
+            key=keep(f"{prefix}.beam", 4),
+            help="Beam search only. More beams: slower, often more fluent.",
+        )
+    return DecodeOptions(
+        method=method, temperature=float(temperature), top_k=int(top_k), top_p=float(top_p), beam_width=int(beam)
+    )
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def table_with_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """A one-column table of sentences, every row shown, and its CSV download."""
+    st.dataframe(frame, width="stretch", hide_index=True, height=38 + 35 * len(frame))
+    csv_download(frame, file_name, key=key)
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, key: str | None = None, label: str = "Download CSV") -> None:
+    """A download button for a table, as CSV (made on the spot: no rerun when clicked)."""
+    st.download_button(
+        label,
+        csv_bytes(frame),
+        file_name,
+        "text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=key,
+    )

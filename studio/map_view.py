@@ -1,0 +1,139 @@
+"""The Latent space page's widgets: the map's controls, the selected sentences, nearest neighbours, cluster summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from studio.components import csv_download
+from studio.maps import MAP_POINT_CAP, MapData, neighbour_choices, neighbour_query
+from studio.state import KEEP, keep
+
+if TYPE_CHECKING:
+    from textvae.latent import ClusterSummary
+
+
+@dataclass
+class MapControls:
+    method: str  # pca | tsne
+    dims: int  # 2 | 3
+    color_by: str  # cluster | length | label
+    k: int  # clusters
+    cap: int  # most sentences mapped
+
+
+def map_controls(has_labels: bool) -> MapControls:
+    """The row of controls above the map."""
+    c = st.columns([1.2, 1, 1.3, 1, 1])
+    method = (
+        c[0].segmented_control(
+            "Projection",
+            ["pca", "tsne"],
+            format_func={"pca": "PCA", "tsne": "t-SNE"}.get,
+            key=keep("map.method", "pca"),
+            help="PCA: instant, linear, distances keep their meaning. "
+            "t-SNE: slower, keeps neighbourhoods, clusters look crisper.",
+        )
+        or "pca"
+    )
+    dims = c[1].segmented_control("View", [2, 3], format_func=lambda d: f"{d}D", key=keep("map.dims", 2)) or 2
+    color_options = ["cluster", "length"] + (["label"] if has_labels else [])
+    if st.session_state.get(KEEP + "map.color") not in color_options:
+        st.session_state[KEEP + "map.color"] = "cluster"
+    color_by = (
+        c[2].segmented_control("Colour by", color_options, format_func=str.capitalize, key=KEEP + "map.color")
+        or "cluster"
+    )
+    k = c[3].number_input(
+        "Clusters",
+        2,
+        30,
+        key=keep("map.k", 8),
+        help="k-means clusters on the codes, for colours and the summary below.",
+    )
+    cap = c[4].number_input(
+        "Max points",
+        500,
+        20_000,
+        step=500,
+        key=keep("map.cap", MAP_POINT_CAP),
+        help="A random sample of this many sentences is mapped.",
+    )
+    return MapControls(method, int(dims), color_by, int(k), int(cap))
+
+
+def selection_table(data: MapData, summary: ClusterSummary, rows: list[int]) -> None:
+    """The sentences selected on the map (box or lasso), with a CSV download; a tip when there are none."""
+    if not rows:
+        st.caption("Tip: use the box or lasso tool (top right of the chart) to list the sentences in a region.")
+        return
+    st.subheader(f"Selected: {len(rows):,} sentences")
+    frame = pd.DataFrame(
+        {"sentence": [data.sentences[i] for i in rows], "cluster": [int(summary.labels[i]) + 1 for i in rows]}
+    )
+    if data.labels is not None:
+        frame["label"] = [data.labels[i] for i in rows]
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        height=min(400, 38 + 35 * len(frame)),
+        column_config={
+            "sentence": st.column_config.TextColumn(width="large"),
+            "cluster": st.column_config.NumberColumn(width="small"),
+        },
+    )
+    csv_download(frame, "selection.csv", label="Download selection (CSV)")
+
+
+def neighbours(data: MapData, typed_z: np.ndarray | None) -> None:
+    """A sentence picker and its nearest neighbours in z."""
+    from textvae.latent import nearest_neighbors
+
+    options = neighbour_choices(data.sentences, typed_z is not None)
+    c1, c2 = st.columns([3, 1])
+    choice = c1.selectbox(
+        "Sentence",
+        range(len(options)),
+        format_func=lambda i: options[i][:150],
+        key="map.nn.choice",
+        help="Any of the first 2,000 mapped sentences, or the one you typed above.",
+    )
+    n_neigh = c2.slider("How many", 3, 30, 10, key=keep("map.nn.k", 10))
+    query, exclude = neighbour_query(choice, data.z, typed_z)
+    hits = nearest_neighbors(data.z, query, int(n_neigh), exclude=exclude)
+    st.dataframe(
+        pd.DataFrame({"distance": [round(d, 3) for _, d in hits], "sentence": [data.sentences[i] for i, _ in hits]}),
+        width="stretch",
+        hide_index=True,
+        column_config={"distance": st.column_config.NumberColumn(width="small", format="%.3f")},
+    )
+    st.caption("Euclidean distance between posterior means: 0 is the same code.")
+
+
+def cluster_table(data: MapData, summary: ClusterSummary, k: int) -> None:
+    """The k-means clusters, biggest first, each with its most central sentence."""
+    st.caption(f"{k} clusters of codes (k-means), each shown by its most central sentence.")
+    frame = pd.DataFrame(
+        {
+            "cluster": np.arange(1, len(summary.sizes) + 1),
+            "sentences": summary.sizes,
+            "most central sentence": [data.sentences[i] for i in summary.representatives],
+        }
+    ).sort_values("sentences", ascending=False)
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        column_config={
+            "cluster": st.column_config.NumberColumn(width="small"),
+            "sentences": st.column_config.ProgressColumn(
+                "sentences", format="%d", min_value=0, max_value=int(max(summary.sizes)), width="small"
+            ),
+            "most central sentence": st.column_config.TextColumn(width="large"),
+        },
+    )

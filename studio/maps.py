@@ -1,0 +1,142 @@
+"""Latent maps: the corpus encoded, projected (PCA/t-SNE) and clustered, cached per model and corpus;
+and the plain arithmetic of the Latent space page (search, selection, neighbour queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import streamlit as st
+
+from studio import figures
+from studio.models import active_model_id
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from textvae import Corpus, ModelBundle, latent
+
+MAP_POINT_CAP = 5000
+TYPED_SENTENCE = "(the sentence typed above)"
+
+
+@dataclass
+class MapData:
+    indices: np.ndarray  # positions of the mapped sentences in the corpus
+    sentences: list[str]
+    labels: list[str] | None
+    z: np.ndarray  # posterior means, one row per mapped sentence
+    capped: bool
+
+
+def map_sample(n: int, cap: int, seed: int = 0) -> np.ndarray:
+    if n <= cap:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Encoding sentences…")
+def _encode(model_id: str, corpus_id: str, cap: int, _bundle: ModelBundle, _corpus: Corpus) -> MapData:
+    from textvae import latent
+
+    idx = map_sample(len(_corpus), cap)
+    sentences = [_corpus.sentences[i] for i in idx]
+    labels = [_corpus.labels[i] for i in idx] if _corpus.labels is not None else None
+    z = latent.encode_corpus(_bundle.model, _bundle.tokenizer, sentences)
+    return MapData(idx, sentences, labels, z, len(_corpus) > cap)
+
+
+def encoded(bundle: ModelBundle, corpus: Corpus, corpus_id: str, cap: int = MAP_POINT_CAP) -> MapData:
+    return _encode(active_model_id(), corpus_id, cap, bundle, corpus)
+
+
+@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
+def _projection(
+    model_id: str, corpus_id: str, cap: int, method: str, dims: int, _z: np.ndarray, _progress=None
+) -> latent.Projection:
+    # cache_resource, not cache_data: a fitted t-SNE is large and read-only, no need to copy it each rerun
+    from textvae import latent
+
+    return latent.project(_z, method, dims, seed=0, progress=_progress)
+
+
+def projection(data: MapData, corpus_id: str, method: str, dims: int, cap: int = MAP_POINT_CAP) -> latent.Projection:
+    """PCA or t-SNE of the encoded corpus; t-SNE shows a progress bar the first time."""
+    bar = st.empty()
+
+    def progress(fraction: float) -> None:
+        bar.progress(fraction, text=f"t-SNE: {fraction:.0%} (only the first time for this model and corpus)")
+
+    try:
+        return _projection(
+            active_model_id(), corpus_id, cap, method, dims, data.z, progress if method == "tsne" else None
+        )
+    finally:
+        bar.empty()
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner="Clustering…")
+def clusters(model_id: str, corpus_id: str, cap: int, k: int, _z: np.ndarray) -> latent.ClusterSummary:
+    from textvae import latent
+
+    return latent.cluster_summary(_z, k, seed=0)
+
+
+def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
+    """Compute (into the caches) what the Latent space page shows first: the PCA map and 8 clusters."""
+    data = _encode(model_id, corpus_id, MAP_POINT_CAP, bundle, corpus)
+    _projection(model_id, corpus_id, MAP_POINT_CAP, "pca", 2, data.z, None)
+    clusters(model_id, corpus_id, MAP_POINT_CAP, 8, data.z)
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _grey_map(model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 2000) -> dict:
+    """The corpus as grey dots, built once per model and corpus (plotly figures are slow to build)."""
+    shown = map_sample(len(_data.sentences), points)
+    return figures.grey_map_figure(_proj.coords[shown], [_data.sentences[i] for i in shown]).to_dict()
+
+
+def path_over_map(
+    model_id: str, corpus_id: str, data: MapData, proj: latent.Projection, path: np.ndarray, sentences: list[str]
+) -> go.Figure:
+    """An interpolation path drawn over the grey corpus map."""
+    return figures.path_figure(_grey_map(model_id, corpus_id, data, proj), path, sentences)
+
+
+# ---------------------------------------------------------------- the page's arithmetic (plain functions)
+
+
+def search_mask(sentences: list[str], query: str) -> np.ndarray | None:
+    """Which sentences contain ``query`` (case-insensitive); None for a blank query (nothing to highlight)."""
+    needle = query.strip().lower()
+    if not needle:
+        return None
+    return np.fromiter((needle in s.lower() for s in sentences), dtype=bool, count=len(sentences))
+
+
+def selected_rows(points: list[dict]) -> list[int]:
+    """The map rows of plotly's selected points, sorted, once each; points of added traces (row -1) left out."""
+    return sorted({int(p["customdata"][0]) for p in points if p.get("customdata") and int(p["customdata"][0]) >= 0})
+
+
+def neighbour_choices(sentences: list[str], typed: bool, limit: int = 2000) -> list[str]:
+    """The neighbour picker's options: the first ``limit`` mapped sentences, after the typed one when there is one."""
+    return [TYPED_SENTENCE, *sentences[:limit]] if typed else sentences[:limit]
+
+
+def neighbour_query(choice: int, z: np.ndarray, typed_z: np.ndarray | None) -> tuple[np.ndarray, int | None]:
+    """(code to search from, map row to leave out) for option ``choice`` of neighbour_choices()."""
+    if typed_z is not None and choice == 0:
+        return typed_z, None
+    row = choice - 1 if typed_z is not None else choice
+    return z[row], row
+
+
+def map_colours(color_by: str, data: MapData, cluster_labels: np.ndarray) -> tuple[list, str, str]:
+    """(colour values, "category" or "number", legend title) for colouring the map by cluster, label or length."""
+    if color_by == "cluster":
+        return [f"cluster {c + 1}" for c in cluster_labels], "category", "cluster"
+    if color_by == "label":
+        return data.labels, "category", "label"
+    return [len(s.split()) for s in data.sentences], "number", "words"

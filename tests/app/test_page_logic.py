@@ -1,0 +1,93 @@
+"""The plain functions behind the pages (no AppTest): map search, selection and neighbours; the cleaning report;
+table columns; the one model summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from studio import maps
+from studio.corpora import report_line, table_columns
+from studio.maps import MapData
+
+
+def test_search_mask_is_case_insensitive_and_none_when_blank():
+    sentences = ["A Dog runs.", "A cat sleeps.", "dogs bark"]
+    assert maps.search_mask(sentences, "  dog ").tolist() == [True, False, True]
+    assert maps.search_mask(sentences, "   ") is None
+    assert maps.search_mask(sentences, "zebra").tolist() == [False, False, False]
+
+
+def test_selected_rows_are_sorted_unique_and_skip_added_points():
+    points = [
+        {"customdata": [5, "e"]},
+        {"customdata": [2, "b"]},
+        {"customdata": [5, "e"]},  # the same point in two traces (a search match)
+        {"customdata": [-1, "typed"]},  # the typed sentence is not a map row
+        {"x": 1.0},  # no customdata (another trace)
+    ]
+    assert maps.selected_rows(points) == [2, 5]
+    assert maps.selected_rows([]) == []
+
+
+def test_neighbour_choices_put_the_typed_sentence_first():
+    sentences = [f"s{i}" for i in range(3000)]
+    assert maps.neighbour_choices(sentences, typed=False)[:2] == ["s0", "s1"]
+    with_typed = maps.neighbour_choices(sentences, typed=True)
+    assert with_typed[0] == maps.TYPED_SENTENCE and with_typed[1] == "s0" and len(with_typed) == 2001
+
+
+def test_neighbour_query_maps_the_choice_to_a_row():
+    z = np.arange(12.0).reshape(4, 3)
+    typed = np.array([9.0, 9.0, 9.0])
+    query, exclude = maps.neighbour_query(0, z, typed)
+    assert exclude is None and query is typed
+    query, exclude = maps.neighbour_query(2, z, typed)  # option 2 is map row 1 when the typed one is first
+    assert exclude == 1 and query.tolist() == z[1].tolist()
+    query, exclude = maps.neighbour_query(2, z, None)
+    assert exclude == 2 and query.tolist() == z[2].tolist()
+
+
+def test_map_colours():
+    data = MapData(np.arange(2), ["one two", "three"], ["pos", "neg"], np.zeros((2, 2)), False)
+    assert maps.map_colours("cluster", data, np.array([0, 1])) == (["cluster 1", "cluster 2"], "category", "cluster")
+    assert maps.map_colours("label", data, np.array([0, 1])) == (["pos", "neg"], "category", "label")
+    assert maps.map_colours("length", data, np.array([0, 1])) == ([2, 1], "number", "words")
+
+
+def test_map_sample_caps_and_sorts():
+    assert maps.map_sample(5, 10).tolist() == [0, 1, 2, 3, 4]
+    picked = maps.map_sample(1000, 10)
+    assert len(picked) == 10 and picked.tolist() == sorted(set(picked.tolist()))
+
+
+def test_report_line():
+    assert report_line({}) == ""
+    assert report_line({"read": 1200, "kept": 1000}) == "Read 1,200 units, kept 1,000."
+    report = {"read": 10, "kept": 6, "dropped_empty": 3, "dropped_too_short": 1, "cut_long": 0}
+    assert report_line(report) == "Read 10 units, kept 6; dropped empty: 3, dropped too short: 1."
+
+
+def test_table_columns_guess_the_text_and_label_columns():
+    table = "id,review,stars,label\n" + "".join(f"{i},this is review number {i},{i % 5},pos\n" for i in range(20))
+    cols = table_columns(table.encode(), ".csv")
+    assert cols.columns == ["id", "review", "stars", "label"]
+    assert cols.text_column == "review" and cols.label_column == "label"
+    tsv = table_columns(b"text\tscore\nhello there my friend\t1\nhow are you today\t2\n", ".tsv")
+    assert tsv.text_column == "text" and tsv.label_column is None
+
+
+@pytest.mark.parametrize("data", [b"only,a,header\n", b"a,a\nx,y\n", b",b\nx,y\n"])
+def test_unreadable_tables_are_refused(data):
+    from textvae import TextVAEError
+
+    with pytest.raises(TextVAEError):
+        table_columns(data, ".csv")
+
+
+def test_the_model_summary_is_the_same_from_a_bundle_and_from_its_files(trained):
+    from studio import models
+
+    bundle, directory, _ = trained
+    from_files = models._demo_info.__wrapped__(str(directory), 0.0)
+    assert from_files == models.model_summary(bundle)
