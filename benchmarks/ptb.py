@@ -1,7 +1,8 @@
 """Penn Treebank benchmark for textvae: training speed and model quality.
 
     python -m benchmarks.ptb --data ../shared/data/ptb --mode throughput --config bowman --threads 1
-    python -m benchmarks.ptb --data ../shared/data/ptb --mode full --config default --recipe fb-cyclical --max-minutes 30
+    python -m benchmarks.ptb --data ../shared/data/ptb --mode full --config default --recipe fb-cyclical \
+        --max-minutes 30
 
 throughput: times training steps for --seconds after a warm-up and prints one JSON object
 (predicted tokens/s, seconds per epoch, peak RSS, a torch.profiler summary, and the output
@@ -19,9 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
-import resource
 import statistics
 import sys
 import time
@@ -31,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks.machine import machine, matmul_flops, peak_rss_mb
+from benchmarks.recipes import CONFIGS, MAX_TOKENS, RECIPES, make_configs
 from textvae.bundle import ModelBundle, save_bundle
 from textvae.config import TrainConfig, VAEConfig
 from textvae.data import encode_sentences, iterate_batches
@@ -43,65 +43,6 @@ RESULTS_DIR = HERE / "results"
 RUNS_DIR = HERE / "runs"
 README = HERE / "README.md"
 TABLE_MARKER = "<!-- full-run rows are appended below this line by `--mode full` -->"
-MAX_TOKENS = 100  # PTB's longest sentence has 82 words: nothing is truncated
-
-# Model sizes. "bowman" is the size of the most used reproduction of Bowman et al. 2016
-# (timbmg/Sentence-VAE): embedding 300, GRU 256, latent 16, batch 32.
-CONFIGS: dict[str, dict] = {
-    "bowman": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
-    "bowman-lstm": {
-        "model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16, "rnn": "lstm"},
-        "batch_size": 32,
-    },  # same size, LSTM cells
-    "default": {"model": {}, "batch_size": 32},  # textvae's VAEConfig defaults
-    "default-lstm": {"model": {"rnn": "lstm"}, "batch_size": 32},  # the defaults with LSTMs, as in Bowman et al. 2016
-    # the app's "Quick demo" preset (ui.py PRESETS), with its recipe "quick-demo" below
-    "quick-demo": {"model": {"embed_dim": 128, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
-}
-
-# Recipes against posterior collapse (all on top of word dropout 0.25). Each names its learning-rate schedule,
-# so a change of the library's defaults does not silently change a recipe.
-RECIPES: dict[str, dict] = {
-    "cyclical": {"training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.0, "lr_schedule": "constant"}},
-    "fb-cyclical": {
-        "training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "constant"}
-    },
-    "fb-cyclical-cosine": {
-        "training": {"kl_schedule": "cyclical", "kl_cycles": 4, "free_bits": 0.25, "lr_schedule": "cosine"}
-    },
-    "fb-linear": {
-        "training": {"kl_schedule": "linear", "kl_warmup": 0.3, "free_bits": 0.25, "lr_schedule": "constant"}
-    },
-    "bn-vae": {
-        "training": {"kl_schedule": "constant", "free_bits": 0.0, "lr_schedule": "constant"},
-        "model": {"bn_vae": True, "bn_gamma": 0.6},
-    },
-    # the app's "Quick demo" preset (ui.py PRESETS)
-    "quick-demo": {
-        "training": {
-            "kl_schedule": "linear",
-            "kl_warmup": 0.4,
-            "free_bits": 0.25,
-            "lr": 2e-3,
-            "lr_schedule": "constant",
-        },
-        "model": {"word_dropout": 0.3},
-    },
-    "quick-demo-cosine": {
-        "training": {"kl_schedule": "linear", "kl_warmup": 0.4, "free_bits": 0.25, "lr": 2e-3, "lr_schedule": "cosine"},
-        "model": {"word_dropout": 0.3},
-    },
-    "pretrain-fb": {
-        "training": {
-            "kl_schedule": "linear",
-            "kl_warmup": 0.3,
-            "free_bits": 0.25,
-            "pretrain_epochs": 1,
-            "lr_schedule": "constant",
-        }
-    },
-}
-
 
 # ---------------------------------------------------------------- data
 
@@ -143,67 +84,7 @@ def load_ptb(data_dir: str | Path, train_subset: int | None = None, seed: int = 
     return {"tokenizer": tokenizer, **ids}
 
 
-# ---------------------------------------------------------------- machine
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def cpu_flags() -> list[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                have = set(line.split(":", 1)[1].split())
-                return [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in have]
-    except OSError:
-        pass
-    return []
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def load_average() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
-
-
-def matmul_flops(m: int, k: int, n: int, dtype: torch.dtype, seconds: float = 1.0) -> float:
-    """Best-of-repeats FLOP/s of an (m x k) @ (k x n) torch.mm in ``dtype``."""
-    a, b = torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)
-    for _ in range(2):
-        torch.mm(a, b)
-    best, deadline = math.inf, time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        t = time.perf_counter()
-        torch.mm(a, b)
-        best = min(best, time.perf_counter() - t)
-    return 2 * m * k * n / best
-
-
 # ---------------------------------------------------------------- models and training
-
-
-def make_configs(config: str, recipe: str | None, overrides: dict) -> tuple[dict, dict]:
-    """(model settings, TrainConfig settings) from a named size, a named recipe and overrides."""
-    if config not in CONFIGS:
-        sys.exit(f"error: unknown --config {config!r}; choose from {', '.join(CONFIGS)}")
-    if recipe is not None and recipe not in RECIPES:
-        sys.exit(f"error: unknown --recipe {recipe!r}; choose from {', '.join(RECIPES)}")
-    size, rec = CONFIGS[config], RECIPES.get(recipe or "", {})
-    model = {**size["model"], **rec.get("model", {}), "max_length": MAX_TOKENS}
-    training = {"batch_size": size["batch_size"], **rec.get("training", {}), **overrides}
-    return model, training
 
 
 def new_trainer(data: dict, model: dict, training: dict, valid: list[list[int]] | None = None) -> Trainer:
@@ -216,7 +97,7 @@ def new_trainer(data: dict, model: dict, training: dict, valid: list[list[int]] 
 
 
 def output_layer_profile(trainer: Trainer, batches: list, vocab: int) -> dict:
-    """torch.profiler over a few training steps: top ops, and the output layer's matmuls (those with a vocab-sized dimension)."""
+    """torch.profiler over a few training steps: top ops, and the output layer's matmuls (a vocab-sized dimension)."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True, with_flops=True) as prof:
@@ -329,17 +210,6 @@ def run_throughput(args, data: dict) -> dict:
     return result
 
 
-def machine() -> dict:
-    return {
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "cpu": cpu_model(),
-        "cpu_flags": cpu_flags(),
-        "logical_cpus": os.cpu_count(),
-        "load_average": load_average(),
-    }
-
-
 # ---------------------------------------------------------------- full training and test evaluation
 
 
@@ -366,7 +236,6 @@ def run_full(args, data: dict) -> dict:
     trainer = new_trainer(data, model, training)
     run_dir = RUNS_DIR / args.name
     run_dir.mkdir(parents=True, exist_ok=True)
-    log = open(run_dir / "events.jsonl", "w")
     milestones: dict[str, float] = {}
 
     def watch(event: dict) -> None:
@@ -380,7 +249,8 @@ def run_full(args, data: dict) -> dict:
             log.flush()
 
     trainer.add_callback(watch)
-    result = trainer.fit()
+    with open(run_dir / "events.jsonl", "w") as log:
+        result = trainer.fit()
     best = {k: v for k, v in (result.best_valid or {}).items() if k != "kl_per_dim"}
     out = {
         "mode": "full",
@@ -450,12 +320,13 @@ def run_full(args, data: dict) -> dict:
 
 
 def append_readme_row(result: dict) -> None:
-    t, v = result.get("test", {}), result["valid_best"]
+    t, v, run, nan = result.get("test", {}), result["valid_best"], result["result"], float("nan")
     row = (
-        f"| {time.strftime('%Y-%m-%d')} | {result['name']} | `{result['command']}` | {result['result']['train_wall_s'] / 60:.1f} min, "
-        f"{result['result']['epochs_done']} ep ({result['result']['reason']}) | {v.get('elbo', float('nan')):.2f} | "
-        f"{t.get('nll_iw', float('nan')):.2f} | {t.get('ppl_iw', float('nan')):.1f} | {t.get('kl', float('nan')):.2f} | {t.get('mi', float('nan')):.2f} | "
-        f"{t.get('au', '-')} | {t.get('bleu', float('nan')):.1f} | {result['training']['threads']} thr, {result['cpu']} |"
+        f"| {time.strftime('%Y-%m-%d')} | {result['name']} | `{result['command']}` | "
+        f"{run['train_wall_s'] / 60:.1f} min, "
+        f"{run['epochs_done']} ep ({run['reason']}) | {v.get('elbo', nan):.2f} | "
+        f"{t.get('nll_iw', nan):.2f} | {t.get('ppl_iw', nan):.1f} | {t.get('kl', nan):.2f} | {t.get('mi', nan):.2f} | "
+        f"{t.get('au', '-')} | {t.get('bleu', nan):.1f} | {result['training']['threads']} thr, {result['cpu']} |"
     )
     text = README.read_text(encoding="utf-8") if README.exists() else ""
     if TABLE_MARKER not in text:

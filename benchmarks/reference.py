@@ -27,7 +27,8 @@ import torch
 from torch import nn
 from torch.nn.utils import rnn as rnn_utils
 
-from benchmarks.ptb import load_average, peak_rss_mb, read_split
+from benchmarks.machine import load_average, peak_rss_mb
+from benchmarks.ptb import read_split
 
 MAX_SEQUENCE_LENGTH = 60
 PAD, UNK, SOS, EOS = 0, 1, 2, 3
@@ -74,8 +75,8 @@ def batches(ids: list[list[int]], batch_size: int, rng: np.random.Generator):
         inputs = torch.full((len(chosen), width), PAD)
         targets = torch.full((len(chosen), width), PAD)
         for row, s in enumerate(chosen):
-            inputs[row, : len(s) + 1] = torch.tensor([SOS] + s)
-            targets[row, : len(s) + 1] = torch.tensor(s + [EOS])
+            inputs[row, : len(s) + 1] = torch.tensor([SOS, *s])
+            targets[row, : len(s) + 1] = torch.tensor([*s, EOS])
         yield inputs, targets, torch.tensor([len(s) + 1 for s in chosen])
 
 

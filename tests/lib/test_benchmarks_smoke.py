@@ -4,6 +4,7 @@ import json
 
 from benchmarks import ptb
 from benchmarks.ptb import main
+from benchmarks.recipes import MAX_TOKENS, make_configs
 from tests.helpers import make_sentences
 from textvae.bundle import load_bundle
 
@@ -104,3 +105,15 @@ def test_compare_runs_textvae_and_the_reference_and_reports_ratios(tmp_path, cap
         )
         < 0.01
     )
+
+
+def test_the_quick_demo_config_and_recipe_are_the_apps_quick_preset():
+    from textvae import TrainConfig, VAEConfig
+    from textvae.presets import PRESETS
+
+    quick = PRESETS["quick"]
+    run_length = {k: quick.training[k] for k in ("epochs", "max_minutes", "valid_every", "patience")}
+    model, training = make_configs("quick-demo", "quick-demo", run_length)
+    assert TrainConfig(**training) == TrainConfig(**quick.training)
+    assert VAEConfig(100, **model) == VAEConfig(100, **{**quick.model, "max_length": MAX_TOKENS})
+    assert make_configs("quick-demo", "quick-demo-cosine", {})[1]["lr_schedule"] == "cosine"
