@@ -1,4 +1,4 @@
-"""Command line: python -m textvae train|evaluate|sample|interpolate|reconstruct|encode.
+"""Command line: python -m textvae train|evaluate|sample|interpolate|reconstruct|encode|inspect.
 
 Every user error prints one line ("error: ...") and exits with status 2; no tracebacks.
 """
@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_inspect import add_inspect_parser, cmd_inspect
 from .errors import TextVAEError
 
 SEED_HELP = "random seed; the same seed, data and --threads give the same result (default: %(default)s)"
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)",
     )
+    add_inspect_parser(sub)
     return parser
 
 
@@ -386,6 +388,7 @@ COMMANDS = {
     "interpolate": cmd_interpolate,
     "reconstruct": cmd_reconstruct,
     "encode": cmd_encode,
+    "inspect": cmd_inspect,
 }
 
 

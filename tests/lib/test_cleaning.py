@@ -4,13 +4,21 @@ The excerpts imitate Project Gutenberg files (Alice's Adventures in Wonderland, 
 licence wording abridged) and the Chinese novel 红楼梦 (public domain).
 """
 
+import json
+
+import pytest
+
+from textvae.cli import main
+from textvae.corpus import CorpusOptions, load_corpus
 from textvae.corpus.cleaning import (
     CleaningReport,
     clean_text,
     is_chapter_heading,
     looks_like_book,
+    summary_from_counts,
 )
 from textvae.corpus.language import detect_language, split_cjk
+from textvae.errors import TextVAEError
 
 ALICE = """\ufeffThe Project Gutenberg eBook of Alice's Adventures in Wonderland, by Lewis Carroll
 
@@ -113,7 +121,7 @@ def test_gutenberg_book_keeps_only_the_prose():
     assert report.removed["illustrations"] == 2
     assert report.removed["separators"] == 1
     assert report.removed["page_numbers"] == 1
-    assert report.removed["emphasis"] == 2
+    assert report.removed["underscores"] == 2
 
 
 def test_hard_wrapped_lines_are_joined_into_paragraphs():
@@ -209,3 +217,83 @@ def test_detect_language():
     assert detect_language("Le chat est dans la maison et les enfants sont dans le jardin pour une heure.") == "fr"
     assert detect_language("Собака не в доме, и кошка сидит у окна, как это было вчера.") == "ru"
     assert detect_language("") == "en"
+
+
+# ---------------------------------------------------------------- the loading pipeline and the CLI
+
+LICENCE = "\n\n".join(
+    f"Section {i}. You may copy it, give it away or re-use it under the terms of the\n"
+    "Project Gutenberg License included with this eBook or online at\nwww.gutenberg.org, at no cost."
+    for i in range(40)
+)
+MOSTLY_LICENCE = (
+    "*** START OF THE PROJECT GUTENBERG EBOOK A TINY BOOK ***\n\n"
+    "It was a dark and stormy night; the rain fell in torrents, except at\n"
+    "occasional intervals. Then the wind rose.\n\n"
+    "*** END OF THE PROJECT GUTENBERG EBOOK A TINY BOOK ***\n\n" + LICENCE
+)
+
+
+def test_load_corpus_cleans_a_book_and_reports_the_counts():
+    corpus = load_corpus(ALICE.encode(), name="alice.txt", options=CorpusOptions(max_words=100))
+    assert corpus.sentences[0] == (
+        "Alice was beginning to get very tired of sitting by her sister on the bank, and of having nothing to do: "
+        "once or twice she had peeped into the book her sister was reading, but it had no pictures or "
+        "conversations in it."
+    )
+    assert not [s for s in corpus.sentences if "Gutenberg" in s or "CHAPTER" in s or "*" in s or "_" in s]
+    assert corpus.report["removed_licence"] == 5 and corpus.report["removed_chapter_headings"] == 2
+    assert corpus.report["joined_lines"] > 5
+    assert summary_from_counts(corpus.report).startswith("Removed 6 lines of Project Gutenberg header, 5 lines")
+    raw = load_corpus(ALICE.encode(), name="alice.txt", options=CorpusOptions(clean=False))
+    assert any("Gutenberg" in s for s in raw.sentences) and "removed_licence" not in raw.report
+
+
+def test_load_corpus_leaves_a_sentence_list_alone():
+    corpus = load_corpus(SENTENCES.encode(), name="snli.txt")
+    assert corpus.sentences == SENTENCES.strip().splitlines()
+    assert summary_from_counts(corpus.report) == ""
+
+
+def test_a_file_of_mostly_licence_text_gets_a_clear_warning():
+    corpus = load_corpus(MOSTLY_LICENCE.encode(), name="tiny.txt")
+    assert corpus.sentences == [
+        "It was a dark and stormy night; the rain fell in torrents, except at occasional intervals.",
+        "Then the wind rose.",
+    ]
+    (warning,) = [w for w in corpus.warnings if w.startswith("After cleaning")]
+    assert "2 sentences are left" in warning and "lines of licence text" in warning and "at least" in warning
+
+
+def test_a_file_of_only_licence_text_is_refused():
+    with pytest.raises(TextVAEError, match=r"After cleaning, licence\.txt has no sentences left"):
+        load_corpus(("*** START OF THE PROJECT GUTENBERG EBOOK X ***\n\n" + LICENCE).encode(), name="licence.txt")
+
+
+def test_chinese_is_split_at_its_sentence_marks():
+    corpus = load_corpus(HONGLOUMENG.encode(), name="hlm.txt")
+    # NFKC (as for every corpus) makes the full-width comma, colon and question mark ASCII.
+    assert corpus.sentences[:3] == [
+        "此开卷第一回也。",
+        "作者自云:因曾历过一番梦幻之后,故将真事隐去。",
+        "但书中所记何事何人?",
+    ]
+    assert len(corpus.sentences) == 8 and corpus.report["removed_chapter_headings"] == 2
+    raw = load_corpus(HONGLOUMENG.encode(), name="hlm.txt", options=CorpusOptions(clean=False))
+    assert len(raw.sentences) == 10  # the two headings kept, the paragraphs still split
+
+
+def test_cli_inspect(tmp_path, capsys):
+    path = tmp_path / "alice.txt"
+    path.write_text(ALICE, encoding="utf-8")
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "sentences" in out and "Removed 6 lines of Project Gutenberg header" in out
+    assert main(["inspect", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["removed"]["licence"] == 5 and info["sentences"] == 4 and info["language"] == "en"
+    assert main(["inspect", str(path), "--sentences"]) == 0
+    lines = capsys.readouterr().out.strip().split("\n")
+    assert lines == load_corpus(path).sentences
+    assert main(["inspect", str(tmp_path / "missing.txt")]) == 2
+    assert "error: No such file" in capsys.readouterr().err

@@ -27,10 +27,10 @@ RULE_LABELS = {
     "illustrations": ("illustration tag", "illustration tags"),
     "separators": ("separator line", "separator lines"),
     "page_numbers": ("page number", "page numbers"),
-    "emphasis": ("pair of _emphasis_ underscores", "pairs of _emphasis_ underscores"),
+    "underscores": ("pair of _emphasis_ underscores", "pairs of _emphasis_ underscores"),
 }
 # Counts of edits that keep the words: not "removed", but worth saying.
-EDIT_RULES = ("emphasis",)
+EDIT_RULES = ("underscores",)
 
 _START = re.compile(r"^\s*\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re.I)
 _SMALL_PRINT_END = re.compile(r"\*END\*\s*THE SMALL PRINT", re.I)
@@ -61,7 +61,7 @@ _SEPARATOR = re.compile(r"^\s*(?:[*\-=_~#•·+]\s*){3,}$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:(?:page|pg\.?|p\.)\s*)?\d{1,4}\s*$|^\s*[-–—]\s*\d{1,4}\s*[-–—]\s*$", re.I)
 _ILLUSTRATION = re.compile(r"\[(?:Illustration|Ill\.)(?:[^\]\[]{0,2000})\]", re.I)
 _PAGE_MARK = re.compile(r"\[(?:Pg|Page|p\.)\s*\d+\]|\{\d{1,4}\}", re.I)
-_EMPHASIS = re.compile(r"(?<![\w*])_(?=\S)([^_]{1,300}?)(?<=\S)_(?!\w)")
+_EMPHASIS = re.compile(r"(?<![\w*])_(?=\S)([^_]{1,300}?)(?<=\S)_")  # "_Un_important" too
 # A line that ends a sentence or a clause, after closing quotes and brackets: not a title.
 _CLAUSE_END = re.compile(r"[.!?…,;:—–\-。！？，；：、][\"'”’»」』）)\]】》_]*\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -117,8 +117,9 @@ def clean_text(text: str, force: bool | None = None) -> tuple[str, CleaningRepor
     lines = _remove_tags(lines, removed)
     lines = _drop_lines(lines, removed)
     blocks = _blocks(lines)
-    wrapped = hard_wrapped(blocks)
-    if not wrapped:  # one paragraph a line (as in the Chinese novel): every line stands alone
+    if not hard_wrapped(
+        blocks, min_blocks=1
+    ):  # one paragraph a line (as in the Chinese novel): every line stands alone
         blocks = [[line] for block in blocks for line in block]
     paragraphs, report.joined = _join_blocks(_drop_blocks(blocks, removed))
     paragraphs = [_strip_emphasis(p, removed) for p in paragraphs]
@@ -152,14 +153,15 @@ def looks_like_book(lines: list[str]) -> bool:
     return hard_wrapped(_blocks(lines))
 
 
-def hard_wrapped(blocks: list[list[str]]) -> bool:
+def hard_wrapped(blocks: list[list[str]], min_blocks: int = 2) -> bool:
     """Paragraphs broken into lines of similar length that mostly end mid-sentence (a printed page).
 
-    One-sentence-per-line files and one-paragraph-per-line files (the Chinese novel) fail this.
+    One-sentence-per-line files and one-paragraph-per-line files (the Chinese novel) fail this. A text
+    known to be a book may have a single wrapped paragraph (``min_blocks`` 1); an unknown text needs two.
     """
     multi = [b for b in blocks if len(b) > 1]
     counted = [b for b in blocks if len(b) > 1 or len(b[0].strip()) >= 40]  # not headings, "THE END", "Yes."
-    if len(multi) < 2 or len(multi) / len(counted) < 0.3:
+    if not multi or len(multi) < min_blocks or len(multi) / len(counted) < 0.3:
         return False
     inner = [line.strip() for b in multi for line in b[:-1]]
     lengths = np.array([len(line) for line in inner], dtype=float)
@@ -289,7 +291,7 @@ def _drop_blocks(blocks: list[list[str]], removed: dict[str, int]) -> list[list[
             _count(removed, "licence", len(block))
         elif _PRODUCED_BY.match(block[0]):
             _count(removed, "gutenberg_header", len(block))
-        elif is_chapter_heading(block[0]) and (len(block) == 1 or all(is_title_like(x) for x in block[1:3])):
+        elif is_chapter_heading(block[0]) and (_short_block(block) or all(is_title_like(x) for x in block[1:3])):
             _count(removed, "chapter_headings")
             rest = block[1:]
             while rest and is_title_like(rest[0]):  # the chapter's title under its number
@@ -301,6 +303,11 @@ def _drop_blocks(blocks: list[list[str]], removed: dict[str, int]) -> list[list[
         else:
             out.append(block)
     return out
+
+
+def _short_block(block: list[str]) -> bool:
+    """At most three short lines: "CHAPTER XI." over "Who Stole the Tarts?" is a heading, question mark or not."""
+    return len(block) <= 3 and all(len(line.strip()) <= TITLE_MAX_CHARS for line in block)
 
 
 def _title_block(block: list[str]) -> bool:
@@ -337,5 +344,37 @@ def join_lines(left: str, right: str) -> str:
 def _strip_emphasis(paragraph: str, removed: dict[str, int]) -> str:
     """``_very_`` -> ``very``: the underscores are Gutenberg's italics, not part of the word."""
     paragraph, n = _EMPHASIS.subn(r"\1", paragraph)
-    _count(removed, "emphasis", n)
+    _count(removed, "underscores", n)
     return paragraph
+
+
+# ---------------------------------------------------------------- reporting
+
+REPORT_PREFIX = "removed_"  # Corpus.report keys: "removed_licence", ..., and "joined_lines"
+
+
+def report_counts(report: CleaningReport) -> dict[str, int]:
+    """The counts for a corpus's ``report`` dict, next to its "read" and "kept" counts."""
+    counts = {REPORT_PREFIX + rule: n for rule, n in report.removed.items() if n}
+    if report.joined:
+        counts["joined_lines"] = report.joined
+    return counts
+
+
+def summary_from_counts(counts: dict[str, int]) -> str:
+    """The summary sentence back from a corpus's ``report`` dict ("" when cleaning did nothing)."""
+    removed = {k.removeprefix(REPORT_PREFIX): n for k, n in counts.items() if k.startswith(REPORT_PREFIX)}
+    report = CleaningReport(book=True, removed=removed, joined=counts.get("joined_lines", 0))
+    return report.summary() if removed or report.joined else ""
+
+
+def too_few_left(report: CleaningReport, kept: int, minimum: int) -> str | None:
+    """A warning when cleaning left fewer sentences than training needs, most of the file having been
+    licence, contents or headings: better said now than found out as a tiny model."""
+    if kept >= minimum or report.removed_lines < kept:
+        return None
+    return (
+        f"After cleaning, {kept} sentence{'s' * (kept != 1)} {'are' if kept != 1 else 'is'} left "
+        f"({report.summary()[0].lower()}{report.summary()[1:-1]}); a model needs at least {minimum}. "
+        "Most of this file is not prose: check that it holds the book's text, not only its licence or contents."
+    )

@@ -13,6 +13,7 @@ from collections import Counter
 
 CJK_SHARE = 0.3  # of the letters: above it, a text is Chinese or Japanese
 SAMPLE_CHARS = 20_000
+MIN_EVIDENCE = 5  # common words a Latin-script text needs before it is taken for another language than English
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -36,10 +37,10 @@ _FUNCTION_WORDS = {
     "fr": "le la les et est une des que dans pas pour",
     "es": "el la los las y que es una por con para",
     "it": "il di che non una per della sono gli con",
-    "nl": "de het een van en niet dat zijn met voor ik",
+    "nl": "de het een van en niet dat zijn voor ik",
     "da": "og det er til af ikke jeg som med har en",
-    "pl": "i nie się w na że z jest to do jak",
-    "sk": "a sa na je že v to ako do aj som",
+    "pl": "nie się na że jest jak ale czy tak już",
+    "sk": "sa je že ako aj som sú ale by už",
 }
 _WORD_SETS = {lang: set(words.split()) for lang, words in _FUNCTION_WORDS.items()}
 
@@ -69,7 +70,7 @@ def detect_language(text: str) -> str:
     if not hits:
         return "en"
     best, count = hits.most_common(1)[0]
-    return best if count > 1.2 * hits.get("en", 0) else "en"
+    return best if count >= MIN_EVIDENCE and count > 1.5 * hits.get("en", 0) else "en"
 
 
 def _refine(lang: str, sample: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import TextVAEError
 from ..limits import get_limits
 from ..validation import check_fields, check_range
+from .cleaning import CleaningReport, clean_text, report_counts, too_few_left
 from .decoding import decode_bytes
 from .segmentation import MAX_LINE_CHARS, SPLIT_MODES, cut_long_lines, normalize_text, strip_markdown, text_to_units
 from .tables import TABLE_DELIMITERS, read_table
@@ -35,6 +36,7 @@ class CorpusOptions:
     text_column: str | None = None  # csv/tsv; None picks the likeliest column
     label_column: str | None = None  # csv/tsv; None picks one named like "label", "" means none
     max_sentences: int | None = None
+    clean: bool = True  # .txt: remove a book's licence, contents, headings... (see cleaning); lists are left alone
 
     def __post_init__(self) -> None:
         check_fields(self, "Corpus setting")
@@ -113,6 +115,7 @@ def load_corpus(
     text, encoding, warnings = decode_bytes(data)
     labels: list[str] | None = None
     cut = 0
+    cleaning = CleaningReport()
     if suffix in TABLE_DELIMITERS:
         units, labels, table_warnings = read_table(
             text, TABLE_DELIMITERS[suffix], options.text_column, options.label_column
@@ -127,14 +130,34 @@ def load_corpus(
         if suffix == ".md":
             units = text_to_units(strip_markdown(text), "prose" if options.split == "auto" else options.split)
         else:
-            units = text_to_units(text, options.split)
+            text, cleaning = clean_text(text, force=None if options.clean else False)
+            units = text_to_units(text, "prose" if cleaning.book and options.split == "auto" else options.split)
     corpus = clean_sentences(units, labels, options, limits.max_sentences)
     if cut:
         corpus.report["cut_long_lines"] = cut
+    if cleaning.book:
+        _add_cleaning(corpus, cleaning, name)
     corpus.name, corpus.encoding, corpus.warnings = name, encoding, warnings + corpus.warnings
     if not corpus.sentences:
         raise TextVAEError(f"{name} contains no sentences (only white space or symbols).")
     return corpus
+
+
+def _add_cleaning(corpus: Corpus, cleaning: CleaningReport, name: str) -> None:
+    """Cleaning's counts into the report; a warning (or, with nothing left, an error) when it left too little."""
+    corpus.report.update(report_counts(cleaning))
+    if not corpus.sentences and cleaning.removed_lines:
+        raise TextVAEError(f"After cleaning, {name} has no sentences left ({cleaning.summary()[:-1]}).")
+    # The training minimum (its module, perhaps torch) is looked up only for a small corpus.
+    if len(corpus.sentences) < 100 and not corpus.report.get("dropped_over_limit"):
+        try:  # textvae.config (plain data) once the training module is split; textvae.training before
+            from ..config import min_corpus_sentences
+        except ImportError:
+            from ..training import min_corpus_sentences
+
+        warning = too_few_left(cleaning, len(corpus.sentences), min_corpus_sentences())
+        if warning:
+            corpus.warnings.append(warning)
 
 
 def _read_file(path: Path, name: str, limit: int) -> bytes:

@@ -7,6 +7,8 @@ import unicodedata
 
 import numpy as np
 
+from .language import detect_language, is_cjk, split_cjk
+
 MAX_PARAGRAPH_CHARS = 20_000  # pysbd is quadratic-ish on huge paragraphs: chunk them first
 MAX_LINE_CHARS = 100_000  # a longer line is cut here (and counted): no sentence needs more, and splitting costs seconds
 SPLIT_MODES = ("auto", "lines", "prose")
@@ -29,19 +31,26 @@ def normalize_text(text: str, lowercase: bool = False) -> str:
     return text.lower() if lowercase else text
 
 
-_segmenter = None
+_segmenters: dict[str, object] = {}
 
 
-def split_sentences(paragraph: str) -> list[str]:
-    """Split prose into sentences with pysbd (rule-based, handles "Mr.", "e.g.", quotes)."""
-    global _segmenter
-    if _segmenter is None:
+def split_sentences(paragraph: str, language: str = "en") -> list[str]:
+    """Split prose into sentences: pysbd's rules for ``language`` (handles "Mr.", "e.g.", quotes),
+    Chinese and Japanese at their own sentence marks (see :mod:`.language`)."""
+    if is_cjk(language):
+        return split_cjk(paragraph)
+    segmenter = _segmenters.get(language)
+    if segmenter is None:
         import pysbd
 
-        _segmenter = pysbd.Segmenter(language="en", clean=False)
+        try:
+            segmenter = pysbd.Segmenter(language=language, clean=False)
+        except ValueError:  # a language pysbd does not know
+            segmenter = _segmenters.get("en") or pysbd.Segmenter(language="en", clean=False)
+        _segmenters[language] = segmenter
     out: list[str] = []
     for chunk in _chunks(paragraph, MAX_PARAGRAPH_CHARS):
-        out.extend(s.strip() for s in _segmenter.segment(chunk) if s.strip())
+        out.extend(s.strip() for s in segmenter.segment(chunk) if s.strip())
     return out
 
 
@@ -100,18 +109,23 @@ def cut_long_lines(text: str, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
     return ("\n".join(lines), cut) if cut else (text, 0)
 
 
-def text_to_units(text: str, split: str = "auto") -> list[str]:
-    """Raw text -> candidate sentences (one per line, or sentence-split paragraphs); ``split`` is a SPLIT_MODES."""
+def text_to_units(text: str, split: str = "auto", language: str | None = None) -> list[str]:
+    """Raw text -> candidate sentences (one per line, or sentence-split paragraphs); ``split`` is a SPLIT_MODES.
+
+    ``language`` (a pysbd code) is detected from the text when not given.
+    """
+    language = language or detect_language(text)
     blocks = _paragraphs(text)
     prose = split == "prose" or (split == "auto" and _looks_like_prose(blocks))
     if prose:
-        return [s for block in blocks for s in split_sentences(" ".join(block))]
+        return [s for block in blocks for s in split_sentences(" ".join(block), language)]
     units: list[str] = []
     for block in blocks:
         for line in block:
-            # A long line holding several sentences is split rather than truncated.
-            if split == "auto" and len(line) > _LONG_LINE:
-                units.extend(split_sentences(line))
+            # A long line holding several sentences is split rather than truncated; so is a Chinese or
+            # Japanese line holding several (one a line comes out as it went in).
+            if split == "auto" and (len(line) > _LONG_LINE or is_cjk(language)):
+                units.extend(split_sentences(line, language))
             else:
                 units.append(line)
     return units
