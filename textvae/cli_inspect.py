@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 
 SPLIT_HELP = (
     "lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)"
@@ -33,7 +35,7 @@ def inspect_corpus(path: str, args: argparse.Namespace) -> tuple[dict, list[str]
     """The corpus's statistics as plain data, and its sentences."""
     from .corpus import CorpusOptions, corpus_stats, load_corpus
     from .corpus.cleaning import REPORT_PREFIX, summary_from_counts
-    from .corpus.language import detect_language
+    from .corpus.language import detect_language, is_cjk
 
     options = CorpusOptions(
         lowercase=args.lowercase,
@@ -43,44 +45,52 @@ def inspect_corpus(path: str, args: argparse.Namespace) -> tuple[dict, list[str]
         clean=not args.no_clean,
     )
     corpus = load_corpus(path, options=options)
-    stats = corpus_stats(corpus.sentences, top=10)
     language = detect_language("\n".join(corpus.sentences[:2000]))
+    unit = "character" if is_cjk(language) else "word"  # Chinese and Japanese put no spaces between words
+    stats = corpus_stats(_characters(corpus.sentences) if unit == "character" else corpus.sentences, top=10)
     removed = {k.removeprefix(REPORT_PREFIX): n for k, n in corpus.report.items() if k.startswith(REPORT_PREFIX)}
     info = {
         "corpus": corpus.name,
         "encoding": corpus.encoding,
         "language": language,
+        "unit": unit,  # of tokens, lengths and top: "word", or "character" for Chinese and Japanese
         "sentences": stats.sentences,
-        "words": stats.tokens,
-        "distinct_words": stats.vocabulary,
+        "tokens": stats.tokens,
+        "distinct_tokens": stats.vocabulary,
         "characters": sum(len(s) for s in corpus.sentences),
-        "mean_words": round(stats.mean_length, 2),
-        "max_words": stats.max_length,
+        "mean_length": round(stats.mean_length, 2),
+        "max_length": stats.max_length,
         "mean_characters": round(sum(len(s) for s in corpus.sentences) / max(1, len(corpus)), 2),
         "cleaning": summary_from_counts(corpus.report) or "Nothing to clean.",
         "removed": removed,
         "joined_lines": corpus.report.get("joined_lines", 0),
         "report": corpus.report,
         "warnings": corpus.warnings,
-        "top_words": stats.top_words,
+        "top": stats.top_words,
     }
     return info, corpus.sentences
+
+
+def _characters(sentences: list[str]) -> list[str]:
+    """Sentences as space-separated characters (punctuation and spaces left out), to count like words."""
+    return [" ".join(ch for ch in s if ch.isalnum()) for s in sentences]
 
 
 def format_stats(info: dict) -> str:
     """The statistics as aligned lines for people."""
     language = LANGUAGE_NAMES.get(info["language"], info["language"])
+    unit = info["unit"]
     rows = [
         ("corpus", f"{info['corpus']} ({info['encoding']}, {language})"),
         ("sentences", f"{info['sentences']:,}"),
-        ("words", f"{info['words']:,} ({info['distinct_words']:,} distinct)"),
-        ("length", f"mean {info['mean_words']:.1f} words, longest {info['max_words']:,}"),
-        ("characters", f"{info['characters']:,} (mean {info['mean_characters']:.1f} a sentence)"),
+        (unit + "s", f"{info['tokens']:,} ({info['distinct_tokens']:,} distinct)"),
+        ("length", f"mean {info['mean_length']:.1f} {unit}s, longest {info['max_length']:,}"),
+        ("text", f"{info['characters']:,} characters (mean {info['mean_characters']:.1f} a sentence)"),
         ("cleaning", info["cleaning"]),
     ]
     rows += [("warning", warning) for warning in info["warnings"]]
-    rows.append(("top words", ", ".join(f"{w} {n:,}" for w, n in info["top_words"])))
-    return "\n".join(f"{key:<11} {value}" for key, value in rows)
+    rows.append((f"top {unit}s", ", ".join(f"{w} {n:,}" for w, n in info["top"])))
+    return "\n".join(f"{key:<14} {value}" for key, value in rows)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -89,9 +99,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.json:
         if args.sentences:
             info["cleaned_sentences"] = sentences
-        print(json.dumps(info, ensure_ascii=False))
-    elif args.sentences:
-        print("\n".join(sentences))
+        text = json.dumps(info, ensure_ascii=False)
     else:
-        print(format_stats(info))
+        text = "\n".join(sentences) if args.sentences else format_stats(info)
+    try:
+        print(text)
+    except BrokenPipeError:  # "| head": the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

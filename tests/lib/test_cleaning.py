@@ -295,5 +295,10 @@ def test_cli_inspect(tmp_path, capsys):
     assert main(["inspect", str(path), "--sentences"]) == 0
     lines = capsys.readouterr().out.strip().split("\n")
     assert lines == load_corpus(path).sentences
+    chinese = tmp_path / "hlm.txt"
+    chinese.write_text(HONGLOUMENG, encoding="utf-8")
+    assert main(["inspect", str(chinese), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["language"], info["unit"], info["sentences"]) == ("zh", "character", 8)
     assert main(["inspect", str(tmp_path / "missing.txt")]) == 2
     assert "error: No such file" in capsys.readouterr().err
