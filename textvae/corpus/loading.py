@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import min_corpus_sentences
 from ..errors import TextVAEError
 from ..limits import get_limits
 from ..validation import check_fields, check_range
@@ -148,13 +149,7 @@ def _add_cleaning(corpus: Corpus, cleaning: CleaningReport, name: str) -> None:
     corpus.report.update(report_counts(cleaning))
     if not corpus.sentences and cleaning.removed_lines:
         raise TextVAEError(f"After cleaning, {name} has no sentences left ({cleaning.summary()[:-1]}).")
-    # The training minimum (its module, perhaps torch) is looked up only for a small corpus.
-    if len(corpus.sentences) < 100 and not corpus.report.get("dropped_over_limit"):
-        try:  # textvae.config (plain data) once the training module is split; textvae.training before
-            from ..config import min_corpus_sentences
-        except ImportError:
-            from ..training import min_corpus_sentences
-
+    if not corpus.report.get("dropped_over_limit"):  # a cap the user chose is no cleaning problem
         warning = too_few_left(cleaning, len(corpus.sentences), min_corpus_sentences())
         if warning:
             corpus.warnings.append(warning)
