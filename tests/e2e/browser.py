@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -197,6 +198,23 @@ def go(page, title: str, heading: str) -> float:
     page.wait_for_selector(IDLE)
     assert_no_exception(page)
     return seconds
+
+
+APP_COLOURS = """() => {
+  const style = e => getComputedStyle(document.querySelector(e));
+  return [style('[data-testid="stApp"]').backgroundColor, style('h1').color];
+}"""
+
+
+def app_colours(page) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(background, heading colour) of the app as the browser paints them, as RGB."""
+    return tuple(tuple(int(x) for x in re.findall(r"\d+", css)[:3]) for css in page.evaluate(APP_COLOURS))
+
+
+def luminance(rgb: tuple[int, int, int]) -> float:
+    """Relative luminance, 0 (black) to 1 (white)."""
+    r, g, b = (c / 255 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 def choose(page, option: str) -> None:

@@ -14,7 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import IDLE, WATCH_RUNS, assert_no_exception, choose, go, run_and_wait, screenshot, sentences
+from tests.e2e.browser import (
+    IDLE,
+    WATCH_RUNS,
+    app_colours,
+    assert_no_exception,
+    choose,
+    go,
+    luminance,
+    run_and_wait,
+    screenshot,
+    sentences,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -159,17 +170,25 @@ def test_model_downloads_as_a_loadable_zip(page, tmp_path):
     screenshot(page, "04b-models")
 
 
-def test_dark_mode_renders_the_same_pages(server, browser):
+def test_dark_mode_renders_the_same_pages_in_the_dark_theme(page, server, browser):
+    light_background, light_text = app_colours(page)  # the module's browser: light mode
+    assert luminance(light_background) > 0.8 and luminance(light_text) < 0.3
     context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")
-    page = context.new_page()
+    dark = context.new_page()
     try:
-        page.goto(server["url"])
-        page.wait_for_selector("h1:has-text('TextVAE Studio')", timeout=60_000)
-        page.wait_for_selector(IDLE, timeout=60_000)
-        page.evaluate(WATCH_RUNS)
-        screenshot(page, "09-dark-home")
-        for title in ("Latent space", "Reconstruct"):
-            go(page, title, title)
-            screenshot(page, f"09-dark-{title.lower().replace(' ', '-')}")
+        dark.goto(server["url"])
+        dark.wait_for_selector("h1:has-text('TextVAE Studio')", timeout=60_000)
+        dark.wait_for_selector(IDLE, timeout=60_000)
+        dark.evaluate(WATCH_RUNS)
+        screenshot(dark, "09-dark-home")
+        for title in ("Home", "Latent space", "Reconstruct"):
+            if title != "Home":
+                go(dark, title, title)
+                screenshot(dark, f"09-dark-{title.lower().replace(' ', '-')}")
+            background, text = app_colours(dark)
+            # .streamlit/config.toml's [theme.dark]: a dark background, light text, not the light theme's colours
+            assert luminance(background) < 0.15 and luminance(text) > 0.7, (title, background, text)
+            assert background != light_background
+        assert background == (15, 18, 32)  # backgroundColor = "#0F1220"
     finally:
         context.close()
