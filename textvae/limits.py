@@ -50,7 +50,8 @@ def _number(name: str, default: float, integer: bool, minimum: float = 1) -> flo
         ) from None
     if not math.isfinite(value) or value < minimum:
         raise TextVAEError(
-            f"The environment variable {name}={raw!r} must be at least {minimum:g}; unset it to use the default ({default:g})."
+            f"The environment variable {name}={raw!r} must be at least {minimum:g}; "
+            f"unset it to use the default ({default:g})."
         )
     return value
 

@@ -75,7 +75,7 @@ class FusedAdam:
         for key, value in state.items():
             if not key.startswith("optim."):
                 continue
-            _, idx, name = (key.split(".", 2) + ["", ""])[:3]
+            _, idx, name = [*key.split(".", 2), "", ""][:3]
             i = int(idx) if idx.isdigit() else -1
             known = name in slots and 0 <= i < len(self.params)
             if not known or not (value.numel() == 1 if name == "step" else value.shape == self.params[i].shape):

@@ -29,6 +29,11 @@ def _allowed_types(cls: type) -> dict[str, tuple[type, ...]]:
     return allowed
 
 
+def field_types(cls: type) -> dict[str, tuple[type, ...]]:
+    """The types each field of the dataclass ``cls`` allows, from its annotations (``float | None``: float, None)."""
+    return dict(_allowed_types(cls))
+
+
 def _is_bool(value: object) -> bool:
     return isinstance(value, bool) or type(value).__name__ == "bool_"  # numpy.bool_ is no bool subclass
 

@@ -143,3 +143,50 @@ def test_split_lines_keeps_a_long_multi_sentence_line_whole(model_dir, tmp_path)
         run("evaluate", str(model_dir), str(path), "--iw-samples", "2", "--json", "--split", "lines").stdout
     )
     assert lines["n_sentences"] == 2 and auto["n_sentences"] > 2
+
+
+def _train_args(*extra: str):
+    from textvae.cli import build_parser
+
+    return build_parser().parse_args(["train", "corpus.txt", "--out", "model", *extra])
+
+
+@pytest.mark.parametrize("key", ["quick", "balanced", "best"])
+def test_train_preset_builds_exactly_the_presets_configs(key):
+    from textvae import TokenizerConfig, TrainConfig
+    from textvae.cli import train_settings
+    from textvae.presets import PRESETS
+
+    preset = PRESETS[key]
+    model, training, tokenizer = train_settings(_train_args("--preset", key))
+    assert (model, training, tokenizer) == (
+        preset.model,
+        TrainConfig(**preset.training),
+        TokenizerConfig(**preset.tokenizer),
+    )
+
+
+def test_flags_given_override_the_preset_and_without_one_the_configs_defaults_apply():
+    from textvae import TokenizerConfig, TrainConfig
+    from textvae.cli import train_settings
+    from textvae.presets import PRESETS
+
+    model, training, tokenizer = train_settings(
+        _train_args("--preset", "best", "--latent-dim", "8", "--no-bn-vae", "--lr", "0.01", "--tokenizer", "bpe")
+    )
+    assert model == {**PRESETS["best"].model, "latent_dim": 8, "bn_vae": False}
+    assert training == TrainConfig(**{**PRESETS["best"].training, "lr": 0.01})
+    assert tokenizer == TokenizerConfig(**{**PRESETS["best"].tokenizer, "kind": "bpe"})
+    assert train_settings(_train_args()) == ({}, TrainConfig(), TokenizerConfig())
+    assert train_settings(_train_args("--bn-vae", "--epochs", "3"))[:2] == ({"bn_vae": True}, TrainConfig(epochs=3))
+
+
+def test_every_train_default_shown_is_the_configs_default():
+    from textvae import TrainConfig
+    from textvae.cli.parser import TRAIN_FLAGS
+
+    help_text = " ".join(run("train", "--help").stdout.split())
+    assert f"(default: {TrainConfig.epochs})" in help_text
+    for flag in TRAIN_FLAGS:
+        assert flag.name in help_text
+        assert flag.default is None or "default:" in flag.help or f"(default: {flag.default})" in help_text

@@ -1,0 +1,58 @@
+"""Command line: python -m textvae train|evaluate|sample|interpolate|reconstruct|encode|inspect.
+
+Every user error prints one line ("error: ...") and exits with status 2; no tracebacks.
+
+    parser    the arguments; defaults and choices come from the settings dataclasses and presets
+    commands  what each sub-command does (torch is imported only there, and only when needed)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..cli_inspect import cmd_inspect
+from ..errors import TextVAEError
+from .commands import cmd_encode, cmd_evaluate, cmd_interpolate, cmd_reconstruct, cmd_sample, cmd_train
+from .parser import build_parser, train_settings
+
+__all__ = ["COMMANDS", "TextVAEError", "build_parser", "main", "train_settings"]
+
+COMMANDS = {
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "sample": cmd_sample,
+    "interpolate": cmd_interpolate,
+    "reconstruct": cmd_reconstruct,
+    "encode": cmd_encode,
+    "inspect": cmd_inspect,
+}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every failure prints exactly one line, "error: ...", and returns non-zero."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TextVAEError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except (OSError, MemoryError) as exc:
+        print(f"error: {exc.__class__.__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("TEXTVAE_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({exc.__class__.__name__}: {_one_line(exc)[:300]}); this is a bug in textvae, "
+            "please report it (set TEXTVAE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 70

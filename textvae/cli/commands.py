@@ -1,0 +1,239 @@
+"""What each sub-command does. Heavy modules (torch among them) are imported inside the commands."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from ..errors import TextVAEError
+from ..events import TrainEvent
+from ..validation import check_range
+from .parser import train_settings
+
+OPTION = "Command-line option"
+
+
+def decode_options(args):
+    """DecodeOptions from the decoding flags; a flag not given keeps DecodeOptions' default.
+
+    The method: beam search with --beam > 1, else greedy with --greedy, else sampling when a sampling
+    option differs from its default, else the command's own default (sample draws, the others decode greedily).
+    """
+    from ..generation import DecodeOptions
+
+    given = {"temperature": args.temperature, "top_k": args.top_k, "top_p": args.top_p, "max_length": args.max_length}
+    options = DecodeOptions(**{k: v for k, v in given.items() if v is not None})
+    defaults = DecodeOptions()
+    if args.beam and args.beam > 1:
+        method = "beam"
+    elif args.greedy:
+        method = "greedy"
+    elif (options.temperature, options.top_k, options.top_p) != (defaults.temperature, defaults.top_k, defaults.top_p):
+        method = "sample"
+    else:
+        method = args.default_method
+    return dataclasses.replace(options, method=method, beam_width=max(args.beam, 1))
+
+
+def _load_corpus(path: str, args, lowercase: bool = False):
+    from ..corpus import CorpusOptions, load_corpus
+
+    options = CorpusOptions(
+        lowercase=lowercase,
+        max_words=args.max_words if "max_words" in args else CorpusOptions.max_words,
+        text_column=getattr(args, "text_column", None),
+        split=args.split,
+    )
+    return load_corpus(path, options=options)
+
+
+def _load_training_state(path: Path) -> dict:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise TextVAEError(
+            f"{path} is corrupt ({str(exc)[:120]}); train from scratch into a new folder instead of resuming."
+        ) from exc
+
+
+def cmd_train(args) -> int:
+    from ..bundle import check_save_target, load_bundle, save_bundle
+    from ..config import TrainConfig
+    from ..pipeline import train_model
+
+    check_save_target(Path(args.out))  # before training, not after minutes of it
+    model, training, tokenizer = train_settings(args)
+    if args.resume:
+        resumed = load_bundle(args.out)
+        state_path = Path(args.out) / "training_state.safetensors"
+        if not state_path.is_file():
+            raise TextVAEError(f"{args.out} has no training state to resume from.")
+        resume_state = _load_training_state(state_path)
+        training = TrainConfig.from_dict(
+            {**resumed.metrics.get("training", {}), "epochs": training.epochs, "max_minutes": training.max_minutes}
+        )
+    else:
+        resumed, resume_state = None, None
+    train = _load_corpus(args.corpus, args, tokenizer.lowercase)
+    valid = _load_corpus(args.valid, args, tokenizer.lowercase) if args.valid else None
+    for warning in train.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+    print(
+        f"training on {len(train)} sentences from {train.name} "
+        f"(seed {training.seed}; same seed, data and threads give the same model)",
+        file=sys.stderr,
+    )
+    callbacks = [] if args.quiet else [_ProgressBar()]
+    bundle, trainer = train_model(
+        train,
+        valid,
+        model,
+        training,
+        tokenizer,
+        callbacks=callbacks,
+        name=args.name,
+        resume=resumed,
+        resume_state=resume_state,
+    )
+    for cb in callbacks:
+        cb.close()
+    path = save_bundle(
+        bundle, args.out, None if args.fp16_weights else trainer.training_state(), half=args.fp16_weights
+    )
+    v, result = bundle.metrics["valid"], bundle.metrics["result"]
+    print(
+        f"saved {path}  valid -ELBO {v['elbo']:.2f} = recon {v['recon']:.2f} + KL {v['kl']:.2f} nats/sentence, "
+        f"active units {v['au']}/{bundle.config.latent_dim} ({result['reason']}, {result['elapsed_s']:.0f} s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+class _ProgressBar:
+    """tqdm rendering of Trainer events."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, event: TrainEvent) -> None:
+        from tqdm import tqdm
+
+        if event["type"] == "start":
+            self.bar = tqdm(
+                total=event["total_steps"],
+                unit="step",
+                dynamic_ncols=True,
+                file=sys.stderr,
+                mininterval=0.2 if sys.stderr.isatty() else 30,
+            )
+        elif event["type"] == "step" and self.bar is not None:
+            self.bar.update(event["step"] - self.bar.n)
+            self.bar.set_postfix(
+                epoch=event["epoch"],
+                loss=f"{event['loss']:.1f}",
+                kl=f"{event['kl']:.2f}",
+                beta=f"{event['beta']:.2f}",
+                tok_s=f"{event['tokens_per_s']:.0f}",
+                refresh=False,
+            )
+        elif event["type"] == "valid" and self.bar is not None and "elbo" in event:
+            best = " *best" if event["best"] else ""
+            self.bar.write(
+                f"epoch {event['epoch']} step {event['step']}: valid -ELBO {event['elbo']:.2f} "
+                f"(recon {event['recon']:.2f}, KL {event['kl']:.2f}, AU {event['au']}){best}"
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_evaluate(args) -> int:
+    from ..bundle import load_bundle
+    from ..data import encode_sentences
+    from ..evaluation import evaluate
+
+    check_range(OPTION, "--iw-samples", args.iw_samples, 1, 5000)
+    bundle = load_bundle(args.model)
+    corpus = _load_corpus(args.corpus, args)
+    seqs = encode_sentences(bundle.tokenizer, corpus.sentences, bundle.config.max_length)
+    metrics = evaluate(bundle.model, bundle.tokenizer, seqs, iw_samples=args.iw_samples, seed=args.seed)
+    metrics["unknown_rate"] = bundle.tokenizer.unknown_rate(corpus.sentences)
+    if metrics["unknown_rate"] > 0.3:
+        print(
+            f"note: {metrics['unknown_rate']:.0%} of the tokens are unknown to this model's vocabulary; "
+            "the scores say little about this corpus",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for key in (
+            "n_sentences",
+            "elbo",
+            "recon",
+            "kl",
+            "nll_iw",
+            "ppl",
+            "mi",
+            "au",
+            "recon_token_acc",
+            "bleu",
+            "unknown_rate",
+        ):
+            value = metrics[key]
+            print(f"{key:16s} {value:.4f}" if isinstance(value, float) else f"{key:16s} {value}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from ..bundle import load_bundle
+    from ..generation import sample_prior
+
+    check_range(OPTION, "-n", args.n, 1, 10_000)
+    bundle = load_bundle(args.model)
+    sentences, _ = sample_prior(bundle.model, bundle.tokenizer, args.n, decode_options(args), seed=args.seed)
+    print("\n".join(sentences))
+    return 0
+
+
+def cmd_interpolate(args) -> int:
+    from ..bundle import load_bundle
+    from ..generation import interpolate
+
+    bundle = load_bundle(args.model)
+    path = interpolate(bundle.model, bundle.tokenizer, args.a, args.b, args.steps, args.method, decode_options(args))
+    print("\n".join(path.sentences))
+    return 0
+
+
+def cmd_reconstruct(args) -> int:
+    from ..bundle import load_bundle
+    from ..generation import reconstruct
+
+    bundle = load_bundle(args.model)
+    print("\n".join(reconstruct(bundle.model, bundle.tokenizer, args.sentences, decode_options(args))))
+    return 0
+
+
+def cmd_encode(args) -> int:
+    import numpy as np
+
+    from ..bundle import load_bundle
+    from ..latent import encode_corpus
+
+    out = Path(args.out)
+    if out.suffix != ".npy":
+        raise TextVAEError("--out must end in .npy")
+    bundle = load_bundle(args.model)
+    corpus = _load_corpus(args.corpus, args)
+    z = encode_corpus(bundle.model, bundle.tokenizer, corpus.sentences)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, z)
+    print(f"wrote {z.shape[0]} x {z.shape[1]} posterior means to {out}", file=sys.stderr)
+    return 0

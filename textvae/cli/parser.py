@@ -1,0 +1,206 @@
+"""The command line's arguments.
+
+Defaults and choices come from the settings dataclasses (VAEConfig, TrainConfig, TokenizerConfig,
+CorpusOptions) and their constants, never restated here. ``train --preset NAME`` starts from a
+preset of :mod:`textvae.presets`; a flag given on the command line overrides it. No torch here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import MISSING, dataclass, fields
+from functools import cached_property
+
+from ..config import DEVICES, RNN_KINDS, TokenizerConfig, TrainConfig, VAEConfig
+from ..corpus import MAX_WORDS, SPLIT_MODES, CorpusOptions
+from ..presets import PRESETS
+from ..schedules import COSINE_FLOOR, LR_SCHEDULES, SCHEDULES
+from ..tokenizer import KINDS as TOKENIZER_KINDS
+from ..validation import field_types
+
+SEED_HELP = "random seed; the same seed, data and --threads give the same result"
+SPLIT_HELP = "lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file"
+_CONFIGS = {"model": VAEConfig, "training": TrainConfig, "tokenizer": TokenizerConfig}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A ``train`` option that sets one field of one of the three configs."""
+
+    name: str  # --name on the command line
+    group: str  # "model", "training" or "tokenizer": the Preset attribute and the config it fills
+    field: str
+    help: str = ""
+    choices: tuple[str, ...] | None = None
+    switch: bool = False  # --name / --no-name instead of a value
+
+    @property
+    def dest(self) -> str:
+        return self.name.removeprefix("--").replace("-", "_")
+
+    @cached_property
+    def default(self):
+        """The config's own default for this field (what applies when neither flag nor preset sets it)."""
+        f = next(f for f in fields(_CONFIGS[self.group]) if f.name == self.field)
+        return None if f.default is MISSING else f.default
+
+    @cached_property
+    def type(self) -> type:
+        """The field's annotated type, None aside: int or float (or str, bool)."""
+        return next(t for t in field_types(_CONFIGS[self.group])[self.field] if t is not type(None))
+
+
+TRAIN_FLAGS = (
+    Flag("--epochs", "training", "epochs"),
+    Flag("--max-minutes", "training", "max_minutes", "stop after this many minutes"),
+    Flag("--latent-dim", "model", "latent_dim"),
+    Flag("--hidden", "model", "hidden_dim"),
+    Flag("--embed", "model", "embed_dim"),
+    Flag("--rnn", "model", "rnn", choices=RNN_KINDS),
+    Flag("--kl-schedule", "training", "kl_schedule", choices=SCHEDULES),
+    Flag("--kl-cycles", "training", "kl_cycles"),
+    Flag("--free-bits", "training", "free_bits", "KL floor per latent dimension in nats"),
+    Flag("--bn-vae", "model", "bn_vae", "batch-normalise mu (BN-VAE) to prevent posterior collapse", switch=True),
+    Flag("--pretrain-epochs", "training", "pretrain_epochs", "autoencoder pretraining epochs (Li et al. 2019)"),
+    Flag("--word-dropout", "model", "word_dropout"),
+    Flag("--batch-size", "training", "batch_size"),
+    Flag("--lr", "training", "lr"),
+    Flag(
+        "--lr-schedule",
+        "training",
+        "lr_schedule",
+        f"cosine: the learning rate falls to {COSINE_FLOOR * 100:g}%% of --lr by the end",
+        choices=LR_SCHEDULES,
+    ),
+    Flag("--patience", "training", "patience", "stop after this many validations without improvement"),
+    Flag("--vocab-size", "tokenizer", "vocab_size"),
+    Flag("--min-frequency", "tokenizer", "min_frequency", "drop words seen fewer times from the vocabulary"),
+    Flag("--tokenizer", "tokenizer", "kind", choices=TOKENIZER_KINDS),
+    Flag("--lowercase", "tokenizer", "lowercase", "lowercase the corpus and the vocabulary", switch=True),
+    Flag("--seed", "training", "seed", SEED_HELP),
+    Flag("--threads", "training", "threads", "CPU threads (default: torch's choice)"),
+    Flag("--bf16", "training", "bf16", "bfloat16 autocast (faster on CPUs with AVX-512 BF16/AMX)", switch=True),
+    Flag("--device", "training", "device", choices=DEVICES),
+)
+
+
+def _add_flag(p: argparse.ArgumentParser, flag: Flag) -> None:
+    # default=None: a flag not given leaves the field to the preset, or to the config's default shown here
+    shown = "" if flag.default is None or "default:" in flag.help else f" (default: {flag.default})"
+    help_text = (flag.help + shown).strip() or None
+    if flag.switch:
+        p.add_argument(flag.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+    elif flag.choices:
+        p.add_argument(flag.name, choices=flag.choices, default=None, help=help_text)
+    else:
+        p.add_argument(flag.name, type=flag.type, default=None, help=help_text)
+
+
+def train_settings(args: argparse.Namespace) -> tuple[dict, TrainConfig, TokenizerConfig]:
+    """(model settings, TrainConfig, TokenizerConfig) for ``train``: the config defaults, then the
+    preset's values (``--preset``), then every flag given on the command line."""
+    preset = PRESETS[args.preset] if args.preset else None
+    values = {group: dict(getattr(preset, group)) if preset else {} for group in _CONFIGS}
+    for flag in TRAIN_FLAGS:
+        value = getattr(args, flag.dest)
+        if value is not None:
+            values[flag.group][flag.field] = value
+    return values["model"], TrainConfig(**values["training"]), TokenizerConfig(**values["tokenizer"])
+
+
+def add_split_argument(p: argparse.ArgumentParser) -> None:
+    """``--split``, the same for every command that reads a corpus."""
+    default = CorpusOptions.split
+    p.add_argument("--split", choices=SPLIT_MODES, default=default, help=f"{SPLIT_HELP} (default: {default})")
+
+
+def _add_max_words(p: argparse.ArgumentParser, default: int) -> None:
+    p.add_argument("--max-words", type=int, default=default, help="truncate longer sentences (default: %(default)s)")
+
+
+def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> None:
+    """Decoding options; an option not given takes DecodeOptions' default (see commands.decode_options)."""
+    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: 1, unchanged)")
+    p.add_argument("--top-k", type=int, default=None, help="sample only from the k likeliest tokens (default: all)")
+    p.add_argument("--top-p", type=float, default=None, help="nucleus sampling mass (default: 1, all)")
+    p.add_argument("--beam", type=int, default=0, help="beam width; > 1 uses beam search")
+    p.add_argument(
+        "--greedy", action="store_true", help="greedy decoding (the default unless sampling options are given)"
+    )
+    p.add_argument("--max-length", type=int, default=None, help="longest output in tokens")
+    p.set_defaults(default_method=default_method)
+
+
+def _add_train_parser(sub) -> None:
+    t = sub.add_parser("train", help="train a model on a corpus and save a bundle")
+    t.add_argument("corpus", help=".txt, .md, .csv or .tsv file")
+    t.add_argument("--out", required=True, help="bundle folder to write")
+    t.add_argument("--valid", help="validation corpus (default: 10%% of CORPUS, seeded)")
+    t.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default=None,
+        help="start from the app's preset (model, training and tokenizer settings); other options override it",
+    )
+    for flag in TRAIN_FLAGS:
+        _add_flag(t, flag)
+    _add_max_words(t, CorpusOptions.max_words)
+    t.add_argument("--text-column", help="text column of a .csv/.tsv")
+    add_split_argument(t)
+    t.add_argument("--name", default=None, help="model name shown in the app (default: the corpus file name)")
+    t.add_argument(
+        "--fp16-weights",
+        action="store_true",
+        help="store weights as float16 (half the size; cannot be resumed exactly)",
+    )
+    t.add_argument("--resume", action="store_true", help="continue the bundle in --out from its saved training state")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ..cli_inspect import add_inspect_parser
+
+    parser = _Parser(prog="python -m textvae", description="Train and use sentence VAEs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_train_parser(sub)
+
+    e = sub.add_parser("evaluate", help="ELBO, IW-NLL, perplexity, MI, active units, reconstruction")
+    e.add_argument("model", help="bundle folder or .zip")
+    e.add_argument("corpus")
+    e.add_argument("--iw-samples", type=int, default=50, help="importance samples for the NLL (500 for papers)")
+    e.add_argument("--seed", type=int, default=0, help=SEED_HELP + " (default: %(default)s)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_max_words(e, MAX_WORDS)
+    add_split_argument(e)
+
+    s = sub.add_parser("sample", help="sentences from the prior, one a line")
+    s.add_argument("model")
+    s.add_argument("-n", type=int, default=10)
+    s.add_argument("--seed", type=int, default=0, help=SEED_HELP + " (default: %(default)s)")
+    _decode_args(s, default_method="sample")
+
+    i = sub.add_parser("interpolate", help="sentences on the path from A to B, one a line")
+    i.add_argument("model")
+    i.add_argument("a")
+    i.add_argument("b")
+    i.add_argument("--steps", type=int, default=8)
+    i.add_argument("--method", choices=["slerp", "linear"], default="slerp")
+    _decode_args(i)
+
+    r = sub.add_parser("reconstruct", help="encode and decode each sentence, one a line")
+    r.add_argument("model")
+    r.add_argument("sentences", nargs="+")
+    _decode_args(r)
+
+    n = sub.add_parser("encode", help="posterior means of a corpus to a .npy file")
+    n.add_argument("model")
+    n.add_argument("corpus")
+    n.add_argument("--out", required=True)
+    add_split_argument(n)
+    add_inspect_parser(sub)
+    return parser
