@@ -31,9 +31,10 @@ def test_shuffled_batches_depend_on_the_seed_only():
 
 def test_iterate_batches_maps_rows_back_to_sources():
     seqs = [[4] * n for n in (5, 1, 3, 2)]
+    batches = list(iterate_batches(seqs, 2))
     seen = {}
-    for batch in iterate_batches(seqs, 2):
+    for batch in batches:
         for row, source in enumerate(batch.index.tolist()):
             seen[source] = int(batch.lengths[row])
     assert seen == {0: 5, 1: 1, 2: 3, 3: 2}
-    assert isinstance(batch.tokens, torch.Tensor)
+    assert len(batches) == 2 and all(isinstance(b.tokens, torch.Tensor) for b in batches)

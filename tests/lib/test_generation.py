@@ -40,7 +40,7 @@ def test_top_p_keeps_only_the_likeliest_token_when_tiny(model_tok):
 
 
 def test_beam_search_scores_at_least_as_well_as_greedy(model_tok):
-    model, tok = model_tok
+    model, _ = model_tok
     z = torch.randn(4, model.config.latent_dim)
     beams = decode_latent(model, z, DecodeOptions(method="beam", beam_width=4))
     assert len(beams) == 4 and all(isinstance(t, int) for seq in beams for t in seq)

@@ -66,9 +66,12 @@ def test_state_round_trips_and_a_mismatched_state_is_refused():
 def test_training_never_imports_torch_dynamo():
     # torch.optim.Optimizer imports torch._dynamo (sympy, ~800 modules, ~70 MB) when it is built
     code = (
-        "import sys, torch; from textvae import TrainConfig, train_model, TokenizerConfig; from textvae.corpus import Corpus\n"
+        "import sys, torch\n"
+        "from textvae import TrainConfig, train_model, TokenizerConfig\n"
+        "from textvae.corpus import Corpus\n"
         "s = [f'the cat number {i} sat on the mat .' for i in range(40)]\n"
-        "train_model(Corpus(s), None, {'embed_dim': 16, 'hidden_dim': 16, 'latent_dim': 4}, TrainConfig(epochs=1, threads=1), TokenizerConfig(vocab_size=100))\n"
+        "model = {'embed_dim': 16, 'hidden_dim': 16, 'latent_dim': 4}\n"
+        "train_model(Corpus(s), None, model, TrainConfig(epochs=1, threads=1), TokenizerConfig(vocab_size=100))\n"
         "print('torch._dynamo' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

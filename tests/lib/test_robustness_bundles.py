@@ -3,9 +3,11 @@ before anything large is allocated and without ever unpickling. Saving is atomic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
+import re
 import struct
 import tracemalloc
 import zipfile
@@ -47,7 +49,7 @@ def test_the_fixture_bundle_loads(tiny_bundle_dir, zipped):
 
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.999])
 def test_a_truncated_zip_is_refused(zipped, keep):
-    with pytest.raises(TextVAEError, match="not a valid zip|corrupted"):
+    with pytest.raises(TextVAEError, match=r"not a valid zip|corrupted"):
         load_bundle_zip(zipped[: int(len(zipped) * keep)])
 
 
@@ -56,10 +58,9 @@ def test_a_zip_with_corrupted_bytes_is_refused_wherever_they_are(zipped):
     for position in range(0, len(zipped), step):
         damaged = bytearray(zipped)
         damaged[position] ^= 0xFF
-        try:
+        # refused with a message; loading anyway is fine when the flipped byte was unused (a timestamp)
+        with contextlib.suppress(TextVAEError):
             load_bundle_zip(bytes(damaged))
-        except TextVAEError:
-            pass  # refused with a message; loading anyway is fine when the flipped byte was unused (a timestamp)
 
 
 @pytest.mark.parametrize(
@@ -86,12 +87,12 @@ def test_a_bundle_zipped_inside_a_folder_loads(files):
 
 
 def test_a_zip_holding_a_file_twice_is_refused(files):
-    with pytest.raises(TextVAEError, match="config.json twice"):
+    with pytest.raises(TextVAEError, match=re.escape("config.json twice")):
         load_bundle_zip(make_zip({**files, "copy/config.json": files["config.json"]}))
 
 
 def test_a_zip_with_unexpected_files_is_refused(files):
-    with pytest.raises(TextVAEError, match="Unexpected file 'run.sh'"):
+    with pytest.raises(TextVAEError, match=re.escape("Unexpected file 'run.sh'")):
         load_bundle_zip(make_zip({**files, "run.sh": b"rm -rf /"}))
     with pytest.raises(TextVAEError, match="entries"):
         load_bundle_zip(make_zip({f"dir{i}/": b"" for i in range(30)}))
@@ -240,7 +241,7 @@ def test_safetensors_whose_header_length_starts_like_a_pickle_still_load(files):
 
 
 def test_weights_whose_shapes_do_not_match_the_config_are_refused(files):
-    with pytest.raises(TextVAEError, match="Weight .* has shape .* but config.json implies"):
+    with pytest.raises(TextVAEError, match=r"Weight .* has shape .* but config.json implies"):
         bundle_from_files(with_config(files, hidden_dim=32))
 
 
@@ -248,7 +249,7 @@ def test_weights_with_missing_or_extra_tensors_are_refused(files):
     weights = load_safetensors(files["model.safetensors"])
     weights["backdoor.weight"] = torch.zeros(2)
     del weights["output.bias"]
-    with pytest.raises(TextVAEError, match="missing: output.bias; unexpected: backdoor.weight"):
+    with pytest.raises(TextVAEError, match=re.escape("missing: output.bias; unexpected: backdoor.weight")):
         bundle_from_files({**files, "model.safetensors": save_safetensors(weights)})
 
 
@@ -265,7 +266,7 @@ def test_an_absurdly_large_config_is_refused_before_any_allocation(files, monkey
     monkeypatch.setattr(SentenceVAE, "__init__", lambda *a, **k: pytest.fail("the model was built"))
     tracemalloc.start()
     try:
-        with pytest.raises(TextVAEError, match="outside|parameters"):
+        with pytest.raises(TextVAEError, match=r"outside|parameters"):
             bundle_from_files(with_config(files, **changes))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -274,7 +275,7 @@ def test_an_absurdly_large_config_is_refused_before_any_allocation(files, monkey
 
 
 def test_a_tokenizer_whose_size_disagrees_with_the_model_is_refused(files):
-    with pytest.raises(TextVAEError, match="tokenizer has .* tokens but the model expects 150"):
+    with pytest.raises(TextVAEError, match=r"tokenizer has .* tokens but the model expects 150"):
         bundle_from_files(with_config(files, vocab_size=150))
 
 
@@ -330,14 +331,14 @@ def test_weights_with_nan_or_infinity_are_refused(files, bad):
     weights = load_safetensors(files["model.safetensors"])
     weights["output.weight"] = weights["output.weight"].clone()
     weights["output.weight"][3, 2] = bad
-    with pytest.raises(TextVAEError, match="output.weight contains NaN or infinite values"):
+    with pytest.raises(TextVAEError, match=re.escape("output.weight contains NaN or infinite values")):
         bundle_from_files({**files, "model.safetensors": save_safetensors(weights)})
 
 
 def test_weights_of_the_wrong_kind_of_number_are_refused(files):
     weights = load_safetensors(files["model.safetensors"])
     weights["output.bias"] = torch.zeros_like(weights["output.bias"], dtype=torch.int32)
-    with pytest.raises(TextVAEError, match="output.bias is stored as int32"):
+    with pytest.raises(TextVAEError, match=re.escape("output.bias is stored as int32")):
         bundle_from_files({**files, "model.safetensors": save_safetensors(weights)})
 
 
@@ -352,14 +353,14 @@ def test_float64_weights_too_large_for_float32_are_refused(files):
     "content", [b"", b"garbage", b"\x10" + bytes(7) + b"{}" + bytes(14), (2**62).to_bytes(8, "little") + b"{}"]
 )
 def test_a_corrupt_safetensors_file_is_refused(files, content):
-    with pytest.raises(TextVAEError, match="model.safetensors"):
+    with pytest.raises(TextVAEError, match=re.escape("model.safetensors")):
         bundle_from_files({**files, "model.safetensors": content})
 
 
 def test_a_broken_metrics_or_missing_file_is_refused(files):
-    with pytest.raises(TextVAEError, match="metrics.json is not valid JSON"):
+    with pytest.raises(TextVAEError, match=re.escape("metrics.json is not valid JSON")):
         bundle_from_files({**files, "metrics.json": b"nah"})
-    with pytest.raises(TextVAEError, match="missing tokenizer.json"):
+    with pytest.raises(TextVAEError, match=re.escape("missing tokenizer.json")):
         bundle_from_files({k: v for k, v in files.items() if k != "tokenizer.json"})
     with pytest.raises(TextVAEError, match="file contents"):
         bundle_from_files({**files, "config.json": "text, not bytes"})
@@ -372,7 +373,7 @@ def test_an_oversized_file_in_a_folder_is_refused_before_it_is_read(tiny_bundle_
         (folder / path.name).write_bytes(path.read_bytes())
     with open(folder / "metrics.json", "r+b") as handle:
         handle.truncate(MAX_FILE_BYTES["metrics.json"] + 1)  # sparse
-    with pytest.raises(TextVAEError, match="metrics.json is .* MB, over the"):
+    with pytest.raises(TextVAEError, match=r"metrics.json is .* MB, over the"):
         load_bundle(folder)
 
 
@@ -439,6 +440,6 @@ def test_saving_never_overwrites_a_file_or_a_folder_that_is_not_a_bundle(tiny_bu
     documents = tmp_path / "documents"
     documents.mkdir()
     (documents / "thesis.tex").write_text("precious")
-    with pytest.raises(TextVAEError, match="not a model bundle .*thesis.tex"):
+    with pytest.raises(TextVAEError, match=r"not a model bundle .*thesis.tex"):
         save_bundle(bundle, documents)
     assert corpus.read_text() == "precious" and (documents / "thesis.tex").read_text() == "precious"

@@ -1,3 +1,4 @@
+import itertools
 import threading
 
 import pytest
@@ -148,7 +149,7 @@ def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it
     config = TrainConfig(lr=2e-3, lr_schedule="cosine")
     rates = [config.learning_rate(t / 10) for t in range(11)]
     assert rates[0] == pytest.approx(2e-3) and rates[-1] == pytest.approx(2e-3 * COSINE_FLOOR)
-    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(rates))
     assert (
         TrainConfig(lr=2e-3, lr_schedule="constant").learning_rate(0.9) == 2e-3
         and TrainConfig().lr_schedule == "cosine"
