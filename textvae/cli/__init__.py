@@ -4,6 +4,7 @@ Every user error prints one line ("error: ...") and exits with status 2; no trac
 
     parser    the arguments; defaults and choices come from the settings dataclasses and presets
     commands  what each sub-command does (torch is imported only there, and only when needed)
+    inspection  ``inspect``: what a corpus file becomes, before any training (no torch)
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ..cli_inspect import cmd_inspect
 from ..errors import TextVAEError
 from .commands import cmd_encode, cmd_evaluate, cmd_interpolate, cmd_reconstruct, cmd_sample, cmd_train
+from .inspection import cmd_inspect
 from .parser import build_parser, train_settings
 
 __all__ = ["COMMANDS", "TextVAEError", "build_parser", "main", "train_settings"]

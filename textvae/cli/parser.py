@@ -119,7 +119,7 @@ def add_split_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", choices=SPLIT_MODES, default=default, help=f"{SPLIT_HELP} (default: {default})")
 
 
-def _add_max_words(p: argparse.ArgumentParser, default: int) -> None:
+def add_max_words(p: argparse.ArgumentParser, default: int) -> None:
     p.add_argument("--max-words", type=int, default=default, help="truncate longer sentences (default: %(default)s)")
 
 
@@ -149,7 +149,7 @@ def _add_train_parser(sub) -> None:
     )
     for flag in TRAIN_FLAGS:
         _add_flag(t, flag)
-    _add_max_words(t, CorpusOptions.max_words)
+    add_max_words(t, CorpusOptions.max_words)
     t.add_argument("--text-column", help="text column of a .csv/.tsv")
     add_split_argument(t)
     t.add_argument("--name", default=None, help="model name shown in the app (default: the corpus file name)")
@@ -163,7 +163,7 @@ def _add_train_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ..cli_inspect import add_inspect_parser
+    from .inspection import add_inspect_parser
 
     parser = _Parser(prog="python -m textvae", description="Train and use sentence VAEs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--iw-samples", type=int, default=50, help="importance samples for the NLL (500 for papers)")
     e.add_argument("--seed", type=int, default=0, help=SEED_HELP + " (default: %(default)s)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_max_words(e, MAX_WORDS)
+    add_max_words(e, MAX_WORDS)
     add_split_argument(e)
 
     s = sub.add_parser("sample", help="sentences from the prior, one a line")

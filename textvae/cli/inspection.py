@@ -12,9 +12,9 @@ import json
 import os
 import sys
 
-SPLIT_HELP = (
-    "lines: one sentence a line, never split; prose: split paragraphs into sentences; auto: decide per file (default)"
-)
+from ..corpus import CorpusOptions
+from .parser import add_max_words, add_split_argument
+
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "de": "German", "fr": "French", "es": "Spanish"}
 
 
@@ -26,16 +26,16 @@ def add_inspect_parser(sub) -> None:
     p.add_argument("--sentences", action="store_true", help="the cleaned sentences, one a line")
     p.add_argument("--no-clean", action="store_true", help="keep a book's licence, contents, headings... as text")
     p.add_argument("--lowercase", action="store_true")
-    p.add_argument("--max-words", type=int, default=40, help="truncate longer sentences (default: %(default)s)")
+    add_max_words(p, CorpusOptions.max_words)
     p.add_argument("--text-column", help="text column of a .csv/.tsv")
-    p.add_argument("--split", choices=["auto", "lines", "prose"], default="auto", help=SPLIT_HELP)
+    add_split_argument(p)
 
 
 def inspect_corpus(path: str, args: argparse.Namespace) -> tuple[dict, list[str]]:
     """The corpus's statistics as plain data, and its sentences."""
-    from .corpus import CorpusOptions, corpus_stats, load_corpus
-    from .corpus.cleaning import REPORT_PREFIX, summary_from_counts
-    from .corpus.language import detect_language, is_cjk
+    from ..corpus import corpus_stats, load_corpus
+    from ..corpus.cleaning import REPORT_PREFIX, summary_from_counts
+    from ..corpus.language import detect_language, is_cjk
 
     options = CorpusOptions(
         lowercase=args.lowercase,
