@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from studio.messages import md_escape
+from studio.paths import corpora_dir
 from tests.app.apptest import PAGES, SMALL_MODEL, assert_ok, open_page, upload
 from tests.helpers import make_sentences
 from textvae import bundle_to_zip
@@ -102,6 +103,23 @@ def test_choosing_a_bundled_corpus_needs_a_click(app_env):
     at.button(key="data.use").click().run()
     assert_ok(at)
     assert at.session_state["corpus_id"].startswith("bundled:")
+
+
+def test_a_bundled_table_offers_the_same_column_picker(app_env):
+    at = open_page("app_pages/data.py")
+    at.get("button_group")[0].set_value("Bundled corpus").run()
+    tables = [name for name in at.selectbox(key="data.bundled").options if name.endswith(".csv")]
+    if not tables:
+        pytest.skip("no bundled table in this checkout")
+    at.selectbox(key="data.bundled").set_value(corpora_dir() / tables[0]).run()
+    assert_ok(at)
+    text = at.selectbox(key=f"data.bundled.text.{tables[0]}")  # the picker the upload uses, with its own keys
+    label = at.selectbox(key=f"data.bundled.label.{tables[0]}")
+    assert text.value == "text" and label.value == "label" and label.options[0] == "(none)"
+    label.set_value("(none)").run()
+    assert_ok(at)
+    at.button(key="data.use").click().run()
+    assert at.session_state["corpus"].labels is None
 
 
 # ---------------------------------------------------------------- train

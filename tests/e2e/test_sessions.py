@@ -81,8 +81,13 @@ def wait_training(page, timeout_s: float = 90) -> None:
     page.locator("text=/tokens\\/s|Preparing/").first.wait_for(timeout=timeout_s * 1000)
 
 
+def stop_button(page):
+    """The Train page's Stop button, not Streamlit's own "Stop" in the header (shown while a script runs)."""
+    return page.locator('[data-testid="stMainBlockContainer"]').get_by_role("button", name="Stop", exact=True)
+
+
 def press_stop(page) -> None:
-    run_and_wait(page, lambda: page.get_by_role("button", name="Stop", exact=True).click())
+    run_and_wait(page, lambda: stop_button(page).click())
     page.wait_for_selector("text=/Stopped after .*stopped by the user/", timeout=60_000)
 
 
@@ -193,7 +198,7 @@ def test_a_reload_during_training_finds_the_job_still_running(load_server, brows
         assert page.url.split("s=")[1] == token
         page.wait_for_selector("text=tokens/s", timeout=30_000)  # the live panel of the same job, not a blank page
         assert "Training on zebra-secret.txt" in main_text(page)  # and the corpus is still the session's
-        assert page.get_by_role("button", name="Stop", exact=True).is_enabled()
+        assert stop_button(page).is_enabled()
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
         assert "TRAINING" in sidebar and "Training:" in sidebar
         assert "A reload resumed its session (job: running)" in load_server["log"].read_text()
