@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from studio import figures
+from studio.computed import SharedResults
 from studio.models import active_model_id
 
 if TYPE_CHECKING:
@@ -51,27 +52,38 @@ def encoded(bundle: ModelBundle, corpus: Corpus, corpus_id: str, cap: int = MAP_
     return _encode(active_model_id(), corpus_id, cap, bundle, corpus)
 
 
-@st.cache_resource(max_entries=12, ttl=3600, show_spinner=False)
+# Not an st.cache_*: t-SNE draws its progress, which a cached function must not do (see studio.computed).
+_PROJECTIONS: SharedResults[latent.Projection] = SharedResults(max_entries=12)
+
+
 def _projection(
-    model_id: str, corpus_id: str, cap: int, method: str, dims: int, _z: np.ndarray, _progress=None
+    model_id: str, corpus_id: str, cap: int, method: str, dims: int, z: np.ndarray, progress=None
 ) -> latent.Projection:
-    # cache_resource, not cache_data: a fitted t-SNE is large and read-only, no need to copy it each rerun
     from textvae import latent
 
-    return latent.project(_z, method, dims, seed=0, progress=_progress)
+    return _PROJECTIONS.get_or_compute(
+        (model_id, corpus_id, cap, method, dims), lambda: latent.project(z, method, dims, seed=0, progress=progress)
+    )
 
 
 def projection(data: MapData, corpus_id: str, method: str, dims: int, cap: int = MAP_POINT_CAP) -> latent.Projection:
-    """PCA or t-SNE of the encoded corpus; t-SNE shows a progress bar the first time."""
+    """PCA or t-SNE of the encoded corpus; t-SNE shows a progress bar the first time (drawn here, not cached)."""
+    key = (active_model_id(), corpus_id, cap, method, dims)
+    found = _PROJECTIONS.get(key)
+    if found is not None:
+        return found
+    if method != "tsne":
+        return _projection(*key, data.z)
+    if _PROJECTIONS.busy(key):
+        with st.spinner("t-SNE: another view of this model and corpus is computing the same map…"):
+            return _projection(*key, data.z)
     bar = st.empty()
 
     def progress(fraction: float) -> None:
         bar.progress(fraction, text=f"t-SNE: {fraction:.0%} (only the first time for this model and corpus)")
 
     try:
-        return _projection(
-            active_model_id(), corpus_id, cap, method, dims, data.z, progress if method == "tsne" else None
-        )
+        return _projection(*key, data.z, progress)
     finally:
         bar.empty()
 
