@@ -84,7 +84,7 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
         "Sample: draw words at random (temperature, top-k, top-p). Beam: keep the best few partial sentences.",
     )
     with c.expander("Sampling and beam settings"):
-        cols = st.columns(4)
+        cols = st.columns(5)
         temperature = cols[0].slider(
             "Temperature",
             0.1,
@@ -119,8 +119,22 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
             key=keep(f"{prefix}.beam", 4),
             help="Beam search only. More beams: slower, often more fluent.",
         )
+        no_repeat = cols[4].number_input(
+            "No repeated n-gram",
+            0,
+            8,
+            3,
+            key=keep(f"{prefix}.no_repeat", 3),
+            help="Never repeat a run of this many tokens within a sentence, so decoding cannot loop "
+            "(“I am sure, I am sure, …”). 0 turns the guard off and shows what the model itself prefers.",
+        )
     return DecodeOptions(
-        method=method, temperature=float(temperature), top_k=int(top_k), top_p=float(top_p), beam_width=int(beam)
+        method=method,
+        temperature=float(temperature),
+        top_k=int(top_k),
+        top_p=float(top_p),
+        beam_width=int(beam),
+        no_repeat_ngram=int(no_repeat),
     )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textvae.config import TOKENIZER_KINDS
+
 if TYPE_CHECKING:
     from textvae.limits import Limits
 
@@ -269,8 +271,9 @@ TRAINING_FIELDS = [
         "kind",
         "Tokenizer",
         "choice",
-        "word: one token per word (rare words become <unk>); bpe: sub-word pieces, no unknown words.",
-        choices=("word", "bpe"),
+        "bpe: byte-level sub-word pieces, no unknown words in any language (the default). "
+        "word: one token per word; rare words become <unk>.",
+        choices=TOKENIZER_KINDS,
     ),
     TrainingField(
         "tokenizer",

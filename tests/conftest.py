@@ -25,7 +25,7 @@ def trained(corpus_file, tmp_path_factory):
         corpus,
         model=TINY_MODEL,
         training=TrainConfig(epochs=6, batch_size=16, free_bits=0.2, threads=1, seed=0, lr_schedule="constant"),
-        tokenizer=TokenizerConfig(vocab_size=500),
+        tokenizer=TokenizerConfig(kind="word", vocab_size=500),  # small and word-level: unknown words testable
     )
     directory = save_bundle(bundle, tmp_path_factory.mktemp("bundle") / "tiny", trainer.training_state())
     return bundle, directory, corpus

@@ -171,9 +171,12 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+TOKENIZER_KINDS = ("bpe", "word")
+
+
 @dataclass
 class TokenizerConfig:
-    kind: str = "word"
+    kind: str = "bpe"  # byte-level: no unknown words in any script; "word" for PTB-style benchmarks
     vocab_size: int = 10_000
     min_frequency: int = 1
     lowercase: bool = False

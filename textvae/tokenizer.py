@@ -14,11 +14,11 @@ from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
+from .config import TOKENIZER_KINDS as KINDS
 from .errors import TextVAEError
 from .limits import get_limits
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK, UNK_ID
 
-KINDS = ("bpe", "word")
 WORD_START = "\u2581"
 # A word (with its leading-space mark) or a single punctuation mark (with its mark).
 _PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")

@@ -279,7 +279,7 @@ def test_training_records_the_validation_unknown_rate():
         valid,
         model={"embed_dim": 16, "hidden_dim": 16, "latent_dim": 4},
         training=TrainConfig(epochs=1, batch_size=20, threads=1),
-        tokenizer=TokenizerConfig(vocab_size=200),
+        tokenizer=TokenizerConfig(kind="word", vocab_size=200),
     )
     assert bundle.metrics["corpus"]["valid_unknown_rate"] > 0.7
 

@@ -18,7 +18,9 @@ OVERFIT_MODEL = dict(TINY_MODEL, embed_dim=64, hidden_dim=128, latent_dim=16)
 def _train(corpus=FIFTY, valid=FIFTY, model=None, **training):
     settings = dict(epochs=2, batch_size=10, threads=1, seed=0)
     settings.update(training)
-    return train_model(corpus, valid, model or TINY_MODEL, TrainConfig(**settings), TokenizerConfig(vocab_size=200))
+    return train_model(
+        corpus, valid, model or TINY_MODEL, TrainConfig(**settings), TokenizerConfig(kind="word", vocab_size=200)
+    )
 
 
 def test_fifty_sentences_are_reconstructed_with_90_percent_token_accuracy():
@@ -49,7 +51,7 @@ def test_events_are_plain_data_in_order():
         FIFTY,
         TINY_MODEL,
         TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1),
-        TokenizerConfig(vocab_size=200),
+        TokenizerConfig(kind="word", vocab_size=200),
         callbacks=[events.append],
     )
     kinds = [e["type"] for e in events]
@@ -82,7 +84,7 @@ def test_a_stop_event_from_another_thread_ends_training():
         FIFTY,
         TINY_MODEL,
         TrainConfig(epochs=50, batch_size=10, log_every=1, threads=1),
-        TokenizerConfig(vocab_size=200),
+        TokenizerConfig(kind="word", vocab_size=200),
         callbacks=[stop_after_first_step],
         stop=stop,
     )
@@ -114,7 +116,7 @@ def test_autoencoder_pretraining_runs_first_then_resets_the_decoder():
         FIFTY,
         TINY_MODEL,
         TrainConfig(epochs=1, pretrain_epochs=1, batch_size=10, log_every=1, threads=1),
-        TokenizerConfig(vocab_size=200),
+        TokenizerConfig(kind="word", vocab_size=200),
         callbacks=[events.append],
     )
     phases = [e["phase"] for e in events if e["type"] == "step"]
@@ -160,7 +162,7 @@ def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it
         FIFTY,
         TINY_MODEL,
         TrainConfig(epochs=2, batch_size=10, log_every=1, threads=1, lr=2e-3, lr_schedule="cosine"),
-        TokenizerConfig(vocab_size=200),
+        TokenizerConfig(kind="word", vocab_size=200),
         callbacks=[events.append],
     )
     used = [e["lr"] for e in events if e["type"] == "step"]

@@ -23,7 +23,13 @@ def decode_options(args):
     """
     from ..generation import DecodeOptions
 
-    given = {"temperature": args.temperature, "top_k": args.top_k, "top_p": args.top_p, "max_length": args.max_length}
+    given = {
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+        "top_p": args.top_p,
+        "max_length": args.max_length,
+        "no_repeat_ngram": args.no_repeat_ngram,
+    }
     options = DecodeOptions(**{k: v for k, v in given.items() if v is not None})
     defaults = DecodeOptions()
     if args.beam and args.beam > 1:

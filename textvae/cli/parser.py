@@ -133,6 +133,12 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
         "--greedy", action="store_true", help="greedy decoding (the default unless sampling options are given)"
     )
     p.add_argument("--max-length", type=int, default=None, help="longest output in tokens")
+    p.add_argument(
+        "--no-repeat-ngram",
+        type=int,
+        default=None,
+        help="never repeat a token n-gram of this size within a sentence; 0 turns the guard off (default: 3)",
+    )
     p.set_defaults(default_method=default_method)
 
 
