@@ -141,10 +141,12 @@ class TrainingJob:
         slots: TrainingSlots | None = None,
         max_lifetime_s: float | None = None,
         train_fn: Callable[..., tuple[ModelBundle, object]] = train_model,
+        base: ModelBundle | None = None,
     ):
         self.corpus, self.valid, self.model_settings = corpus, valid, dict(model or {})
         self.training, self.tokenizer = training or TrainConfig(), tokenizer or TokenizerConfig()
         self.name = name or corpus.name
+        self.base = base  # a pretrained bundle to fine-tune (read only: train_model copies its weights)
         self.save_dir = Path(save_dir) if save_dir else None
         self.slots = slots or default_slots()
         # A safety net: no job trains longer than the server's limit (TEXTVAE_MAX_TRAIN_MINUTES), with
@@ -262,6 +264,7 @@ class TrainingJob:
                     callbacks=[self._record],
                     stop=self._stop,
                     name=self.name,
+                    **({"base": self.base} if self.base is not None else {}),
                 )
                 if self.save_dir is not None:
                     self.saved_path = save_bundle(bundle, self._unique_folder())

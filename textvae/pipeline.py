@@ -14,10 +14,13 @@ from .config import MIN_SENTENCES, VALID_FRACTION, TokenizerConfig, TrainConfig,
 from .corpus import Corpus, train_valid_split
 from .data import encode_sentences
 from .errors import TextVAEError
+from .evaluation import reconstruction_quality
 from .events import Callback
 from .model import SentenceVAE
 from .tokenizer import TextTokenizer
 from .training import Trainer, seed_everything
+
+VERDICT_SENTENCES = 200  # held-out sentences decoded greedily for the verdict (textvae.verdict); about a second
 
 
 def train_model(
@@ -31,11 +34,14 @@ def train_model(
     name: str | None = None,
     resume: ModelBundle | None = None,
     resume_state: dict[str, torch.Tensor] | None = None,
+    base: ModelBundle | None = None,
 ) -> tuple[ModelBundle, Trainer]:
     """Tokenise, build and train a model on a corpus; returns the bundle (best weights) and the trainer.
 
     With ``resume`` (a bundle saved with its training state) the same model, tokenizer and
-    optimizer continue from where they stopped. Same seed, data and threads: same model.
+    optimizer continue from where they stopped. With ``base`` (a pretrained bundle, see
+    textvae.base_model) a copy of its weights is fine-tuned with its tokenizer, and ``model`` and
+    ``tokenizer`` settings are not used. Same seed, data and threads: same model.
     """
     training = training or TrainConfig()
     tokenizer = tokenizer or TokenizerConfig()
@@ -50,6 +56,9 @@ def train_model(
         raise TextVAEError(f"The training part has {len(train)} sentences; training needs at least {MIN_SENTENCES}.")
     if resume is not None:
         tok, net = resume.tokenizer, resume.model
+    elif base is not None:
+        tok, net = base.tokenizer, SentenceVAE(base.config)
+        net.load_state_dict({k: v.float() for k, v in base.model.state_dict().items()})  # the base stays as it was
     else:
         tok = TextTokenizer.train(
             train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase
@@ -65,6 +74,7 @@ def train_model(
         trainer.add_callback(fn)
     result = trainer.fit(stop)
     final = trainer.validate()
+    final["recon_token_acc"], _ = reconstruction_quality(net, tok, valid_ids[:VERDICT_SENTENCES])
     metrics = {
         "name": name or train.name,
         "corpus": {
@@ -73,7 +83,8 @@ def train_model(
             "valid_sentences": len(valid),
             "valid_unknown_rate": unknown,
         },
-        "tokenizer": asdict(tokenizer),
+        "tokenizer": asdict(tokenizer) if base is None else {"from_base": base.name, "kind": tok.kind},
+        "base": None if base is None else base.name,
         "training": asdict(training),
         "result": {
             "reason": result.reason,

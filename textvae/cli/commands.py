@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import TextVAEError
 from ..events import TrainEvent
 from ..validation import check_range
+from ..verdict import verdict
 from .parser import train_settings
 
 OPTION = "Command-line option"
@@ -94,6 +95,7 @@ def cmd_train(args) -> int:
         f"(seed {training.seed}; same seed, data and threads give the same model)",
         file=sys.stderr,
     )
+    base = None if args.resume else _choose_base(args, train.sentences)
     callbacks = [] if args.quiet else [_ProgressBar()]
     bundle, trainer = train_model(
         train,
@@ -105,6 +107,7 @@ def cmd_train(args) -> int:
         name=args.name,
         resume=resumed,
         resume_state=resume_state,
+        base=base,
     )
     for cb in callbacks:
         cb.close()
@@ -117,7 +120,33 @@ def cmd_train(args) -> int:
         f"active units {v['au']}/{bundle.config.latent_dim} ({result['reason']}, {result['elapsed_s']:.0f} s)",
         file=sys.stderr,
     )
+    print(verdict(bundle.metrics), file=sys.stderr)
     return 0
+
+
+def _choose_base(args, sentences: list[str]):
+    """The base model to fine-tune: --base, or the bundled one with --preset; None for a training from scratch.
+
+    An explicit --base that cannot be used is an error; the bundled one, when missing or unsuited to the
+    text (another script), gives way to a training from scratch, and says so."""
+    from ..base_model import base_dir, base_fits, load_base
+
+    if args.from_scratch or not (args.base or args.preset):
+        return None
+    if args.base is None and not (base_dir() / "model.safetensors").exists():
+        print(f"note: no base model in {base_dir()}; training from scratch", file=sys.stderr)
+        return None
+    base = load_base(args.base)
+    fits, rate = base_fits(base.tokenizer, sentences)
+    if not fits:
+        print(
+            f"note: the base model's tokenizer cuts this text into {rate:.2f} tokens a character (another script?); "
+            "training from scratch with a tokenizer of its own",
+            file=sys.stderr,
+        )
+        return None
+    print(f"fine-tuning the base model ({base.name}; --from-scratch to train a new one)", file=sys.stderr)
+    return base
 
 
 class _ProgressBar:

@@ -153,6 +153,17 @@ def _add_train_parser(sub) -> None:
         default=None,
         help="start from the app's preset (model, training and tokenizer settings); other options override it",
     )
+    t.add_argument(
+        "--base",
+        default=None,
+        help="fine-tune this pretrained bundle (its tokenizer and sizes) instead of training from scratch; "
+        "with --preset the bundled base model (assets/base-model) is used unless --from-scratch",
+    )
+    t.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train a new tokenizer and model even with --preset (a teaching point: compare the two)",
+    )
     for flag in TRAIN_FLAGS:
         _add_flag(t, flag)
     add_max_words(t, CorpusOptions.max_words)
