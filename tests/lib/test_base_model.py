@@ -1,0 +1,97 @@
+"""Fine-tuning a base model: its tokenizer and a copy of its weights; refused with a message when unusable;
+another script trains from scratch. The real base is rebuilt by `python -m textvae.base_model` (not in tests)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from tests.helpers import make_sentences
+from textvae import Corpus, TextTokenizer, TextVAEError, TrainConfig, load_bundle
+from textvae.base_model import base_fits, collect, load_base, tokens_per_character
+from textvae.cli import main
+from textvae.pipeline import train_model
+
+ENGLISH = make_sentences(200)
+CHINESE = ["红楼梦是中国古典小说的巅峰之作。", "宝玉笑道：你又来了！", "黛玉听了，不觉心中一动。"] * 20
+
+
+def test_an_english_tokenizer_fits_english_but_not_chinese():
+    tokenizer = TextTokenizer.train(ENGLISH, vocab_size=400)
+    assert base_fits(tokenizer, ENGLISH)[0]
+    fits, rate = base_fits(tokenizer, CHINESE)
+    assert not fits and rate > 1.0 and tokens_per_character(tokenizer, CHINESE) == rate
+
+
+def test_fine_tuning_uses_the_base_tokenizer_and_leaves_the_base_weights_alone(trained):
+    base, _, _ = trained
+    before = {k: v.clone() for k, v in base.model.state_dict().items()}
+    tuned, _ = train_model(
+        Corpus(make_sentences(120, seed=3)), training=TrainConfig(epochs=1, batch_size=16, threads=1), base=base
+    )
+    assert tuned.tokenizer is base.tokenizer and tuned.config == base.config
+    assert tuned.metrics["base"] == base.name
+    assert all(torch.equal(before[k], v) for k, v in base.model.state_dict().items())
+    assert not all(torch.equal(before[k], v) for k, v in tuned.model.state_dict().items())
+    assert 0.0 <= tuned.metrics["valid"]["recon_token_acc"] <= 1.0
+
+
+def test_a_missing_or_broken_base_is_refused_with_a_message(tmp_path, trained):
+    with pytest.raises(TextVAEError, match="No base model"):
+        load_base(tmp_path / "nothing")
+    _, directory, _ = trained
+    broken = tmp_path / "broken"
+    shutil.copytree(directory, broken)
+    config = json.loads((broken / "config.json").read_text())
+    config["model"]["vocab_size"] += 7
+    (broken / "config.json").write_text(json.dumps(config))
+    with pytest.raises(TextVAEError, match="train from scratch"):
+        load_base(broken)
+
+
+def run_cli(argv, capsys):
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+def test_the_cli_fine_tunes_a_given_base_and_trains_from_scratch_when_asked(tmp_path, trained, corpus_file, capsys):
+    base, directory, _ = trained
+    common = [str(corpus_file), "--epochs", "1", "--batch-size", "16", "--threads", "1", "--quiet"]
+    code, err = run_cli(["train", *common, "--out", str(tmp_path / "tuned"), "--base", str(directory)], capsys)
+    assert code == 0 and "fine-tuning the base model" in err and "held-out tokens" in err
+    assert load_bundle(tmp_path / "tuned").config == base.config
+    code, err = run_cli(
+        ["train", *common, "--out", str(tmp_path / "new"), "--base", str(directory), "--from-scratch"], capsys
+    )
+    assert code == 0 and "fine-tuning" not in err
+
+
+def test_the_cli_trains_chinese_from_scratch_although_a_base_is_given(tmp_path, trained, capsys):
+    _, directory, _ = trained
+    corpus = tmp_path / "zh.txt"
+    corpus.write_text("\n".join(CHINESE * 2), encoding="utf-8")
+    argv = ["train", str(corpus), "--out", str(tmp_path / "zh"), "--base", str(directory), "--epochs", "1"]
+    code, err = run_cli([*argv, "--threads", "1", "--quiet", "--vocab-size", "300"], capsys)
+    assert code == 0 and "training from scratch with a tokenizer of its own" in err
+
+
+def test_the_base_corpus_leaves_out_the_held_out_novel_and_every_austen(tmp_path):
+    for folder in ("books", "gutenberg", "snli", "sentiment_labelled", "ptb"):
+        (tmp_path / folder).mkdir()
+    sentences = "\n".join(make_sentences(40)) + "\n"
+    for name in ("kept.txt", "frankenstein.txt", "austen_emma.txt", "pride_and_prejudice.txt"):
+        (tmp_path / "books" / name).write_text(sentences)
+    (tmp_path / "snli" / "train.txt").write_text("A man walks his dog in the park.\n")
+    (tmp_path / "sentiment_labelled" / "sentences.csv").write_text("text,label\nGreat food and friendly staff.,1\n")
+    (tmp_path / "ptb" / "ptb.train.txt").write_text("the market rose\nthe <unk> fell\nit rose N %\n")
+    found, counts = collect(tmp_path)
+    assert set(counts) == {
+        "books/kept.txt",
+        "snli/train.txt",
+        "sentiment_labelled/sentences.csv",
+        "ptb/ptb.train.txt (no <unk>, no N)",
+    }
+    assert "the market rose" in found and not any("<unk>" in s for s in found)
