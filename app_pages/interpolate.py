@@ -6,6 +6,7 @@ from studio import maps
 from studio.cached import cached_interpolation
 from studio.components import csv_download, decode_controls, page_header
 from studio.corpora import active_corpus
+from studio.examples import example_key
 from studio.messages import check_typed, show_error
 from studio.models import active_model_id, require_model
 from studio.state import keep
@@ -21,8 +22,8 @@ bundle = require_model()
 @st.fragment  # submitting the form reruns only this part, not the whole app
 def interpolation() -> None:
     with st.form("interp.form", border=True):
-        a = st.text_input("From", key=keep("interp.a", "A man is playing a guitar on stage."), max_chars=500)
-        b = st.text_input("To", key=keep("interp.b", "Two dogs are running through a snowy field."), max_chars=500)
+        a = st.text_input("From", key=example_key("interp.a"), max_chars=500)
+        b = st.text_input("To", key=example_key("interp.b"), max_chars=500)
         c1, c2 = st.columns([2, 1])
         steps = c1.slider(
             "Steps", 2, 20, 8, key=keep("interp.steps", 8), help="Points on the path, both ends included."

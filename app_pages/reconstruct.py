@@ -4,6 +4,7 @@ import streamlit as st
 
 from studio.cached import NOISE_LEVELS, cached_reconstruction
 from studio.components import decode_controls, page_header
+from studio.examples import example_key
 from studio.figures import code_figure
 from studio.messages import check_typed, show_error
 from studio.models import require_model
@@ -20,9 +21,7 @@ bundle = require_model()
 @st.fragment  # the form reruns only this part
 def reconstruction() -> None:
     with st.form("recon.form"):
-        sentence = st.text_input(
-            "Sentence", key=keep("recon.sentence", "A little girl is climbing a tree in the garden."), max_chars=500
-        )
+        sentence = st.text_input("Sentence", key=example_key("recon.sentence"), max_chars=500)
         c1, c2 = st.columns([3, 1])
         noise = c1.slider(
             "Extra noise level (σ)",

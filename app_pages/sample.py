@@ -3,6 +3,7 @@ import streamlit as st
 
 from studio.cached import cached_arithmetic, cached_samples, cached_variations
 from studio.components import csv_download, decode_controls, page_header, table_with_download
+from studio.examples import example_key
 from studio.messages import check_typed, show_error
 from studio.models import require_model
 from studio.state import keep
@@ -41,9 +42,7 @@ def from_the_prior() -> None:
 @st.fragment
 def vary() -> None:
     with st.form("var.form"):
-        sentence = st.text_input(
-            "Sentence", key=keep("var.sentence", "A woman is reading a book in the park."), max_chars=500
-        )
+        sentence = st.text_input("Sentence", key=example_key("var.sentence"), max_chars=500)
         c1, c2, c3 = st.columns(3)
         radius = c1.slider(
             "Radius",
@@ -75,9 +74,9 @@ def arithmetic() -> None:
         "It works best when A and B differ in one way."
     )
     with st.form("arith.form"):
-        a = st.text_input("A", key=keep("arith.a", "A man is sleeping on a couch."), max_chars=500)
-        b = st.text_input("minus B", key=keep("arith.b", "A man is sitting."), max_chars=500)
-        c = st.text_input("plus C", key=keep("arith.c", "A woman is sitting."), max_chars=500)
+        a = st.text_input("A", key=example_key("arith.a"), max_chars=500)
+        b = st.text_input("minus B", key=example_key("arith.b"), max_chars=500)
+        c = st.text_input("plus C", key=example_key("arith.c"), max_chars=500)
         arith_options = decode_controls("arith")
         st.form_submit_button("Compute", type="primary", icon=":material/calculate:")
     if not check_typed(bundle, {"A": a, "minus B": b, "plus C": c}):

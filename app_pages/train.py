@@ -1,6 +1,7 @@
 import streamlit as st
 
 from studio import training_form
+from studio.base_choice import base_choice
 from studio.components import page_header
 from studio.corpora import active_corpus
 from studio.jobs import start_training, too_small_to_train
@@ -22,12 +23,8 @@ if found is None:
     st.warning("Choose sentences on the **Data** page first.", icon=":material/info:")
     st.page_link("app_pages/data.py", label="Go to Data", icon=":material/description:")
     st.stop()
-corpus, _ = found
-which = (
-    "your corpus"
-    if st.session_state.corpus is not None
-    else "the bundled demo corpus (choose your own on the Data page)"
-)
+corpus, corpus_id = found
+which = "your corpus" if st.session_state.corpus is not None else "the bundled demo corpus (choose your own on Data)"
 st.markdown(f"Training on **{md_escape(corpus.name)}**: {len(corpus):,} sentences, {which}.")
 if problem := too_small_to_train(corpus):
     st.warning(problem, icon=":material/warning:")
@@ -44,6 +41,7 @@ preset = st.segmented_control(
 )
 st.caption(preset_by_title(preset).note if preset else "Custom settings.")
 st.caption(":material/tune: " + training_form.form_summary())
+base = base_choice(corpus, corpus_id, disabled=running)
 
 c1, c2 = st.columns([2, 1])
 name = c1.text_input(
@@ -80,7 +78,7 @@ b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Start training", type="primary", icon=":material/play_arrow:", disabled=running, key="train.start"):
     try:
         model, training, tokenizer = training_form.form_configs()
-        start_training(corpus, model, training, tokenizer, name.strip() or corpus.name)
+        start_training(corpus, model, training, tokenizer, name.strip() or corpus.name, base=base)
         st.rerun()
     except TextVAEError as exc:
         show_error(exc)

@@ -12,7 +12,7 @@ from studio.models import session_models_dir, set_active_model
 from studio.runtime import ensure_library
 
 if TYPE_CHECKING:
-    from textvae import Corpus, TokenizerConfig, TrainConfig
+    from textvae import Corpus, ModelBundle, TokenizerConfig, TrainConfig
     from textvae.jobs import TrainingJob
 
 
@@ -31,9 +31,14 @@ def too_small_to_train(corpus: Corpus) -> str | None:
 
 
 def start_training(
-    corpus: Corpus, model: dict, training: TrainConfig, tokenizer: TokenizerConfig, name: str
+    corpus: Corpus,
+    model: dict,
+    training: TrainConfig,
+    tokenizer: TokenizerConfig,
+    name: str,
+    base: ModelBundle | None = None,
 ) -> TrainingJob:
-    """Start a background job for this session; a job it replaces is stopped first."""
+    """Start a background job for this session (fine-tuning ``base`` when given); a job it replaces is stopped first."""
     from textvae import TextVAEError
     from textvae.jobs import TrainingJob
 
@@ -45,7 +50,13 @@ def start_training(
     if old is not None and old.active:
         old.stop("replaced by a new training")
     job = TrainingJob(
-        corpus, model=model, training=training, tokenizer=tokenizer, name=name, save_dir=session_models_dir()
+        corpus,
+        model=model,
+        training=training,
+        tokenizer=tokenizer,
+        name=name,
+        save_dir=session_models_dir(),
+        base=base,
     )
     st.session_state.job = job
     st.session_state.job_collected = False

@@ -6,8 +6,9 @@ import streamlit as st
 
 from studio import figures
 from studio.jobs import collect_finished_job, fmt_seconds, job_status_line, polling
-from studio.messages import show_error
+from studio.messages import md_escape, show_error
 from textvae.jobs import JobStatus
+from textvae.verdict import verdict
 
 
 def _progress(job, start: dict | None, last: dict | None) -> None:
@@ -23,9 +24,10 @@ def _progress(job, start: dict | None, last: dict | None) -> None:
             )
     else:
         end = job.last("end") or {}
+        said = verdict(job.result.metrics) if job.result is not None else ""
         st.success(
             f"{job_status_line(job)} — {end.get('steps', 0):,} steps. "
-            "The best model (by validation ELBO) is the active model now.",
+            f"The best model (by validation ELBO) is the active model now. {md_escape(said)}",
             icon=":material/check_circle:",
         )
     if start:

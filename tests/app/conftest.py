@@ -9,8 +9,10 @@ from tests.app.apptest import ROOT
 
 @pytest.fixture
 def app_env(monkeypatch, tmp_path, request):
-    """A models folder of its own; a stand-in demo model when the checkout has none."""
+    """A models folder of its own; a stand-in demo model when the checkout has none; no base model, so trainings
+    start from scratch with the small settings the tests give (tests of fine-tuning set TEXTVAE_BASE_MODEL)."""
     monkeypatch.setenv("TEXTVAE_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("TEXTVAE_BASE_MODEL", str(tmp_path / "no-base-model"))
     if not (ROOT / "assets" / "demo-model" / "model.safetensors").exists():
         _, directory, _ = request.getfixturevalue("trained")
         monkeypatch.setenv("TEXTVAE_DEMO_MODEL", str(directory))
