@@ -155,16 +155,21 @@ def stats_for(corpus: Corpus, corpus_id: str, bundle: ModelBundle | None, model_
 
 
 def report_line(report: dict) -> str:
-    """What cleaning did, in one sentence: "Read 120 units, kept 100; dropped empty: 20." ("" for no report)."""
+    """What cleaning did: "Removed 300 lines of licence text, …; joined 5,595 hard-wrapped lines. Read 120 units,
+    kept 100; dropped empty: 20." ("" for no report)."""
+    from textvae.corpus.cleaning import REPORT_PREFIX, summary_from_counts
+
     if not report:
         return ""
     dropped = {
         k.replace("dropped_", "dropped ").replace("_", " "): v
         for k, v in report.items()
-        if k not in ("read", "kept") and v
+        if k not in ("read", "kept", "joined_lines") and not k.startswith(REPORT_PREFIX) and v
     }
+    cleaned = summary_from_counts(report)
     return (
-        f"Read {report.get('read', 0):,} units, kept {report.get('kept', 0):,}"
+        (cleaned + " " if cleaned else "")
+        + f"Read {report.get('read', 0):,} units, kept {report.get('kept', 0):,}"
         + ("; " + ", ".join(f"{k}: {v:,}" for k, v in dropped.items()) if dropped else "")
         + "."
     )

@@ -68,6 +68,13 @@ def test_report_line():
     assert report_line(report) == "Read 10 units, kept 6; dropped empty: 3, dropped too short: 1."
 
 
+def test_report_line_says_what_cleaning_a_book_removed():
+    report = {"read": 900, "kept": 800, "removed_licence": 58, "removed_chapter_headings": 61, "joined_lines": 400}
+    line = report_line(report)
+    assert line.startswith("Removed 58 lines of licence text, 61 chapter headings") and "joined 400" in line
+    assert "removed licence" not in line and line.endswith("Read 900 units, kept 800.")
+
+
 def test_table_columns_guess_the_text_and_label_columns():
     table = "id,review,stars,label\n" + "".join(f"{i},this is review number {i},{i % 5},pos\n" for i in range(20))
     cols = table_columns(table.encode(), ".csv")
