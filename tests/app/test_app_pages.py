@@ -186,7 +186,8 @@ def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monk
     assert_ok(at)
     job = at.session_state["job"]
     assert job.status == "queued"
-    assert "Queued" in at.info[0].value and "0 ahead of you" in at.info[0].value
+    queued = [i.value for i in at.info if "Queued" in i.value]
+    assert len(queued) == 1 and "0 ahead of you" in queued[0]
     other.stop()
     job.stop()
     assert other.join(30) and job.join(60)
