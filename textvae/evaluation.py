@@ -167,6 +167,13 @@ def reconstruction_quality(
     return correct / max(total, 1), bleu
 
 
+def bits_per_character(nll: float, tokenizer, sequences: list[list[int]]) -> float:
+    """A mean per-sentence NLL (nats) as bits per character of the text the sequences hold, one separator per
+    sentence counted: comparable across tokenizers, unlike perplexity per token."""
+    characters = sum(len(tokenizer.decode(ids)) + 1 for ids in sequences)
+    return nll * len(sequences) / math.log(2) / max(1, characters)
+
+
 def evaluate(model: SentenceVAE, tokenizer, sequences: list[list[int]], iw_samples: int = 50, seed: int = 0) -> dict:
     """Every metric the CLI's ``evaluate --json`` promises."""
     metrics = elbo_metrics(model, sequences, seed=seed)
@@ -176,6 +183,7 @@ def evaluate(model: SentenceVAE, tokenizer, sequences: list[list[int]], iw_sampl
     metrics.update(
         nll_iw=nll,
         ppl=ppl,
+        bits_per_char=bits_per_character(nll, tokenizer, sequences),
         mi=mutual_information(mu, logvar, seed=seed),
         recon_token_acc=acc,
         bleu=bleu,

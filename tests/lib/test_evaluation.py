@@ -61,3 +61,15 @@ def test_evaluate_reports_every_metric(setup):
     )
     assert metrics["n_sentences"] == 80 and 0 <= metrics["recon_token_acc"] <= 1 and 0 <= metrics["bleu"] <= 100
     assert metrics["elbo"] == pytest.approx(metrics["recon"] + metrics["kl"])
+
+
+def test_bits_per_character_divide_the_nll_in_bits_by_the_characters_plus_one_separator_each(setup):
+    import math
+
+    from textvae.evaluation import bits_per_character
+
+    bundle, seqs = setup
+    characters = sum(len(bundle.tokenizer.decode(s)) + 1 for s in seqs)
+    assert bits_per_character(2.0, bundle.tokenizer, seqs) == pytest.approx(2.0 * len(seqs) / math.log(2) / characters)
+    metrics = evaluate(bundle.model, bundle.tokenizer, seqs[:20], iw_samples=5)
+    assert metrics["bits_per_char"] == pytest.approx(bits_per_character(metrics["nll_iw"], bundle.tokenizer, seqs[:20]))

@@ -214,6 +214,7 @@ def cmd_evaluate(args) -> int:
             "recon",
             "kl",
             "nll_iw",
+            "bits_per_char",
             "ppl",
             "mi",
             "au",
