@@ -52,17 +52,7 @@ def interpolation() -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("The path")
-        st.dataframe(
-            frame,
-            width="stretch",
-            hide_index=True,
-            height=38 + 35 * len(frame),
-            column_config={
-                "step": st.column_config.NumberColumn(width=50),
-                "t": st.column_config.NumberColumn(width=60, format="%.2f"),
-                "sentence": st.column_config.TextColumn(width="large"),
-            },
-        )
+        st.table(frame.set_index("step"), border="horizontal")  # a table wraps whole sentences
         csv_download(frame, "interpolation.csv", key="interp.download")
     with right:
         st.subheader("On the latent map")

@@ -143,8 +143,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def table_with_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """A one-column table of sentences, every row shown, and its CSV download."""
-    st.dataframe(frame, width="stretch", hide_index=True, height=38 + 35 * len(frame))
+    """A table of sentences, every row shown and every sentence whole (wrapped), and its CSV download."""
+    st.table(frame, border="horizontal", hide_index=True)
     csv_download(frame, file_name, key=key)
 
 

@@ -294,14 +294,14 @@ def test_interpolation_shows_the_path_with_user_text_as_data(app_env):
     at.text_input(key="keep.interp.a").set_value("<script>alert(1)</script> **bold**")
     at.button[0].click().run()  # the form's submit button
     assert_ok(at)
-    path = at.dataframe[0].value
-    assert len(path) == 8 and list(path.columns) == ["step", "t", "sentence"]
+    path = at.table[0].value
+    assert len(path) == 8 and list(path.columns) == ["t", "sentence"] and path.index.name == "step"
     assert all("<script>" not in m.value for m in at.markdown)
 
 
 def test_sampling_is_repeatable_with_a_seed(app_env):
-    first = open_page("app_pages/sample.py").dataframe[0].value["sentence"].tolist()
-    second = open_page("app_pages/sample.py").dataframe[0].value["sentence"].tolist()
+    first = open_page("app_pages/sample.py").table[0].value["sentence"].tolist()
+    second = open_page("app_pages/sample.py").table[0].value["sentence"].tolist()
     assert first == second and len(first) == 10
 
 

@@ -93,7 +93,7 @@ def test_interpolation_answers_quickly(page, timings):
     seconds = run_and_wait(page, lambda: page.get_by_role("button", name="Interpolate").click())
     timings["interpolate (click to result)"] = seconds
     assert_no_exception(page)
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+    assert page.locator('[data-testid="stTable"]').count() >= 1
 
 
 def test_sampling_answers_quickly(page, timings):

@@ -380,7 +380,7 @@ def test_a_saved_model_survives_a_server_restart(browser, tmp_path_factory, tiny
             page.wait_for_selector(f"text=Now using {saved[0]}", timeout=60_000)
             assert "kept-across-restart" in page.locator('[data-testid="stSidebar"]').inner_text()
             go(page, "Sample", "Sample")  # the restored model works
-            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+            page.locator('[data-testid="stTable"]').first.wait_for(timeout=30_000)
             assert_no_exception(page)
         finally:
             context.close()
