@@ -24,9 +24,11 @@ from tests.e2e.browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and
 pytestmark = pytest.mark.e2e
 
 GRACE_S = 8  # a closed tab's training stops this long after the tab went away (TEXTVAE_ORPHAN_GRACE_S)
-PAGE_READY_LIMIT_S = (
-    30.0  # a hang guard, not the target: 16 page loads at once on 2 busy cores took up to 16 s; medians are printed
-)
+# A hang guard, not the target: 16 page loads at once on 2 busy cores took up to 16 s on the Xeon this was first
+# measured on; on the 2-vCPU AMD EPYC of 2026-11-30 (no AVX-512) the in-process trainings starve the server far
+# more (a queue message took 29-68 s to appear). Trainings in worker processes (the classroom-server issue) is
+# the fix; until then the guard is wide and the measured times are printed.
+PAGE_READY_LIMIT_S = 150.0
 # Server memory (RSS of the streamlit process and its children). Measured on a 2-core machine with
 # 8 sessions open: ~0.57-0.59 GB idle (torch, the demo model, its 5,000-point map), ~0.80 GB with two
 # Quick-demo trainings on the 23,739-sentence demo corpus, ~0.90 GB at the peak (the queued third
@@ -76,7 +78,7 @@ def start_training(page, name: str | None = None) -> None:
     run_and_wait(page, lambda: page.get_by_role("button", name="Start training").click())
 
 
-def wait_training(page, timeout_s: float = 90) -> None:
+def wait_training(page, timeout_s: float = 150) -> None:
     """Until the Train page shows the job running (preparing or with progress)."""
     page.locator("text=/tokens\\/s|Preparing/").first.wait_for(timeout=timeout_s * 1000)
 
@@ -88,7 +90,7 @@ def stop_button(page):
 
 def press_stop(page) -> None:
     run_and_wait(page, lambda: stop_button(page).click())
-    page.wait_for_selector("text=/Stopped after .*stopped by the user/", timeout=60_000)
+    page.wait_for_selector("text=/Stopped after .*stopped by the user/", timeout=PAGE_READY_LIMIT_S * 1000)
 
 
 def main_text(page) -> str:
@@ -246,7 +248,7 @@ def open_all_at_once(pages: list, titles: list[str]) -> list[float]:
         clicked.append(time.perf_counter())
     heading = {title: "TextVAE Studio" if title == "Home" else title for title in titles}
     ready: dict[int, float] = {}
-    deadline = time.perf_counter() + 60
+    deadline = time.perf_counter() + PAGE_READY_LIMIT_S
     while len(ready) < len(pages) and time.perf_counter() < deadline:
         for i, page in enumerate(pages):
             if i in ready:
@@ -257,12 +259,14 @@ def open_all_at_once(pages: list, titles: list[str]) -> list[float]:
                 ready[i] = time.perf_counter() - clicked[i]
         time.sleep(0.02)
     for i, page in enumerate(pages):
-        assert i in ready, f"session {i} did not finish opening {titles[i]} within 60 s (it shows {page.url})"
+        assert i in ready, (
+            f"session {i} did not open {titles[i]} within {PAGE_READY_LIMIT_S:.0f} s (it shows {page.url})"
+        )
         assert_no_exception(page)
     return [ready[i] for i in range(len(pages))]
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(600)  # 2-vCPU AMD EPYC, 2026-11-30: about 5 minutes (was 2 on the Xeon)
 def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings):
     t_start = time.perf_counter()
     url, pid = load_server["url"], load_server["pid"]
@@ -282,9 +286,13 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
                 start_training(page)
             for page in pages[:2]:
                 wait_training(page)
+            t_queue = time.perf_counter()
             start_training(pages[2])
             queued = pages[2].locator('[data-testid="stAlertContentInfo"]').filter(has_text="Queued").first
-            queued.wait_for(timeout=30_000)
+            # 90 s: on this 2-vCPU AMD EPYC the two in-process trainings starve the server while they tokenise
+            # the demo corpus (measured and reported below; trainings out of process is the issue's fix)
+            queued.wait_for(timeout=PAGE_READY_LIMIT_S * 1000)
+            timings["third training: click to queue message"] = time.perf_counter() - t_queue
             queued_text = queued.inner_text().replace("hourglass_top", "").strip()  # without the icon's name
             assert (
                 "Queued: 2 of 2 training slots on this server are busy — 0 ahead of you. It starts by itself."
@@ -297,14 +305,15 @@ def test_eight_sessions_two_trainings_and_a_queue(load_server, browser, timings)
                 page_times += open_all_at_once(pages, titles)
             for page in pages[:2]:  # the trainings are still running, their sessions still answer
                 go(page, "Train", "Train")
-                page.wait_for_selector("text=/tokens\\/s|Preparing/", timeout=30_000)
+                page.wait_for_selector("text=/tokens\\/s|Preparing/", timeout=PAGE_READY_LIMIT_S * 1000)
             rss_two_trainings = sampler.peak
 
             # Closing a tab ends its training (after the grace period for a reload), and the queued one starts.
             t_closed = time.perf_counter()
             sessions[0][0].close()
             go(pages[2], "Train", "Train")
-            pages[2].wait_for_selector("text=/tokens\\/s|Preparing/", timeout=(GRACE_S + 60) * 1000)
+            # + 150 s: the stopped job validates and saves first; 68 s was too little on this 2-vCPU AMD EPYC
+            pages[2].wait_for_selector("text=/tokens\\/s|Preparing/", timeout=(GRACE_S + 150) * 1000)
             queue_wait = time.perf_counter() - t_closed
             assert "A session ended: its training" in load_server["log"].read_text()
 
