@@ -1,8 +1,9 @@
-"""Background training jobs for the web app: one thread per job, a server-wide cap on how many
-train at once (the rest wait in a first-come queue), and a plain event log the page polls.
+"""Background training jobs for the web app: each training runs in its own worker process
+(textvae.worker), a server-wide cap says how many train at once (the rest wait in a first-come
+queue), and a plain event log the page polls.
 
-The worker thread never touches the UI: it appends training events (the dicts that
-``Trainer`` emits) to ``TrainingJob.events`` under a lock, and the page reads them with
+A small supervising thread per job waits for its slot, starts the worker and relays its events
+(the dicts that ``Trainer`` emits) into ``TrainingJob.events`` under a lock; the page reads them with
 ``TrainingJob.snapshot()``. Plain Python, no streamlit, so it is unit-testable.
 """
 
@@ -26,7 +27,7 @@ from .corpus import Corpus
 from .errors import TextVAEError
 from .events import EventType, TrainEvent
 from .limits import get_limits
-from .pipeline import train_model
+from .worker import train_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def safe_folder_name(name: str) -> str:
 
 
 class TrainingJob:
-    """One training run in a background thread.
+    """One training run: a supervising thread here, the training itself in a worker process.
 
     status: a JobStatus, queued -> running -> done | stopped | failed. ``result`` holds the trained bundle
     (the best weights by validation ELBO), also after a stop; ``error`` a message for a person.
@@ -140,7 +141,7 @@ class TrainingJob:
         save_dir: str | Path | None = None,
         slots: TrainingSlots | None = None,
         max_lifetime_s: float | None = None,
-        train_fn: Callable[..., tuple[ModelBundle, object]] = train_model,
+        train_fn: Callable[..., tuple[ModelBundle, object]] = train_in_worker,
         base: ModelBundle | None = None,
     ):
         self.corpus, self.valid, self.model_settings = corpus, valid, dict(model or {})

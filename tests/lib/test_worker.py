@@ -1,0 +1,86 @@
+"""textvae.worker: training in a child process, its line protocol, stop, errors and crashes."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from tests.helpers import TINY_MODEL, make_sentences
+from textvae import Corpus, TextVAEError, TokenizerConfig, TrainConfig
+from textvae.pipeline import train_model
+from textvae.worker import JOB_FILE, run_job, train_in_worker, write_job
+
+CORPUS = Corpus(make_sentences(200), name="tiny.txt")
+TOKENIZER = TokenizerConfig(vocab_size=200)
+
+
+def test_a_worker_trains_and_relays_every_event():
+    events: list[dict] = []
+    bundle, trainer = train_in_worker(
+        CORPUS,
+        model=TINY_MODEL,
+        training=TrainConfig(epochs=1, batch_size=16, threads=1),
+        tokenizer=TOKENIZER,
+        callbacks=[events.append],
+        name="in a worker",
+    )
+    assert trainer is None and bundle.name == "in a worker" and bundle.path is None
+    assert events[0]["type"] == "start" and events[-1]["type"] == "end"
+    assert bundle.metrics["result"]["steps"] == events[-1]["steps"]
+    assert bundle.tokenizer.encode(CORPUS.sentences[0])  # a usable tokenizer came back
+
+
+def test_stop_reaches_the_worker_and_its_best_weights_come_back():
+    stop = threading.Event()
+
+    def stop_after_first_step(event: dict) -> None:
+        if event["type"] == "step":
+            stop.set()
+
+    bundle, _ = train_in_worker(
+        CORPUS,
+        model=TINY_MODEL,
+        training=TrainConfig(epochs=500, batch_size=16, threads=1, log_every=1),
+        tokenizer=TOKENIZER,
+        callbacks=[stop_after_first_step],
+        stop=stop,
+    )
+    assert bundle.metrics["result"]["reason"] == "stopped"
+    assert bundle.metrics["result"]["epochs_done"] < 500
+
+
+def test_a_library_error_in_the_worker_is_raised_with_its_message():
+    with pytest.raises(TextVAEError, match="training needs at least"):
+        train_in_worker(Corpus(make_sentences(5)), model=TINY_MODEL, tokenizer=TOKENIZER)
+
+
+def test_a_killed_worker_is_a_clear_error_not_a_hang():
+    def kill_it(proc) -> None:
+        proc.kill()
+
+    with pytest.raises(TextVAEError, match="ended unexpectedly"):
+        train_in_worker(CORPUS, model=TINY_MODEL, tokenizer=TOKENIZER, on_process=kill_it)
+
+
+def test_fine_tuning_a_base_that_is_not_on_disk(tmp_path):
+    base, _ = train_model(
+        CORPUS, model=TINY_MODEL, training=TrainConfig(epochs=1, batch_size=16, threads=1), tokenizer=TOKENIZER
+    )
+    assert base.path is None
+    tuned, _ = train_in_worker(
+        Corpus(make_sentences(120, seed=1)), training=TrainConfig(epochs=1, batch_size=16, threads=1), base=base
+    )
+    assert tuned.config == base.config and tuned.metrics["base"] == base.name
+    assert tuned.tokenizer.to_json() == base.tokenizer.to_json()
+
+
+def test_a_worker_whose_parent_is_gone_leaves_nothing_behind(tmp_path):
+    write_job(tmp_path, CORPUS, None, TINY_MODEL, TrainConfig(epochs=1, batch_size=16), TOKENIZER, "x", None)
+    assert json.loads((tmp_path / JOB_FILE).read_text())["corpus"]["name"] == "tiny.txt"
+    said: list[dict] = []
+    gone = threading.Event()
+    gone.set()
+    run_job(tmp_path, said.append, threading.Event(), gone)
+    assert not tmp_path.exists() and not [m for m in said if m["type"] in ("result", "error")]
