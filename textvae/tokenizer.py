@@ -10,6 +10,7 @@ A bundle's tokenizer.json holds its whole pipeline, so tokenizers saved before k
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
@@ -22,6 +23,12 @@ from .special_tokens import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK, UNK_ID
 WORD_START = "\u2581"
 # A word (with its leading-space mark) or a single punctuation mark (with its mark).
 _PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")
+
+
+def _nfkc(text: str) -> str:
+    """Python's NFKC before the tokenizer's own: its Rust tables are of an older Unicode than Python's
+    (U+10781 stays as it is there), and the corpus is cleaned with Python's (corpus.normalize_text)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _normalizer(lowercase: bool) -> normalizers.Normalizer:
@@ -147,7 +154,7 @@ class TextTokenizer:
             _byte_pipeline(tok, lowercase)
         else:
             raise TextVAEError(f"Tokenizer kind must be one of {', '.join(KINDS)}, not {kind!r}.")
-        tok.train_from_iterator(sentences, trainer)
+        tok.train_from_iterator((_nfkc(s) for s in sentences), trainer)
         return cls(tok)
 
     @classmethod
@@ -174,11 +181,11 @@ class TextTokenizer:
     def encode(self, sentence: str) -> list[int]:
         if not isinstance(sentence, str):
             raise TextVAEError(f"Only text can be tokenised, not {type(sentence).__name__}.")
-        return self._tok.encode(sentence, add_special_tokens=False).ids
+        return self._tok.encode(_nfkc(sentence), add_special_tokens=False).ids
 
     def encode_batch(self, sentences: list[str]) -> list[list[int]]:
         try:
-            return [e.ids for e in self._tok.encode_batch(sentences, add_special_tokens=False)]
+            return [e.ids for e in self._tok.encode_batch([_nfkc(s) for s in sentences], add_special_tokens=False)]
         except TypeError as exc:  # raised by tokenizers for anything but a list of strings
             raise TextVAEError("Only a list of sentences (strings) can be tokenised.") from exc
 
