@@ -28,10 +28,14 @@ def _fmt_params(n: int) -> str:
     return f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e3:.0f} k"
 
 
-def sidebar_card() -> None:
-    """The active model and training status, on every page. Polls while a job runs."""
+SIDEBAR_POLL_S = 4.0
 
-    @st.fragment(run_every=2.0 if polling() else None)
+
+def sidebar_card() -> None:
+    """The active model and training status, on every page. Polls while a job runs: every few seconds is enough
+    here (the Train page's own panel polls every second), and each poll is a script run on a shared server."""
+
+    @st.fragment(run_every=SIDEBAR_POLL_S if polling() else None)
     def card() -> None:
         if collect_finished_job():
             st.rerun()  # the whole page: the active model changed

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -117,6 +119,14 @@ def default_slots() -> TrainingSlots:
         return _default_slots
 
 
+def with_fair_threads(training: TrainConfig, capacity: int) -> TrainConfig:
+    """Unless set, a training gets its share of the cores: the slots together never ask for more threads than
+    there are cores (more would make torch's threads wait for each other and starve the web server)."""
+    if training.threads is not None:
+        return training
+    return replace(training, threads=max(1, (os.cpu_count() or 1) // max(1, capacity)))
+
+
 def safe_folder_name(name: str) -> str:
     """A model name as a folder name: letters, digits, dot, dash and underscore only."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:60]
@@ -145,11 +155,12 @@ class TrainingJob:
         base: ModelBundle | None = None,
     ):
         self.corpus, self.valid, self.model_settings = corpus, valid, dict(model or {})
-        self.training, self.tokenizer = training or TrainConfig(), tokenizer or TokenizerConfig()
+        self.tokenizer = tokenizer or TokenizerConfig()
         self.name = name or corpus.name
         self.base = base  # a pretrained bundle to fine-tune (read only: train_model copies its weights)
         self.save_dir = Path(save_dir) if save_dir else None
         self.slots = slots or default_slots()
+        self.training = with_fair_threads(training or TrainConfig(), self.slots.capacity)
         # A safety net: no job trains longer than the server's limit (TEXTVAE_MAX_TRAIN_MINUTES), with
         # some slack for tokenising and validation; the training's own max_minutes normally ends it first.
         self.max_lifetime_s = (

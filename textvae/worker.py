@@ -44,7 +44,7 @@ RESULT_DIR = "result"
 BASE_DIR = "base"
 STOP_LINE = "stop"
 KILL_AFTER_STOP_S = 120.0  # a worker that has not ended this long after "stop" is killed
-WORKER_NICENESS = 5
+WORKER_NICENESS = 10
 PROTOCOL_EVENTS = ("result", "error")
 
 

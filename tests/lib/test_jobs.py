@@ -219,3 +219,11 @@ def test_a_real_training_saves_its_best_model(tmp_path):
 def test_a_job_status_is_a_string_for_the_app():
     assert [str(status) for status in JobStatus] == ["queued", "running", "done", "stopped", "failed"]
     assert JobStatus.QUEUED == "queued" and f"{JobStatus.FAILED}" == "failed"
+
+
+def test_trainings_share_the_cores_unless_told_otherwise(monkeypatch):
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 8)
+    assert jobs.with_fair_threads(TrainConfig(), 2).threads == 4
+    assert jobs.with_fair_threads(TrainConfig(), 16).threads == 1
+    assert jobs.with_fair_threads(TrainConfig(threads=3), 2).threads == 3
+    assert TrainingJob(CORPUS, slots=TrainingSlots(4)).training.threads == 2
