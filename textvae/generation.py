@@ -6,6 +6,7 @@ latent arithmetic.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ class DecodeOptions:
     # Evaluation turns both off: a metric must score the model, not the guard.
     no_repeat_ngram: int = 3
     allow_unknown: bool = False
+    tidy: bool = True  # no space after an opening quote or bracket, none before closing punctuation (see tidy_spacing)
 
     def __post_init__(self) -> None:
         check_fields(self, "Decoding setting")
@@ -49,7 +51,21 @@ class DecodeOptions:
 
 
 # Decoding for metrics: what the model itself prefers, with no guard.
-UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True}
+UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True, "tidy": False}
+
+_AFTER_OPENING = re.compile(r"([“‘«(\[¿¡]) +")
+_BEFORE_CLOSING = re.compile(r" +([”’»)\].,;:!?…])")
+
+
+def tidy_spacing(text: str) -> str:
+    """A generated sentence spaced as a person writes it: a model may put a word-start token after “ or before
+    ” (“ finally ,” -> “finally,”); the tokenizer's own decoding stays exact, this is for display only."""
+    return _BEFORE_CLOSING.sub(r"\1", _AFTER_OPENING.sub(r"\1", text))
+
+
+def _texts(tokenizer: TextTokenizer, ids: list[list[int]], options: DecodeOptions | None) -> list[str]:
+    texts = tokenizer.decode_batch(ids)
+    return [tidy_spacing(t) for t in texts] if (options or DecodeOptions()).tidy else texts
 
 
 def _banned_tokens(history: list[list[int]], n: int) -> list[tuple[int, int]]:
@@ -212,7 +228,7 @@ def sample_prior(
     _check_count("n", n)
     gen = _generator(seed, model.device)
     z = torch.randn((n, model.config.latent_dim), generator=gen, device=model.device)
-    return tokenizer.decode_batch(decode_latent(model, z, options, gen)), z
+    return _texts(tokenizer, decode_latent(model, z, options, gen), options), z
 
 
 def reconstruct(
@@ -220,7 +236,7 @@ def reconstruct(
 ) -> list[str]:
     """Encode to the posterior mean and decode back: the VAE as a lossy compressor."""
     mu, _ = posterior(model, tokenizer, sentences)
-    return tokenizer.decode_batch(decode_latent(model, mu, options))
+    return _texts(tokenizer, decode_latent(model, mu, options), options)
 
 
 def variations(
@@ -241,7 +257,7 @@ def variations(
     gen = _generator(seed, model.device)
     eps = torch.randn((n, mu.size(1)), generator=gen, device=model.device)
     z = mu + radius * eps * torch.exp(0.5 * logvar)
-    return tokenizer.decode_batch(decode_latent(model, z, options, gen))
+    return _texts(tokenizer, decode_latent(model, z, options, gen), options)
 
 
 def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
@@ -281,7 +297,7 @@ def interpolate(
         if method == "slerp"
         else torch.lerp(mu[0].expand(steps, -1), mu[1].expand(steps, -1), t.unsqueeze(1))
     )
-    return Interpolation(tokenizer.decode_batch(decode_latent(model, z, options)), z.cpu(), t.tolist())
+    return Interpolation(_texts(tokenizer, decode_latent(model, z, options), options), z.cpu(), t.tolist())
 
 
 def latent_arithmetic(
@@ -289,4 +305,4 @@ def latent_arithmetic(
 ) -> str:
     """Decode mu(a) - mu(b) + mu(c): sentence a, with what b means swapped for what c means."""
     mu, _ = posterior(model, tokenizer, [a, b, c])
-    return tokenizer.decode_batch(decode_latent(model, (mu[0] - mu[1] + mu[2]).unsqueeze(0), options))[0]
+    return _texts(tokenizer, decode_latent(model, (mu[0] - mu[1] + mu[2]).unsqueeze(0), options), options)[0]

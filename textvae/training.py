@@ -202,6 +202,9 @@ class Trainer:
                         bad_validations = 0
                     else:
                         bad_validations += 1
+                    if cfg.patience and bad_validations >= cfg.patience:
+                        reason = "early_stopping"  # now, not at the end of a long epoch
+                        break
             else:
                 self.epoch += 1
                 if not cfg.valid_every or pretraining:

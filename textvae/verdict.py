@@ -20,6 +20,21 @@ def budget_note(metrics: dict) -> str | None:
     return f"The {budget} stopped training in epoch {done + 1}{of}."
 
 
+def early_stop_note(metrics: dict) -> str | None:
+    """'Stopped early after 2 full epochs of 20: the held-out ELBO had not improved for 3 validations.' or None."""
+    result, training = metrics.get("result") or {}, metrics.get("training") or {}
+    if result.get("reason") != "early_stopping":
+        return None
+    epochs, patience = training.get("epochs"), training.get("patience")
+    of = f" of {epochs}" if isinstance(epochs, int) else ""
+    times = f" for {patience} validations" if isinstance(patience, int) else ""
+    done = int(result.get("epochs_done") or 0)
+    return (
+        f"Stopped early after {done} full epoch{'' if done == 1 else 's'}{of}: the held-out ELBO had not "
+        f"improved{times}, so more training would not have helped."
+    )
+
+
 def quality_note(metrics: dict) -> str:
     """A verdict from held-out metrics: token accuracy of greedy reconstructions, and the KL."""
     valid = metrics.get("valid") or {}
@@ -41,4 +56,5 @@ def quality_note(metrics: dict) -> str:
 
 def verdict(metrics: dict) -> str:
     """Both notes in one message."""
-    return " ".join(note for note in (budget_note(metrics), quality_note(metrics)) if note)
+    notes = (budget_note(metrics), early_stop_note(metrics), quality_note(metrics))
+    return " ".join(note for note in notes if note)

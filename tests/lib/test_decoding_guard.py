@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from textvae import DecodeOptions, SentenceVAE, TextVAEError, VAEConfig
-from textvae.generation import UNGUARDED, _banned_tokens, decode_latent
+from textvae.generation import UNGUARDED, _banned_tokens, decode_latent, tidy_spacing
 from textvae.special_tokens import BOS_ID, PAD_ID, UNK_ID
 
 
@@ -54,3 +54,16 @@ def test_banned_tokens_are_the_continuations_of_the_last_n_minus_1_tokens():
     assert _banned_tokens([[5, 6, 7, 8]], 3) == []
     assert sorted(_banned_tokens([[4, 4]], 2)) == [(0, 4)]
     assert _banned_tokens([[5, 6, 5, 6]], 0) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "tidy"),
+    [
+        ("“ finally .”", "“finally.”"),
+        ("He said ( quietly ) : no !", "He said (quietly): no!"),
+        ("I ’m here , she ’s there …", "I’m here, she’s there…"),
+        ("A plain sentence.", "A plain sentence."),
+    ],
+)
+def test_generated_text_is_spaced_as_a_person_writes(raw, tidy):
+    assert tidy_spacing(raw) == tidy

@@ -109,6 +109,13 @@ def test_early_stopping_after_patience_validations():
     assert bundle.metrics["result"]["reason"] == "early_stopping" and trainer.epoch < 50
 
 
+def test_early_stopping_between_validations_stops_within_the_epoch():
+    # valid_every=2: the patience runs out mid-epoch, and training stops there, not at the epoch's end
+    bundle, trainer = _train(epochs=2, patience=1, lr=1e-9, valid_every=2)
+    assert bundle.metrics["result"]["reason"] == "early_stopping" and trainer.steps_per_epoch == 5
+    assert trainer.step % 2 == 0 and trainer.step % trainer.steps_per_epoch != 0
+
+
 def test_autoencoder_pretraining_runs_first_then_resets_the_decoder():
     events = []
     train_model(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from textvae.verdict import budget_note, quality_note, verdict
+from textvae.verdict import budget_note, early_stop_note, quality_note, verdict
 
 
 def metrics(reason="completed", acc=0.3, kl=5.0, epochs_done=3):
     return {
         "result": {"reason": reason, "epochs_done": epochs_done},
-        "training": {"max_minutes": 1.0, "epochs": 20},
+        "training": {"max_minutes": 1.0, "epochs": 20, "patience": 3},
         "valid": {"recon_token_acc": acc, "kl": kl},
     }
 
@@ -41,3 +41,10 @@ def test_the_quality_note_follows_the_held_out_reconstruction_accuracy_and_kl(ac
 def test_the_verdict_joins_both_and_survives_missing_metrics():
     assert verdict(metrics("time_limit", acc=0.05)).startswith("The 1-minute time budget")
     assert verdict({}) == "No held-out reconstructions were measured."
+
+
+def test_early_stopping_is_said_with_its_reason():
+    note = early_stop_note(metrics("early_stopping", epochs_done=2))
+    assert note.startswith("Stopped early after 2 full epochs of 20") and "for 3 validations" in note
+    assert early_stop_note(metrics("time_limit")) is None and early_stop_note(metrics("completed")) is None
+    assert verdict(metrics("early_stopping", acc=0.05)).startswith("Stopped early")
