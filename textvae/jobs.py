@@ -87,6 +87,10 @@ class TrainingSlots:
         with self._cond:
             return len(self._running)
 
+    def cpu_share(self) -> int:
+        """Threads for each running training: the cores split between them (a lone training gets them all)."""
+        return max(1, (os.cpu_count() or 1) // max(1, self.running))
+
     @property
     def waiting(self) -> int:
         with self._cond:
@@ -160,7 +164,9 @@ class TrainingJob:
         self.base = base  # a pretrained bundle to fine-tune (read only: train_model copies its weights)
         self.save_dir = Path(save_dir) if save_dir else None
         self.slots = slots or default_slots()
-        self.training = with_fair_threads(training or TrainConfig(), self.slots.capacity)
+        training = training or TrainConfig()
+        self._share_cores = training.threads is None  # then the thread count follows how many train at once
+        self.training = with_fair_threads(training, self.slots.capacity)
         # A safety net: no job trains longer than the server's limit (TEXTVAE_MAX_TRAIN_MINUTES), with
         # some slack for tokenising and validation; the training's own max_minutes normally ends it first.
         self.max_lifetime_s = (
@@ -276,6 +282,7 @@ class TrainingJob:
                     callbacks=[self._record],
                     stop=self._stop,
                     name=self.name,
+                    cpu_share=self.slots.cpu_share if self._share_cores else None,
                     **({"base": self.base} if self.base is not None else {}),
                 )
                 if self.save_dir is not None:

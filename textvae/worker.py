@@ -10,7 +10,9 @@ is the default of :class:`textvae.jobs.TrainingJob`. The protocol is small and t
   ``{"type": "result", "path": ...}`` (a bundle folder it saved, safetensors + JSON) or
   ``{"type": "error", "kind": "user" | "crash", "message": ...}``;
 - the parent writes ``stop`` on the worker's stdin to stop it (it finishes its batch and keeps its best
-  weights, as in-process); a closed stdin (the parent died) stops it too.
+  weights, as in-process); a closed stdin (the parent died) stops it too;
+- ``threads N`` on its stdin sets how many threads it trains with from the next step on (a lone training
+  gets every core; when a second one starts, they share them).
 
 The worker runs at a lower CPU priority, so pages stay responsive while trainings use the spare cores.
 """
@@ -43,6 +45,7 @@ JOB_FILE = "job.json"
 RESULT_DIR = "result"
 BASE_DIR = "base"
 STOP_LINE = "stop"
+THREADS_LINE = "threads"
 KILL_AFTER_STOP_S = 120.0  # a worker that has not ended this long after "stop" is killed
 WORKER_NICENESS = 10
 PROTOCOL_EVENTS = ("result", "error")
@@ -118,9 +121,9 @@ def _read_lines(stream, out: queue.Queue) -> None:
         out.put(None)
 
 
-def _send_stop(proc: subprocess.Popen) -> None:
+def _send(proc: subprocess.Popen, line: str) -> None:
     try:
-        proc.stdin.write(STOP_LINE + "\n")
+        proc.stdin.write(line + "\n")
         proc.stdin.flush()
     except (BrokenPipeError, OSError, ValueError):
         pass  # it has already ended
@@ -143,11 +146,13 @@ def train_in_worker(
     stop: threading.Event | None = None,
     name: str | None = None,
     base=None,
+    cpu_share: Callable[[], int] | None = None,
     on_process: Callable[[subprocess.Popen], None] | None = None,
 ):
     """Train as ``train_model`` does, in a child process; returns ``(bundle, None)`` (no Trainer crosses over).
 
-    Events reach ``callbacks`` as they happen; setting ``stop`` stops the worker. A library error in the
+    Events reach ``callbacks`` as they happen; setting ``stop`` stops the worker; ``cpu_share()``, when given,
+    is asked a few times a second how many threads the worker should use. A library error in the
     worker is raised here as the same ``TextVAEError`` message; a worker that crashes or is killed raises
     a ``TextVAEError`` that says so (its log goes to this process's log).
     """
@@ -170,10 +175,14 @@ def train_in_worker(
         threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True, name="textvae-worker-io").start()
         outcome: dict | None = None
         stop_sent_at: float | None = None
+        threads = training.threads
         while True:
             if stop is not None and stop.is_set() and stop_sent_at is None:
-                _send_stop(proc)
+                _send(proc, STOP_LINE)
                 stop_sent_at = time.monotonic()
+            if cpu_share is not None and (share := cpu_share()) != threads:
+                _send(proc, f"{THREADS_LINE} {share}")
+                threads = share
             if stop_sent_at is not None and time.monotonic() - stop_sent_at > KILL_AFTER_STOP_S:
                 log.error("Training worker %s ignored stop for %.0f s: killed", proc.pid, KILL_AFTER_STOP_S)
                 proc.kill()
@@ -211,14 +220,30 @@ def train_in_worker(
 # ---------------------------------------------------------------- the worker's side
 
 
-def _watch_stdin(stop: threading.Event, parent_gone: threading.Event) -> None:
-    """``stop`` on stdin, or stdin closing (the parent is gone), stops the training."""
+def _watch_stdin(stop: threading.Event, parent_gone: threading.Event, threads: list[int]) -> None:
+    """``stop`` on stdin, or stdin closing (the parent is gone), stops the training; ``threads N`` is noted in
+    ``threads`` for the training thread to apply (torch's thread count is set by the thread that computes)."""
     for line in sys.stdin:
-        if line.strip() == STOP_LINE:
+        words = line.split()
+        if words == [STOP_LINE]:
             break
+        if len(words) == 2 and words[0] == THREADS_LINE and words[1].isdigit():
+            threads.append(max(1, int(words[1])))
     else:
         parent_gone.set()
     stop.set()
+
+
+def _applying_threads(emit: Callable[[dict], None], threads: list[int]) -> Callable[[dict], None]:
+    """``emit``, which first applies the latest requested thread count (it runs on the training thread)."""
+    import torch
+
+    def emit_and_adjust(message: dict) -> None:
+        if threads and threads[-1] != torch.get_num_threads():
+            torch.set_num_threads(threads[-1])
+        emit(message)
+
+    return emit_and_adjust
 
 
 def run_job(
@@ -279,9 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         with lock:
             protocol.write(json.dumps(message) + "\n")
 
-    stop, parent_gone = threading.Event(), threading.Event()
-    threading.Thread(target=_watch_stdin, args=(stop, parent_gone), daemon=True, name="textvae-worker-stdin").start()
-    run_job(Path(argv[0]), emit, stop, parent_gone)
+    stop, parent_gone, threads = threading.Event(), threading.Event(), []
+    watch = threading.Thread(
+        target=_watch_stdin, args=(stop, parent_gone, threads), daemon=True, name="textvae-worker-stdin"
+    )
+    watch.start()
+    run_job(Path(argv[0]), _applying_threads(emit, threads), stop, parent_gone)
     protocol.flush()
     return 0
 

@@ -30,7 +30,7 @@ class FakeTraining:
         self.error = error
         self.calls = 0
 
-    def __call__(self, corpus, valid, model, training, tokenizer, callbacks, stop, name):
+    def __call__(self, corpus, valid, model, training, tokenizer, callbacks, stop, name, cpu_share=None):
         self.calls += 1
         for fn in callbacks:
             fn(
@@ -227,3 +227,18 @@ def test_trainings_share_the_cores_unless_told_otherwise(monkeypatch):
     assert jobs.with_fair_threads(TrainConfig(), 16).threads == 1
     assert jobs.with_fair_threads(TrainConfig(threads=3), 2).threads == 3
     assert TrainingJob(CORPUS, slots=TrainingSlots(4)).training.threads == 2
+
+
+def test_a_lone_training_gets_every_core_and_two_share_them(monkeypatch):
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 4)
+    slots = TrainingSlots(2)
+    first, second = FakeTraining(), FakeTraining()
+    a = fake_job(first, slots, "a").start()
+    wait_for(lambda: a.status == JobStatus.RUNNING)
+    assert slots.cpu_share() == 4
+    b = fake_job(second, slots, "b").start()
+    wait_for(lambda: b.status == JobStatus.RUNNING)
+    assert slots.cpu_share() == 2
+    first.release.set()
+    second.release.set()
+    assert a.join(10) and b.join(10)

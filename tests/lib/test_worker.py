@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import threading
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from tests.helpers import TINY_MODEL, make_sentences
 from textvae import Corpus, TextVAEError, TokenizerConfig, TrainConfig
 from textvae.pipeline import train_model
-from textvae.worker import JOB_FILE, run_job, train_in_worker, write_job
+from textvae.worker import JOB_FILE, _applying_threads, _watch_stdin, run_job, train_in_worker, write_job
 
 CORPUS = Corpus(make_sentences(200), name="tiny.txt")
 TOKENIZER = TokenizerConfig(vocab_size=200)
@@ -84,3 +86,43 @@ def test_a_worker_whose_parent_is_gone_leaves_nothing_behind(tmp_path):
     gone.set()
     run_job(tmp_path, said.append, threading.Event(), gone)
     assert not tmp_path.exists() and not [m for m in said if m["type"] in ("result", "error")]
+
+
+def test_the_worker_reads_stop_and_thread_counts_from_its_stdin(monkeypatch):
+    stop, gone, threads = threading.Event(), threading.Event(), []
+    monkeypatch.setattr(sys, "stdin", io.StringIO("threads 3\nthreads x\nthreads 0\nstop\n"))
+    _watch_stdin(stop, gone, threads)
+    assert threads == [3, 1] and stop.is_set() and not gone.is_set()
+    stop, gone = threading.Event(), threading.Event()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # the parent went away
+    _watch_stdin(stop, gone, [])
+    assert stop.is_set() and gone.is_set()
+
+
+def test_a_requested_thread_count_is_applied_on_the_training_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    said: list[dict] = []
+    try:
+        _applying_threads(said.append, [1])({"type": "step"})
+        assert torch.get_num_threads() == 1 and said == [{"type": "step"}]
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_worker_is_told_its_share_of_the_cores():
+    asked: list[int] = []
+
+    def share() -> int:
+        asked.append(1)
+        return 1
+
+    bundle, _ = train_in_worker(
+        CORPUS,
+        model=TINY_MODEL,
+        training=TrainConfig(epochs=1, batch_size=16, threads=2),
+        tokenizer=TOKENIZER,
+        cpu_share=share,
+    )
+    assert asked and bundle.metrics["result"]["reason"] == "completed"
