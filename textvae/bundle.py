@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -25,6 +26,7 @@ from safetensors.torch import save as save_safetensors_bytes
 from . import __version__
 from .config import VAEConfig
 from .errors import TextVAEError
+from .metrics_schema import clean_metrics
 from .model import SentenceVAE
 from .safe_files import (
     ALLOWED_FILES,
@@ -124,6 +126,41 @@ def save_bundle(
     return given
 
 
+def safe_folder_name(name: str) -> str:
+    """A model name as a folder name: letters, digits, dot, dash and underscore only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:60]
+    return cleaned or "model"
+
+
+def new_bundle_folder(parent: str | Path, name: str) -> Path:
+    """A new, empty folder for a bundle named after ``name`` and the time (``-2``, ``-3``... when taken).
+
+    Made with an exclusive mkdir, so two people saving the same name in the same second get two folders;
+    ``save_bundle`` then fills it (an empty folder may be replaced).
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    base = f"{safe_folder_name(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 10_000):
+        path = parent / (base if n == 1 else f"{base}-{n}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise TextVAEError(f"No free folder name for {base!r} in {parent}.")
+
+
+def check_writable(target: Path) -> None:
+    """Fail now, with a message, if a bundle could not be written at ``target`` (its nearest existing folder
+    is read-only, or a path part is a file): the command line checks before minutes of training."""
+    folder = Path(os.path.abspath(target)).parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise TextVAEError(f"Cannot write {target}: {folder} is not a writable folder. Choose another --out.")
+
+
 def check_save_target(target: Path) -> None:
     """Only a model bundle (or an empty folder) may be replaced: never a user's file or folder."""
     if not target.exists():
@@ -218,7 +255,7 @@ def bundle_from_files(files: dict[str, bytes], path: Path | None = None) -> Mode
             )
     model.load_state_dict(state)
     model.eval()
-    metrics = _read_json(files[METRICS], METRICS)
+    metrics = clean_metrics(_read_json(files[METRICS], METRICS))
     return ModelBundle(model, tokenizer, metrics, path)
 
 

@@ -614,3 +614,16 @@ def test_the_old_tab_closing_after_its_reload_took_over_does_not_stop_the_traini
     assert job.orphaned is None
     resume.release_holder(new)  # now no tab holds it: it stops after the grace period
     assert job.orphaned == 120.0
+
+
+def test_a_bundle_with_malformed_metrics_loads_and_every_page_works(app_env, bundle_files):
+    """Wrong types in metrics.json (a hand-edited or foreign bundle) must not break a page, then or after."""
+    bad = json.dumps({"valid": "oops", "history": [{"type": "step", "loss": "x"}], "training": {"epochs": "ten"}})
+    at = open_page("app_pages/models.py")
+    upload = make_zip({**bundle_files, "metrics.json": bad.encode()})
+    at.file_uploader(key="models.upload").set_value(("odd.zip", upload, "application/zip")).run()
+    assert_ok(at)
+    assert at.session_state["model_origin"] == "uploaded"
+    for page in ("models", "train", "latent_space", "interpolate", "sample", "reconstruct"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert_ok(at)
