@@ -81,7 +81,8 @@ def collect_finished_job() -> bool:
     if job.result is not None:
         set_active_model(job.result, "trained here")
         where = f" and saved as {job.saved_path.name}" if job.saved_path else ""
-        notice(f"Training {job.status}: the new model is now active{md_escape(where)}.")
+        unsaved = f" {job.save_error} Use Download .zip on the Models page to keep it." if job.save_error else ""
+        notice(f"Training {job.status}: the new model is now active{md_escape(where)}.{md_escape(unsaved)}")
         return True
     return False
 

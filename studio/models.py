@@ -7,7 +7,6 @@ import hashlib
 import json
 import math
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -186,15 +185,20 @@ def upload_model(data: bytes) -> ModelBundle:
 
 def save_active_model(name: str) -> Path:
     from textvae import TextVAEError, save_bundle
-    from textvae.jobs import safe_folder_name
+    from textvae.bundle import new_bundle_folder
 
     bundle = st.session_state.get("model")
     if bundle is None:
         raise TextVAEError("The demo model is already bundled with the app; train or upload a model to save your own.")
-
-    target = models_dir() / f"{safe_folder_name(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    bundle.metrics["name"] = name
-    return save_bundle(bundle, target)
+    try:
+        target = new_bundle_folder(models_dir(), name)
+        bundle.metrics["name"] = name
+        return save_bundle(bundle, target)
+    except OSError as exc:  # a full or read-only disk: say so; the model stays active in this session
+        raise TextVAEError(
+            f"The model could not be saved on the server ({exc.strerror or exc}). It is still active here: "
+            "use Download .zip to keep it."
+        ) from exc
 
 
 def bundle_zip_bytes(bundle: ModelBundle) -> bytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import re
 import threading
 import time
 import traceback
@@ -23,7 +22,7 @@ from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
-from .bundle import ModelBundle, save_bundle
+from .bundle import ModelBundle, new_bundle_folder, save_bundle
 from .config import TokenizerConfig, TrainConfig
 from .corpus import Corpus
 from .errors import TextVAEError
@@ -131,12 +130,6 @@ def with_fair_threads(training: TrainConfig, capacity: int) -> TrainConfig:
     return replace(training, threads=max(1, (os.cpu_count() or 1) // max(1, capacity)))
 
 
-def safe_folder_name(name: str) -> str:
-    """A model name as a folder name: letters, digits, dot, dash and underscore only."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:60]
-    return cleaned or "model"
-
-
 class TrainingJob:
     """One training run: a supervising thread here, the training itself in a worker process.
 
@@ -183,6 +176,7 @@ class TrainingJob:
         self.stop_reason: str | None = None
         self.result: ModelBundle | None = None
         self.saved_path: Path | None = None
+        self.save_error: str | None = None  # the model is kept in memory (active) even when saving it failed
         self.error: str | None = None
         self.created_at = time.time()
         self.started_at: float | None = None
@@ -286,7 +280,7 @@ class TrainingJob:
                     **({"base": self.base} if self.base is not None else {}),
                 )
                 if self.save_dir is not None:
-                    self.saved_path = save_bundle(bundle, self._unique_folder())
+                    self.saved_path = self._save(bundle)
                 self.result = bundle
                 self.status = JobStatus.STOPPED if self._stop.is_set() else JobStatus.DONE
             finally:
@@ -300,11 +294,12 @@ class TrainingJob:
         finally:
             self.finished_at = time.time()
 
-    def _unique_folder(self) -> Path:
+    def _save(self, bundle: ModelBundle) -> Path | None:
+        """Save into a folder of its own; on a full or read-only disk say so and keep the model (in memory)."""
         assert self.save_dir is not None
-        base = f"{safe_folder_name(self.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
-        path, n = self.save_dir / base, 1
-        while path.exists():
-            n += 1
-            path = self.save_dir / f"{base}-{n}"
-        return path
+        try:
+            return save_bundle(bundle, new_bundle_folder(self.save_dir, self.name))
+        except (OSError, TextVAEError) as exc:
+            log.error("Training job %s: its model could not be saved: %s", self.name, exc)
+            self.save_error = f"It could not be saved on the server ({getattr(exc, 'strerror', None) or exc})."
+            return None

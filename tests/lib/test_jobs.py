@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import TINY_MODEL, make_sentences
 from textvae import Corpus, TextVAEError, TokenizerConfig, TrainConfig, jobs, load_bundle
+from textvae.bundle import new_bundle_folder, safe_folder_name
 from textvae.jobs import JobStatus, TrainingJob, TrainingSlots
 
 CORPUS = Corpus(make_sentences(200), name="tiny.txt")
@@ -194,8 +195,25 @@ def test_the_server_cap_comes_from_the_environment(monkeypatch):
 
 
 def test_model_names_become_safe_folder_names():
-    assert jobs.safe_folder_name("../my model: v2!") == "my-model-v2"
-    assert jobs.safe_folder_name("???") == "model"
+    assert safe_folder_name("../my model: v2!") == "my-model-v2"
+    assert safe_folder_name("???") == "model"
+
+
+def test_two_saves_of_one_name_in_the_same_second_get_two_folders(tmp_path):
+    folders = [new_bundle_folder(tmp_path, "race") for _ in range(3)]
+    assert len(set(folders)) == 3 and all(f.is_dir() and not any(f.iterdir()) for f in folders)
+    assert folders[1].name == folders[0].name + "-2"  # the same second (or, rarely, the next one)
+
+
+def test_a_model_that_cannot_be_saved_is_kept_and_the_reason_said(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    fake = FakeTraining()
+    fake.release.set()
+    job = fake_job(fake, TrainingSlots(1), save_dir=blocked).start()
+    assert job.join(10)
+    assert job.status == JobStatus.DONE and job.result == "bundle-job" and job.saved_path is None
+    assert job.save_error and "could not be saved" in job.save_error
 
 
 def test_a_real_training_saves_its_best_model(tmp_path):

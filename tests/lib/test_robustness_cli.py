@@ -91,6 +91,7 @@ CASES = {
     "empty sentence": ("interpolate {bundle} '' dog", {}, "empty"),
     "out is a file": ("train {corpus} --out {corpus}", {}, "is a file, not a model bundle folder"),
     "out is a foreign folder": ("train {corpus} --out {folder}", {}, "not a model bundle"),
+    "out inside a file": ("train {corpus} --out {corpus}/m", {}, "is not a writable folder"),
     "corrupt training state": (
         "train {corpus} --out {resumable} --resume",
         {},

@@ -69,11 +69,12 @@ def _load_training_state(path: Path) -> dict:
 
 
 def cmd_train(args) -> int:
-    from ..bundle import check_save_target, load_bundle, save_bundle
+    from ..bundle import check_save_target, check_writable, load_bundle, save_bundle
     from ..config import TrainConfig
     from ..pipeline import train_model
 
     check_save_target(Path(args.out))  # before training, not after minutes of it
+    check_writable(Path(args.out))
     model, training, tokenizer = train_settings(args)
     if args.resume:
         resumed = load_bundle(args.out)
