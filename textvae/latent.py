@@ -4,6 +4,7 @@ t-SNE (openTSNE, which can also place new points), k-means summaries, nearest ne
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,6 +41,14 @@ class Projection:
         return np.asarray(self._fitted.transform(z))
 
 
+# t-SNE settings, measured on 5,000 points of 32 dimensions (8 clusters), 2 threads, 2026-11-30: Barnes-Hut with
+# theta 0.8 and 250 + 300 iterations took 9.5 s against 31.8 s for the FFT method with 250 + 500 on one thread, at
+# nearly the same KL divergence (2.27 against 2.25). The FFT method slows down as the embedding spreads out.
+# The demo model's 5,000 SNLI sentences: 13.5-17.6 s, encoding (1.3-1.5 s) included.
+TSNE_ITERATIONS = 300  # after openTSNE's 250 iterations of early exaggeration
+TSNE_THETA = 0.8
+
+
 def project(
     z: np.ndarray,
     method: str = "pca",
@@ -67,7 +76,7 @@ def project(
         from openTSNE import TSNE
 
         perplexity = float(min(perplexity, max(2.0, (n - 1) / 3)))
-        n_iter = 500
+        n_iter = TSNE_ITERATIONS
         callbacks = None
         if progress is not None:
             total = 250 + n_iter
@@ -85,9 +94,10 @@ def project(
             n_components=dims,
             perplexity=perplexity,
             random_state=seed,
-            n_jobs=1,
+            n_jobs=min(2, os.cpu_count() or 1),
             n_iter=n_iter,
-            negative_gradient_method="fft" if dims == 2 else "bh",
+            negative_gradient_method="bh",
+            theta=TSNE_THETA,
             callbacks=callbacks,
             callbacks_every_iters=50,
             verbose=False,
