@@ -22,7 +22,7 @@ def _number(value: float | None) -> str:
 def active_model_card(bundle: ModelBundle) -> None:
     """The active model: its numbers, its KL per dimension, and buttons to share it on the server or download it."""
     from textvae import TextVAEError
-    from textvae.jobs import safe_folder_name
+    from textvae.bundle import safe_folder_name
 
     info = models.model_summary(bundle)
     with st.container(border=True):
