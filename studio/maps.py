@@ -31,17 +31,11 @@ class MapData:
     capped: bool
 
 
-def map_sample(n: int, cap: int, seed: int = 0) -> np.ndarray:
-    if n <= cap:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
-
-
 @st.cache_data(max_entries=16, ttl=3600, show_spinner="Encoding sentences…")
 def _encode(model_id: str, corpus_id: str, cap: int, _bundle: ModelBundle, _corpus: Corpus) -> MapData:
     from textvae import latent
 
-    idx = map_sample(len(_corpus), cap)
+    idx = latent.map_sample(len(_corpus), cap)
     sentences = [_corpus.sentences[i] for i in idx]
     labels = [_corpus.labels[i] for i in idx] if _corpus.labels is not None else None
     z = latent.encode_corpus(_bundle.model, _bundle.tokenizer, sentences)
@@ -105,7 +99,9 @@ def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus)
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _grey_map(model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 2000) -> dict:
     """The corpus as grey dots, built once per model and corpus (plotly figures are slow to build)."""
-    shown = map_sample(len(_data.sentences), points)
+    from textvae import latent
+
+    shown = latent.map_sample(len(_data.sentences), points)
     return figures.grey_map_figure(_proj.coords[shown], [_data.sentences[i] for i in shown]).to_dict()
 
 

@@ -17,6 +17,13 @@ from .model import SentenceVAE
 from .tokenizer import TextTokenizer
 
 
+def map_sample(n: int, cap: int, seed: int = 0) -> np.ndarray:
+    """Which of ``n`` sentences a map shows when it shows at most ``cap``: a seeded sample, in corpus order."""
+    if n <= cap:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
+
+
 def encode_corpus(
     model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], batch_size: int = 512
 ) -> np.ndarray:
@@ -138,3 +145,34 @@ def nearest_neighbors(
         dist[exclude] = np.inf
     order = np.argsort(dist)[: min(k, len(z))]
     return [(int(i), float(dist[i])) for i in order if np.isfinite(dist[i])]
+
+
+@dataclass
+class LatentMap:
+    """A corpus on the map: the sentences shown, their coordinates and clusters (the app's map, as data)."""
+
+    indices: np.ndarray  # positions of the mapped sentences in the corpus
+    sentences: list[str]
+    labels: list[str] | None
+    coords: np.ndarray  # one row per sentence, 2 or 3 columns
+    clusters: np.ndarray  # k-means cluster of each sentence (on z, not on the coordinates)
+
+
+def latent_map(
+    model: SentenceVAE,
+    tokenizer: TextTokenizer,
+    sentences: list[str],
+    labels: list[str] | None = None,
+    method: str = "pca",
+    dims: int = 2,
+    limit: int = 5000,
+    k: int = 8,
+    seed: int = 0,
+) -> LatentMap:
+    """Encode (a seeded sample of at most ``limit``) sentences, lay them out and cluster them, as the app does."""
+    idx = map_sample(len(sentences), limit, seed)
+    chosen = [sentences[i] for i in idx]
+    z = encode_corpus(model, tokenizer, chosen)
+    proj = project(z, method, dims, seed=seed)
+    summary = cluster_summary(z, min(k, len(chosen)), seed=seed)
+    return LatentMap(idx, chosen, [labels[i] for i in idx] if labels is not None else None, proj.coords, summary.labels)

@@ -55,12 +55,6 @@ def test_map_colours():
     assert maps.map_colours("length", data, np.array([0, 1])) == ([2, 1], "number", "words")
 
 
-def test_map_sample_caps_and_sorts():
-    assert maps.map_sample(5, 10).tolist() == [0, 1, 2, 3, 4]
-    picked = maps.map_sample(1000, 10)
-    assert len(picked) == 10 and picked.tolist() == sorted(set(picked.tolist()))
-
-
 def test_report_line():
     assert report_line({}) == ""
     assert report_line({"read": 1200, "kept": 1000}) == "Read 1,200 units, kept 1,000."

@@ -117,6 +117,28 @@ def test_encode_writes_posterior_means(model_dir, corpus_file, tmp_path):
     assert np.load(out).shape == (400, 8)
 
 
+@pytest.mark.parametrize(("method", "dims"), [("pca", 2), ("tsne", 2), ("pca", 3)])
+def test_map_writes_the_app_map_as_csv(model_dir, corpus_file, tmp_path, method, dims):
+    import csv
+
+    out = tmp_path / "map.csv"
+    args = ["--method", method, "--dims", str(dims), "--limit", "120", "--clusters", "4"]
+    run("map", str(model_dir), str(corpus_file), "--out", str(out), *args)
+    with open(out, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 120 and list(rows[0]) == ["sentence", *"xyz"[:dims], "cluster"]
+    assert {int(r["cluster"]) for r in rows} <= {1, 2, 3, 4} and all(np.isfinite(float(r["x"])) for r in rows)
+    sentences = set(Path(corpus_file).read_text().splitlines())
+    assert all(r["sentence"] in sentences for r in rows)
+
+
+def test_map_is_the_same_for_the_same_seed(model_dir, corpus_file, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for out in (a, b):
+        run("map", str(model_dir), str(corpus_file), "--out", str(out), "--limit", "50")
+    assert a.read_text() == b.read_text()
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from textvae import TextVAEError
+from textvae import TextVAEError, latent
 from textvae.latent import cluster_summary, encode_corpus, nearest_neighbors, project
 
 
@@ -47,3 +47,9 @@ def test_bad_projection_requests_are_refused(z):
         project(z, "umap")
     with pytest.raises(TextVAEError):
         project(z[:2], "pca")
+
+
+def test_map_sample_caps_and_sorts():
+    assert latent.map_sample(5, 10).tolist() == [0, 1, 2, 3, 4]
+    picked = latent.map_sample(1000, 10)
+    assert len(picked) == 10 and picked.tolist() == sorted(set(picked.tolist()))

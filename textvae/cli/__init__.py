@@ -13,7 +13,15 @@ import os
 import sys
 
 from ..errors import TextVAEError
-from .commands import cmd_encode, cmd_evaluate, cmd_interpolate, cmd_reconstruct, cmd_sample, cmd_train
+from .commands import (
+    cmd_encode,
+    cmd_evaluate,
+    cmd_interpolate,
+    cmd_map,
+    cmd_reconstruct,
+    cmd_sample,
+    cmd_train,
+)
 from .inspection import cmd_inspect
 from .parser import build_parser, train_settings
 
@@ -26,6 +34,7 @@ COMMANDS = {
     "interpolate": cmd_interpolate,
     "reconstruct": cmd_reconstruct,
     "encode": cmd_encode,
+    "map": cmd_map,
     "inspect": cmd_inspect,
 }
 

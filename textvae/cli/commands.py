@@ -274,3 +274,49 @@ def cmd_encode(args) -> int:
     np.save(out, z)
     print(f"wrote {z.shape[0]} x {z.shape[1]} posterior means to {out}", file=sys.stderr)
     return 0
+
+
+def cmd_map(args) -> int:
+    import csv
+    import time
+
+    from ..bundle import load_bundle
+    from ..latent import latent_map
+    from ..validation import check_range
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise TextVAEError("--out must end in .csv")
+    check_range("Map setting", "limit", args.limit, 3, 1_000_000)
+    check_range("Map setting", "clusters", args.clusters, 1, 100)
+    check_range("Map setting", "seed", args.seed, 0, 2**32 - 1)
+    bundle = load_bundle(args.model)
+    corpus = _load_corpus(args.corpus, args)
+    start = time.perf_counter()
+    mapped = latent_map(
+        bundle.model,
+        bundle.tokenizer,
+        corpus.sentences,
+        corpus.labels,
+        args.method,
+        args.dims,
+        args.limit,
+        args.clusters,
+        args.seed,
+    )
+    seconds = time.perf_counter() - start
+    out.parent.mkdir(parents=True, exist_ok=True)
+    axes = ["x", "y", "z"][: args.dims]
+    with open(out, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sentence", *axes, "cluster", *(["label"] if mapped.labels is not None else [])])
+        for i, sentence in enumerate(mapped.sentences):
+            label = [mapped.labels[i]] if mapped.labels is not None else []
+            coords = [f"{v:.5g}" for v in mapped.coords[i]]
+            writer.writerow([sentence, *coords, int(mapped.clusters[i]) + 1, *label])
+    print(
+        f"wrote {len(mapped.sentences):,} sentences ({args.method}, {args.dims}D, seed {args.seed}) to {out} "
+        f"in {seconds:.1f} s (encoding and layout)",
+        file=sys.stderr,
+    )
+    return 0

@@ -219,5 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("corpus")
     n.add_argument("--out", required=True)
     add_split_argument(n)
+
+    m = sub.add_parser("map", help="a corpus on the latent map (the app's map) to a CSV: sentence, x, y[, z], cluster")
+    m.add_argument("model")
+    m.add_argument("corpus")
+    m.add_argument("--out", required=True, help="a .csv file")
+    m.add_argument("--method", choices=("pca", "tsne"), default="pca", help="projection (default: %(default)s)")
+    m.add_argument("--dims", type=int, choices=(2, 3), default=2, help="coordinates (default: %(default)s)")
+    m.add_argument("--limit", type=int, default=5000, help="most sentences, a seeded sample (default: %(default)s)")
+    m.add_argument("--clusters", type=int, default=8, help="k-means clusters on z (default: %(default)s)")
+    m.add_argument("--seed", type=int, default=0, help="same seed, same sample and layout (default: %(default)s)")
+    add_split_argument(m)
     add_inspect_parser(sub)
     return parser
