@@ -48,7 +48,8 @@ def ensure_library() -> None:
 
 
 def warm_up() -> None:
-    """Once per server: import the library and scikit-learn in the background after the first page."""
+    """Once per server: import the library and scikit-learn in the background after the first page, and tidy
+    the models folder (textvae.housekeeping)."""
     if _warm_started.is_set():
         return
     _warm_started.set()
@@ -60,6 +61,11 @@ def warm_up() -> None:
             import sklearn.decomposition  # noqa: F401
 
             from studio import corpora, maps, models
+            from textvae.housekeeping import remove_old_session_folders
+
+            removed = remove_old_session_folders(models.models_dir())  # unreachable leftovers only
+            if removed:
+                log.info("Housekeeping: removed %d abandoned model folders from %s", removed, models.models_dir())
 
             # The demo model's map of the demo corpus is what most visitors open first: compute it
             # now (shared, read-only, cached like any other) instead of on their first click.

@@ -418,3 +418,26 @@ def test_a_deep_link_as_the_first_request_gets_the_whole_app(browser, tmp_path_f
             assert_no_exception(page)
         finally:
             context.close()
+
+
+def test_the_server_tidies_abandoned_model_folders_and_keeps_the_rest(browser, tmp_path_factory):
+    models = tmp_path_factory.mktemp("tidy-models")
+    three_days_ago = time.time() - 3 * 24 * 3600
+    abandoned = models / ".sessions" / "0123456789abcdef01234567" / "run-20261101-000000"
+    partial = models / ".shared-20261101-000000.k2j3h4"
+    shared = models / "shared-20261101-000000"
+    for folder in (abandoned, partial, shared):
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"x")
+        for path in (folder / "model.safetensors", folder, folder.parent):
+            os.utime(path, (three_days_ago, three_days_ago))
+    with streamlit_server(tmp_path_factory, models_dir=models) as server:
+        context, _ = open_app(browser, server["url"])
+        try:
+            deadline = time.monotonic() + 60
+            while abandoned.parent.exists() and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            context.close()
+    assert not abandoned.parent.exists() and not partial.exists()
+    assert shared.exists() and (models / ".sessions").exists()
