@@ -7,11 +7,11 @@ session) when a deep link such as /train is the first request after a start."""
 import streamlit as st
 
 from studio.components import sidebar_card
-from studio.paths import PAGES, SECTIONS
+from studio.paths import FAVICON, PAGES, SECTIONS
 from studio.runtime import timed, warm_up
 from studio.state import init_state
 
-st.set_page_config(page_title="TextVAE Studio", page_icon=":material/blur_on:", layout="wide")
+st.set_page_config(page_title="TextVAE Studio", page_icon=str(FAVICON), layout="wide")
 init_state()
 
 pages = {

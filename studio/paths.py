@@ -10,6 +10,9 @@ ASSETS = ROOT / "assets"
 DEMO_CORPUS = "snli-sentences.txt"
 
 
+FAVICON = ASSETS / "images" / "favicon.png"  # shipped, not a :material/...: icon fetched by the browser
+
+
 def demo_model_dir() -> Path:
     """The bundled demo model (TEXTVAE_DEMO_MODEL overrides, e.g. for tests)."""
     return Path(os.environ.get("TEXTVAE_DEMO_MODEL") or ASSETS / "demo-model")

@@ -192,3 +192,22 @@ def test_dark_mode_renders_the_same_pages_in_the_dark_theme(page, server, browse
         assert background == (15, 18, 32)  # backgroundColor = "#0F1220"
     finally:
         context.close()
+
+
+def test_the_app_asks_nothing_of_the_internet(server, browser):
+    """Offline out of the box: every request a page makes (favicon and icon fonts included) goes to the app."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(server["url"]) else elsewhere.append(request.url))
+    try:
+        page.goto(server["url"])
+        page.wait_for_selector("h1:has-text('TextVAE Studio')", timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        for title, heading in PAGES[1:3]:
+            go(page, title, heading)
+        icons = page.evaluate("() => [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+        assert icons and all(href.startswith(server["url"]) for href in icons), icons
+        assert not [url for url in elsewhere if not url.startswith(("data:", "blob:"))], elsewhere
+    finally:
+        context.close()
