@@ -134,8 +134,10 @@ def _parse_upload(name: str, data: bytes, options_key: tuple) -> Corpus:
 
 def load_uploaded_corpus(name: str, data: bytes, options: CorpusOptions) -> Corpus:
     """Uploaded bytes -> Corpus (cached by content and options). Raises TextVAEError for bad input."""
+    from textvae.validation import readable_name
+
     ensure_library()
-    return _parse_upload(name, data, _options_key(options))
+    return _parse_upload(readable_name(name), data, _options_key(options))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Counting…")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from .validation import readable_name
+
 SECTIONS = ("corpus", "tokenizer", "training", "result")  # objects of plain settings
 MAX_HISTORY = 100_000
 
@@ -52,7 +54,9 @@ def clean_metrics(metrics: dict) -> dict:
         elif key == "history":
             cleaned[key] = [e for e in value[:MAX_HISTORY] if _event(e)] if isinstance(value, list) else []
         elif key in ("name", "base"):
-            if isinstance(value, str) or (key == "base" and value is None):
+            if isinstance(value, str):
+                cleaned[key] = readable_name(value, "model")  # shown in the app: no hidden or reordering marks
+            elif key == "base" and value is None:
                 cleaned[key] = value
         else:
             cleaned[key] = value  # read by no one but its writer (say base_sources): kept as written

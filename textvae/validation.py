@@ -89,3 +89,16 @@ def check_range(what: str, name: str, value: float, low: float, high: float, low
 
 def _number(x: float) -> str:
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F)]
+)
+_INVISIBLE.update(dict.fromkeys([0x2060, *range(0x2066, 0x206A), 0xFEFF]))
+
+
+def readable_name(name: str, fallback: str = "upload") -> str:
+    """A file or model name fit to show: control characters (NUL included) and direction overrides, which can
+    disguise a name ("report\u202etxt.exe"), removed; at most 120 characters; ``fallback`` if nothing is left."""
+    cleaned = " ".join(str(name).translate(_INVISIBLE).split())[:120]
+    return cleaned or fallback

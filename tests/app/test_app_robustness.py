@@ -627,3 +627,14 @@ def test_a_bundle_with_malformed_metrics_loads_and_every_page_works(app_env, bun
     for page in ("models", "train", "latent_space", "interpolate", "sample", "reconstruct"):
         at.switch_page(f"app_pages/{page}.py").run()
         assert_ok(at)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("notes\x07.txt", "notes.txt"), ("report\u202etxt.exe.txt", "reporttxt.exe.txt"), ("\u200f\x1b.txt", ".txt")],
+)
+def test_an_upload_name_with_hidden_characters_is_shown_without_them(app_env, name, shown):
+    at = open_page("app_pages/data.py")
+    upload(at, name, "\n".join(make_sentences(30)).encode(), "text/plain")
+    assert_ok(at)
+    assert at.session_state["corpus"].name == shown

@@ -40,3 +40,8 @@ def test_a_bundle_with_a_malformed_metrics_file_loads_and_reads(tmp_path):
     loaded = load_bundle(folder)
     assert loaded.metrics == {"valid": {}, "result": {"reason": 3}, "history": []}
     assert verdict(loaded.metrics) == "No held-out reconstructions were measured."
+
+
+def test_names_lose_control_and_direction_characters():
+    assert clean_metrics({"name": "my\u202emodel\x00"})["name"] == "mymodel"
+    assert clean_metrics({"name": "\x00\u2066"})["name"] == "model"
