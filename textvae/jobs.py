@@ -88,7 +88,7 @@ class TrainingSlots:
 
     def cpu_share(self) -> int:
         """Threads for each running training: the cores split between them (a lone training gets them all)."""
-        return max(1, (os.cpu_count() or 1) // max(1, self.running))
+        return cores_each(self.running)
 
     @property
     def waiting(self) -> int:
@@ -127,7 +127,12 @@ def with_fair_threads(training: TrainConfig, capacity: int) -> TrainConfig:
     there are cores (more would make torch's threads wait for each other and starve the web server)."""
     if training.threads is not None:
         return training
-    return replace(training, threads=max(1, (os.cpu_count() or 1) // max(1, capacity)))
+    return replace(training, threads=cores_each(capacity))
+
+
+def cores_each(trainings: int) -> int:
+    """This machine's cores split between ``trainings`` (at least one each)."""
+    return max(1, (os.cpu_count() or 1) // max(1, trainings))
 
 
 class TrainingJob:
