@@ -35,6 +35,7 @@ from textvae.bundle import ModelBundle, save_bundle
 from textvae.config import TrainConfig, VAEConfig
 from textvae.data import encode_sentences, iterate_batches
 from textvae.model import SentenceVAE
+from textvae.precision import PRECISIONS
 from textvae.tokenizer import SPECIAL_TOKENS, WORD_START, TextTokenizer
 from textvae.training import Trainer, seed_everything
 
@@ -133,7 +134,9 @@ def output_layer_profile(trainer: Trainer, batches: list, vocab: int) -> dict:
 
 def run_throughput(args, data: dict) -> dict:
     model, training = make_configs(
-        args.config, args.recipe, {"threads": args.threads, "bf16": args.bf16, "seed": args.seed, "device": "cpu"}
+        args.config,
+        args.recipe,
+        {"threads": args.threads, "precision": args.precision, "seed": args.seed, "device": "cpu"},
     )
     trainer = new_trainer(data, model, training, valid=[])
     epoch_tokens = sum(len(s) + 1 for s in data["train"])
@@ -176,7 +179,7 @@ def run_throughput(args, data: dict) -> dict:
         "recipe": args.recipe,
         "model": model,
         "batch_size": trainer.config.batch_size,
-        "bf16": args.bf16,
+        "precision": trainer.precision.name,
         "threads": torch.get_num_threads(),
         "train_sentences": len(data["train"]),
         "tokens_per_s": round(rate, 1),
@@ -224,7 +227,7 @@ def run_full(args, data: dict) -> dict:
 
     overrides = {
         "threads": args.threads,
-        "bf16": args.bf16,
+        "precision": args.precision,
         "seed": args.seed,
         "device": "cpu",
         "epochs": args.epochs,
@@ -348,7 +351,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--config", default="bowman", help=f"model size: {', '.join(CONFIGS)} (default: %(default)s)")
     p.add_argument("--recipe", default=None, help=f"anti-collapse recipe: {', '.join(RECIPES)}")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast")
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="training precision; auto: bf16 only where native (default: %(default)s)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train-subset", type=int, default=None, help="train on a seeded random subset of N sentences")
     g = p.add_argument_group("throughput")

@@ -35,7 +35,8 @@ def _progress(job, start: dict | None, last: dict | None) -> None:
         st.caption(
             f"{start['n_train']:,} training and {start['n_valid']:,} validation sentences · "
             f"{start['parameters']:,} parameters · "
-            f"{start['device']} with {threads} thread{'s' if threads != 1 else ''} · seed {start['seed']}"
+            f"{start['device']} with {threads} thread{'s' if threads != 1 else ''} · "
+            f"{start.get('precision', 'fp32')} ({start.get('precision_why', '')}) · seed {start['seed']}"
         )
 
 

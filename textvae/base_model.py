@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from .errors import TextVAEError
+from .precision import PRECISIONS
 
 BASE_DIR = Path(__file__).resolve().parents[1] / "assets" / "base-model"  # the bundled one (see base_dir)
 # A corpus whose text the base tokenizer splits into more pieces than this per character (another script: a
@@ -123,7 +124,7 @@ def collect(data_dir: Path) -> tuple[list[str], dict[str, int]]:
     return unique, counts
 
 
-def build(data_dir: Path, out: Path, minutes: float, threads: int, seed: int = 0, bf16: bool = False):
+def build(data_dir: Path, out: Path, minutes: float, threads: int, seed: int = 0, precision: str = "auto"):
     """Train the base model on ``collect(data_dir)`` for at most ``minutes`` and save it (fp16) to ``out``."""
     from . import Corpus, TokenizerConfig, TrainConfig, save_bundle, train_model
 
@@ -131,7 +132,7 @@ def build(data_dir: Path, out: Path, minutes: float, threads: int, seed: int = 0
     for source, n in counts.items():
         print(f"{n:8,d}  {source}", file=sys.stderr)
     print(f"{len(sentences):8,d}  sentences in all (deduplicated)", file=sys.stderr)
-    training = TrainConfig(epochs=100, max_minutes=minutes, seed=seed, threads=threads, bf16=bf16, **TRAINING)
+    training = TrainConfig(epochs=100, max_minutes=minutes, seed=seed, threads=threads, precision=precision, **TRAINING)
 
     def progress(event: dict) -> None:
         if event["type"] == "valid":
@@ -163,13 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument(
-        "--bf16",
-        action="store_true",
-        help="bf16 autocast (fast only with AVX512-BF16/AMX)",
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="auto: bf16 where the hardware runs it natively, else fp32 (default: %(default)s)",
     )
     args = parser.parse_args(argv)
     try:
-        bundle = build(args.data, args.out, args.minutes, args.threads, args.seed, args.bf16)
+        bundle = build(args.data, args.out, args.minutes, args.threads, args.seed, args.precision)
     except TextVAEError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from .errors import TextVAEError
+from .precision import PRECISIONS
 from .schedules import LR_SCHEDULES, BetaSchedule, learning_rate
 from .validation import check_fields, check_range
 
@@ -130,7 +131,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # one of DEVICES
     threads: int | None = None
-    bf16: bool = False
+    precision: str = "auto"  # one of precision.PRECISIONS: auto takes bf16 only where the hardware runs it natively
 
     def __post_init__(self) -> None:
         what = "Training setting"
@@ -152,6 +153,8 @@ class TrainConfig:
             check_range(what, "threads", self.threads, 1, 1024)
         if self.lr_schedule not in LR_SCHEDULES:
             raise TextVAEError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}.")
+        if self.precision not in PRECISIONS:
+            raise TextVAEError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
         if self.device not in DEVICES:
             raise TextVAEError(f"device must be {', '.join(DEVICES[:-1])} or {DEVICES[-1]}, not {self.device!r}.")
         self.schedule()  # validates the schedule settings
@@ -168,6 +171,8 @@ class TrainConfig:
         if not isinstance(data, dict):
             raise TextVAEError("The training settings must be a JSON object.")
         known = {f.name for f in fields(cls)}
+        if "bf16" in data and "precision" not in data:  # bundles saved before --precision: bf16 was a switch
+            data = {**data, "precision": "bf16" if data["bf16"] is True else "fp32"}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

@@ -26,6 +26,8 @@ class StartEvent(TypedDict):
     seed: int
     threads: int
     device: str
+    precision: str  # "fp32" or "bf16" (textvae.precision)
+    precision_why: str  # "auto: this CPU has no native bf16"
     parameters: int
 
 

@@ -91,6 +91,8 @@ def train_model(
             "steps": result.steps,
             "epochs_done": result.epochs_done,
             "elapsed_s": result.elapsed_s,
+            "precision": trainer.precision.name,
+            "precision_why": trainer.precision.why,
         },
         "valid": final,
         "history": result.history,

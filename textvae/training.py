@@ -25,6 +25,7 @@ from .events import Callback, EndEvent, StartEvent, StepEvent, StopReason, Train
 from .model import SentenceVAE
 from .objective import gaussian_kl, negative_elbo
 from .optimizer import FusedAdam
+from .precision import resolve_precision
 
 
 def resolve_device(name: str) -> torch.device:
@@ -57,6 +58,7 @@ class Trainer:
             raise TextVAEError("There is nothing to train on.")
         self.model, self.train_seqs, self.valid_seqs, self.config = model, train, valid, config
         self.device = resolve_device(config.device)
+        self.precision = resolve_precision(config.precision, self.device)
         self.model.to(self.device)
         self.callbacks: list[Callback] = []
         self.optimizer = self._make_optimizer()
@@ -87,7 +89,7 @@ class Trainer:
         return FusedAdam(list(self.model.parameters()), lr=self.config.lr)
 
     def _autocast(self):
-        if self.config.bf16:
+        if self.precision.name == "bf16":
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
@@ -131,6 +133,8 @@ class Trainer:
                 seed=cfg.seed,
                 threads=torch.get_num_threads(),
                 device=str(self.device),
+                precision=self.precision.name,
+                precision_why=self.precision.why,
                 parameters=sum(p.numel() for p in self.model.parameters()),
             )
         )

@@ -50,6 +50,8 @@ def model_dir(corpus_file, tmp_path_factory):
         "3",
         "--device",
         "cpu",
+        "--precision",
+        "fp32",
         "--max-minutes",
         "5",
         "--threads",
@@ -58,6 +60,7 @@ def model_dir(corpus_file, tmp_path_factory):
         "CLI model",
     )
     assert "seed 3" in proc.stderr and "saved" in proc.stderr
+    assert "device: cpu, precision: fp32 (asked for)" in proc.stderr
     return out
 
 
@@ -72,6 +75,7 @@ def test_train_writes_a_bundle(model_dir):
     assert config["model"]["latent_dim"] == 8 and config["model"]["hidden_dim"] == 48 and "torch_version" in config
     metrics = json.loads((model_dir / "metrics.json").read_text())
     assert metrics["name"] == "CLI model" and metrics["training"]["lr_schedule"] == "cosine"
+    assert metrics["training"]["precision"] == "fp32" and metrics["result"]["precision"] == "fp32"
 
 
 def test_evaluate_json_has_every_key(model_dir, corpus_file):

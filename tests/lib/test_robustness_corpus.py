@@ -423,7 +423,7 @@ def test_training_settings_at_their_bounds_are_accepted(ok):
         (dict(valid_every=0), "valid_every"),
         (dict(log_every=0), "log_every"),
         (dict(epochs="10"), "epochs must be a whole number, not '10'"),
-        (dict(bf16="no"), "bf16"),
+        (dict(precision="fast"), "precision"),
         (dict(kl_cycles=0), "cycles"),
         (dict(kl_schedule="wavy"), "wavy"),
         (dict(device="tpu"), "tpu"),

@@ -160,6 +160,8 @@ class _ProgressBar:
         from tqdm import tqdm
 
         if event["type"] == "start":
+            precision = f"{event['precision']} ({event['precision_why']})"
+            print(f"device: {event['device']}, precision: {precision}", file=sys.stderr)
             self.bar = tqdm(
                 total=event["total_steps"],
                 unit="step",

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from ..config import DEVICES, RNN_KINDS, TokenizerConfig, TrainConfig, VAEConfig
 from ..corpus import MAX_WORDS, SPLIT_MODES, CorpusOptions
+from ..precision import PRECISIONS
 from ..presets import PRESETS
 from ..schedules import COSINE_FLOOR, LR_SCHEDULES, SCHEDULES
 from ..tokenizer import KINDS as TOKENIZER_KINDS
@@ -84,7 +85,14 @@ TRAIN_FLAGS = (
     Flag("--lowercase", "tokenizer", "lowercase", "lowercase the corpus and the vocabulary", switch=True),
     Flag("--seed", "training", "seed", SEED_HELP),
     Flag("--threads", "training", "threads", "CPU threads (default: torch's choice)"),
-    Flag("--bf16", "training", "bf16", "bfloat16 autocast (faster on CPUs with AVX-512 BF16/AMX)", switch=True),
+    Flag(
+        "--precision",
+        "training",
+        "precision",
+        "auto: bf16 autocast where the hardware runs it natively (AVX512-BF16 or AMX CPUs, CUDA compute capability "
+        ">= 8.0), fp32 elsewhere; the choice is printed and saved in metrics.json",
+        choices=PRECISIONS,
+    ),
     Flag("--device", "training", "device", choices=DEVICES),
 )
 
