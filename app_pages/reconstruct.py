@@ -1,9 +1,8 @@
-import math
-
 import streamlit as st
 
 from studio.cached import NOISE_LEVELS, cached_reconstruction
 from studio.components import decode_controls, page_header
+from studio.compression_view import sentence_bits_row
 from studio.examples import example_key
 from studio.figures import code_figure
 from studio.messages import check_typed, show_error
@@ -45,28 +44,12 @@ def reconstruction() -> None:
         show_error(exc)
         return
 
-    clean = rec.table.iloc[0]
-    kl = float(rec.kl_per_dim.sum())
-    m = st.columns(4)
-    m[0].metric(
-        "Token accuracy",
-        f"{clean['token accuracy']:.0%}",
-        help="Share of the input's tokens decoded at the same position (end of sentence included), "
-        "from the posterior mean.",
-    )
-    m[1].metric(
-        "KL (nats)", f"{kl:.2f}", help="KL(q(z|x) || p(z)) for this sentence: how much information z carries about it."
-    )
-    m[2].metric(
-        "KL (bits)", f"{kl / math.log(2):.2f}", help="The same in bits: about how many yes/no answers the code holds."
-    )
-    m[3].metric("Tokens", len(rec.tokens), help="The input as the model's tokens (<unk>: a word it does not know).")
-
+    sentence_bits_row(bundle, sentence)
     with st.container(border=True):
-        st.caption("INPUT (as the model's tokens)")
+        st.caption(f"INPUT (as the model's {len(rec.tokens)} tokens)")
         st.text(" · ".join(rec.tokens))
         st.caption("DECODED FROM THE POSTERIOR MEAN")
-        st.text(clean["decoded"])
+        st.text(rec.table.iloc[0]["decoded"])
 
     st.subheader("The code z")
     st.plotly_chart(code_figure(rec.mu, rec.sigma, rec.kl_per_dim), width="stretch", key="recon.z")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from textvae import DecodeOptions, ModelBundle
+    from textvae.compression import SentenceBits
 
 NOISE_LEVELS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 
@@ -145,3 +146,15 @@ def cached_reconstruction(
     return _reconstruction(
         active_model_id(), sentence, tuple(float(x) for x in levels), seed, _options_key(options), bundle
     )
+
+
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def _sentence_bits(model_id: str, sentence: str, _bundle: ModelBundle) -> SentenceBits:
+    from textvae.compression import sentence_bits
+
+    return sentence_bits(_bundle.model, _bundle.tokenizer, sentence)
+
+
+def cached_sentence_bits(bundle: ModelBundle, sentence: str) -> SentenceBits:
+    """``sentence`` in bits as text, under the model and in its code (textvae.compression.sentence_bits)."""
+    return _sentence_bits(active_model_id(), sentence, bundle)

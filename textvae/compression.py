@@ -67,3 +67,17 @@ def sentence_bits(
         tokens=len(sequences[0]),
         samples=samples,
     )
+
+
+def in_words(bits: SentenceBits) -> str:
+    """The numbers as a teacher reads them out, rounded to whole bits."""
+    text = f"This sentence is {bits.text_bits:,} bits as text"
+    if bits.model_bits >= bits.text_bits:
+        return (
+            f"{text}, and the model needs {bits.model_bits:,.0f} bits to write it, no fewer: the sentence is unlike "
+            f"what it learned. Its code carries {bits.code_bits:,.0f} bits."
+        )
+    return (
+        f"{text}; the model needs {bits.model_bits:,.0f} bits to write it; its code carries {bits.code_bits:,.0f} "
+        f"bits; the rest ({bits.decoder_bits:,.0f} bits) the decoder guesses from what it learned."
+    )

@@ -305,12 +305,15 @@ def test_sampling_is_repeatable_with_a_seed(app_env):
     assert first == second and len(first) == 10
 
 
-def test_reconstruction_reports_kl_and_noise(app_env):
+def test_reconstruction_reports_bits_and_noise(app_env):
     at = open_page("app_pages/reconstruct.py")
     assert_ok(at)
     labels = [m.label for m in at.metric]
-    assert labels == ["Token accuracy", "KL (nats)", "KL (bits)", "Tokens"]
-    assert float(at.metric[2].value) == pytest.approx(float(at.metric[1].value) / 0.693147, abs=0.02)
+    assert labels == ["As text", "Under the model", "In its code z", "Survives the round trip"]
+    text, model, code = (float(m.value.removesuffix(" bits").replace(",", "")) for m in at.metric[:3])
+    sentence = at.text_input(key="keep.recon.sentence").value
+    assert text == 8 * len(sentence.encode("utf-8")) and model > 0 and code >= 0
+    assert any(f"is {int(text):,} bits as text" in c.value for c in at.caption)
     assert len(at.dataframe[0].value) >= 7
 
 

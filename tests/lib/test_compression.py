@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from textvae.compression import nats_to_bits, sentence_bits, utf8_bits
+from textvae.compression import SentenceBits, in_words, nats_to_bits, sentence_bits, utf8_bits
 from textvae.data import encode_sentences
 from textvae.evaluation import importance_weighted_nll
 
@@ -42,3 +42,13 @@ def test_a_trained_model_writes_its_own_kind_of_sentence_in_fewer_bits_than_text
     bundle, _, corpus = trained
     result = sentence_bits(bundle.model, bundle.tokenizer, corpus.sentences[1], samples=50)
     assert result.model_bits < result.text_bits
+
+
+def test_the_numbers_in_words():
+    bits = SentenceBits(text_bits=352, model_bits=120.4, code_bits=18.2, token_accuracy=0.5, tokens=9, samples=50)
+    assert in_words(bits) == (
+        "This sentence is 352 bits as text; the model needs 120 bits to write it; its code carries 18 bits; "
+        "the rest (102 bits) the decoder guesses from what it learned."
+    )
+    worse = SentenceBits(text_bits=40, model_bits=95.0, code_bits=3.0, token_accuracy=0.0, tokens=2, samples=50)
+    assert "no fewer" in in_words(worse) and "the rest" not in in_words(worse)
