@@ -11,6 +11,10 @@ hidden 256, latent 16; shuffled batches of 32 sentences cut at 60 tokens and pad
 plain (per-tensor, unfused) Adam. Predicted tokens are counted as in ``benchmarks.ptb``: every
 target token, end-of-sentence included. It has no DataLoader worker processes and no logging,
 so it is, if anything, faster than the original.
+
+``train_reference`` and ``reference_elbo`` run the same loop on token ids given to it, for a number
+of steps or seconds, and measure held-out -ELBO as ``textvae.evaluation.elbo_metrics`` does
+(``benchmarks.sweep`` uses them to compare the presets with this loop on the same ids).
 """
 
 from __future__ import annotations
@@ -66,9 +70,9 @@ def encode(lines: list[str], vocab: dict[str, int]) -> list[list[int]]:
     return [[vocab.get(w, UNK) for w in line.split()][: MAX_SEQUENCE_LENGTH - 1] for line in lines]
 
 
-def batches(ids: list[list[int]], batch_size: int, rng: np.random.Generator):
-    """Shuffled padded batches: input <sos> w1..wn, target w1..wn <eos>."""
-    order = rng.permutation(len(ids))
+def batches(ids: list[list[int]], batch_size: int, rng: np.random.Generator | None):
+    """Padded batches (shuffled when given ``rng``): input <sos> w1..wn, target w1..wn <eos>."""
+    order = rng.permutation(len(ids)) if rng is not None else np.arange(len(ids))
     for start in range(0, len(ids), batch_size):
         chosen = [ids[i] for i in order[start : start + batch_size]]
         width = max(len(s) for s in chosen) + 1
@@ -84,44 +88,92 @@ def logistic_beta(step: int, k: float = 0.0025, x0: int = 2500) -> float:
     return float(1 / (1 + math.exp(-k * (step - x0))))
 
 
+def kl_divergence(mean: torch.Tensor, logv: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) || N(0, I)) summed over latent dimensions, per sentence."""
+    return -0.5 * torch.sum(1 + logv - mean.pow(2) - logv.exp(), dim=-1)
+
+
+class ReferenceLoop:
+    """The reference's training loop (its defaults) over token ids without <sos>/<eos>."""
+
+    def __init__(self, ids: list[list[int]], vocab: int, seed: int = 0, batch_size: int = 32):
+        torch.manual_seed(seed)
+        self.ids = [s[: MAX_SEQUENCE_LENGTH - 1] for s in ids]
+        self.model = BaselineVAE(vocab)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3, foreach=False, fused=False)
+        self.nll = nn.NLLLoss(reduction="sum", ignore_index=PAD)
+        self.rng, self.step, self.batch_size = np.random.default_rng(seed), 0, batch_size
+        self.stream = iter(())
+
+    def train_step(self) -> int:
+        """One Adam step on the next batch; returns the tokens predicted (end-of-sentence included)."""
+        batch = next(self.stream, None)
+        if batch is None:
+            self.stream = batches(self.ids, self.batch_size, self.rng)
+            batch = next(self.stream)
+        inputs, targets, lengths = batch
+        self.model.train()
+        logp, mean, logv = self.model(inputs, lengths)
+        recon = self.nll(logp.reshape(-1, logp.size(-1)), targets[:, : logp.size(1)].reshape(-1))
+        loss = (recon + logistic_beta(self.step) * kl_divergence(mean, logv).sum()) / inputs.size(0)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.step += 1
+        return int(lengths.sum())
+
+
+def train_reference(
+    ids: list[list[int]], vocab: int, steps: int | None = None, seconds: float | None = None, seed: int = 0
+) -> tuple[BaselineVAE, dict]:
+    """Train for ``steps`` steps or ``seconds`` of wall time (whichever is given); the final weights, as the loop
+    keeps them (it selects no checkpoint)."""
+    if (steps is None) == (seconds is None):
+        raise ValueError("give steps or seconds")
+    loop = ReferenceLoop(ids, vocab, seed)
+    start = time.perf_counter()
+    while (loop.step < steps) if steps is not None else (time.perf_counter() - start < seconds):
+        loop.train_step()
+    elapsed = time.perf_counter() - start
+    return loop.model, {
+        "steps": loop.step,
+        "epochs": loop.step / math.ceil(len(ids) / loop.batch_size),
+        "seconds": elapsed,
+    }
+
+
+@torch.no_grad()
+def reference_elbo(model: BaselineVAE, ids: list[list[int]], seed: int = 0, batch_size: int = 256) -> dict:
+    """Held-out -ELBO, recon and KL in nats per sentence, one posterior sample, dropout off; as
+    ``textvae.evaluation.elbo_metrics``: every target token counts, end-of-sentence included, KL summed over z."""
+    model.eval()
+    nll = nn.NLLLoss(reduction="sum", ignore_index=PAD)
+    ids = [s[: MAX_SEQUENCE_LENGTH - 1] for s in ids]
+    recon = kl = 0.0
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        for start in range(0, len(ids), batch_size):
+            inputs, targets, lengths = next(batches(ids[start : start + batch_size], batch_size, None))
+            logp, mean, logv = model(inputs, lengths)
+            recon += float(nll(logp.reshape(-1, logp.size(-1)), targets[:, : logp.size(1)].reshape(-1)))
+            kl += float(kl_divergence(mean, logv).sum())
+    n = len(ids)
+    return {"elbo": (recon + kl) / n, "recon": recon / n, "kl": kl / n, "n_sentences": n}
+
+
 def run(args) -> dict:
-    torch.manual_seed(args.seed)
     train = read_split(args.data, "train")
     words = sorted({w for line in train for w in line.split()} - {"<unk>"})
     vocab = {w: i + 4 for i, w in enumerate(words)}
     ids = encode(train, vocab)
-    model = BaselineVAE(len(vocab) + 4)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=False, fused=False)
-    nll = nn.NLLLoss(reduction="sum", ignore_index=PAD)
-    rng, step = np.random.default_rng(args.seed), 0
-    stream = iter(())
-
-    def train_step() -> int:
-        nonlocal stream, step
-        batch = next(stream, None)
-        if batch is None:
-            stream = batches(ids, args.batch_size, rng)
-            batch = next(stream)
-        inputs, targets, lengths = batch
-        logp, mean, logv = model(inputs, lengths)
-        kl = -0.5 * torch.sum(1 + logv - mean.pow(2) - logv.exp())
-        loss = (
-            nll(logp.reshape(-1, logp.size(-1)), targets[:, : logp.size(1)].reshape(-1)) + logistic_beta(step) * kl
-        ) / inputs.size(0)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        step += 1
-        return int(lengths.sum())
-
-    model.train()
+    loop = ReferenceLoop(ids, len(vocab) + 4, args.seed, args.batch_size)
     warm_deadline = time.perf_counter() + args.warmup
     while time.perf_counter() < warm_deadline:
-        train_step()
+        loop.train_step()
     tokens, steps = 0, 0
     start, cpu_start = time.perf_counter(), time.process_time()
     while time.perf_counter() - start < args.seconds:
-        tokens += train_step()
+        tokens += loop.train_step()
         steps += 1
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     epoch_tokens = sum(len(s) + 1 for s in ids)
@@ -134,7 +186,7 @@ def run(args) -> dict:
         "timed_s": round(elapsed, 2),
         "seconds_per_epoch": round(epoch_tokens * elapsed / tokens, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": sum(p.numel() for p in loop.model.parameters()),
         "torch": torch.__version__,
         "load_average": load_average(),
     }

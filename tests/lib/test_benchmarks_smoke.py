@@ -5,7 +5,7 @@ import json
 from benchmarks import ptb
 from benchmarks.ptb import main
 from benchmarks.recipes import MAX_TOKENS, make_configs
-from tests.helpers import make_sentences
+from tests.helpers import TINY_MODEL, make_sentences
 from textvae.bundle import load_bundle
 
 
@@ -117,3 +117,57 @@ def test_the_quick_demo_config_and_recipe_are_the_apps_quick_preset():
     assert TrainConfig(**training) == TrainConfig(**quick.training)
     assert VAEConfig(100, **model) == VAEConfig(100, **{**quick.model, "max_length": MAX_TOKENS})
     assert make_configs("quick-demo", "quick-demo-cosine", {})[1]["lr_schedule"] == "cosine"
+
+
+def test_sweep_compares_a_preset_with_the_reference_loop_on_the_same_ids(tmp_path, capsys):
+    import math
+
+    from benchmarks import sweep
+
+    sentences = make_sentences(260)
+    (tmp_path / "snli").mkdir()
+    (tmp_path / "snli" / "train.txt").write_text("\n".join(sentences[:200]) + "\n", encoding="utf-8")
+    (tmp_path / "snli" / "test.txt").write_text("\n".join(sentences[200:]) + "\n", encoding="utf-8")
+    out = tmp_path / "sweep.json"
+    args = ["--data", str(tmp_path), "--corpora", "snli", "--sentences", "100", "--epochs", "1", "--out", str(out)]
+    assert sweep.main(args) == 0
+    result = json.loads(out.read_text())
+    assert json.loads(capsys.readouterr().out) == result and result["machine"]["threads"] == 1
+    (row,) = result["runs"]
+    assert (
+        row["corpus"] == "snli"
+        and row["preset"] == "quick"
+        and row["sentences"]
+        == {
+            "train": 100,
+            "dev": 10,
+            "held_out": 10,
+        }
+    )
+    runs = [row["preset_run"], row["reference_equal_epochs"], row["reference_equal_time"]]
+    for run in runs:
+        assert all(math.isfinite(run[k]) and run[k] >= 0 for k in ("elbo", "recon", "kl", "seconds"))
+        assert abs(run["elbo"] - run["recon"] - run["kl"]) < 0.01
+    assert row["preset_run"]["steps"] == row["reference_equal_epochs"]["steps"] == 4  # ceil(100 / 32)
+    assert row["reference_equal_time"]["seconds"] >= row["preset_run"]["seconds"]
+
+
+def test_the_reference_evaluation_counts_end_of_sentence_and_sums_kl_like_textvae():
+    import math
+
+    import torch
+
+    from benchmarks.reference import BaselineVAE, reference_elbo
+    from textvae.config import VAEConfig
+    from textvae.evaluation import elbo_metrics
+    from textvae.model import SentenceVAE
+
+    ids, vocab = [[5, 6, 7], [8, 9], [4, 5, 6, 7, 8]], 12
+    reference, ours = BaselineVAE(vocab), SentenceVAE(VAEConfig(vocab_size=vocab, **TINY_MODEL))
+    with torch.no_grad():  # uniform predictions and a posterior equal to the prior: recon = tokens * log V, KL = 0
+        for layer in (reference.to_vocab, reference.to_mean, reference.to_logv, ours.output, ours.to_latent):
+            layer.weight.zero_(), layer.bias.zero_()
+    expected = (3 + 1 + 2 + 1 + 5 + 1) / 3 * math.log(vocab)
+    theirs, mine = reference_elbo(reference, ids), elbo_metrics(ours, ids)
+    assert abs(theirs["recon"] - expected) < 1e-4 and abs(theirs["kl"]) < 1e-6
+    assert abs(mine["recon"] - expected) < 1e-4 and abs(mine["kl"]) < 1e-6
