@@ -155,6 +155,13 @@ def decode_latent(
     return [_until_eos(row) for row in torch.stack(out, 1).tolist()]
 
 
+def decode_texts(
+    model: SentenceVAE, tokenizer: TextTokenizer, z: Tensor, options: DecodeOptions | None = None
+) -> list[str]:
+    """The sentence each row of z decodes to, spaced for reading (greedy unless the options say otherwise)."""
+    return _texts(tokenizer, decode_latent(model, z, options), options)
+
+
 def _until_eos(ids: list[int]) -> list[int]:
     return ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
 
@@ -236,7 +243,7 @@ def reconstruct(
 ) -> list[str]:
     """Encode to the posterior mean and decode back: the VAE as a lossy compressor."""
     mu, _ = posterior(model, tokenizer, sentences)
-    return _texts(tokenizer, decode_latent(model, mu, options), options)
+    return decode_texts(model, tokenizer, mu, options)
 
 
 def variations(
@@ -297,7 +304,7 @@ def interpolate(
         if method == "slerp"
         else torch.lerp(mu[0].expand(steps, -1), mu[1].expand(steps, -1), t.unsqueeze(1))
     )
-    return Interpolation(_texts(tokenizer, decode_latent(model, z, options), options), z.cpu(), t.tolist())
+    return Interpolation(decode_texts(model, tokenizer, z, options), z.cpu(), t.tolist())
 
 
 def latent_arithmetic(
@@ -305,4 +312,4 @@ def latent_arithmetic(
 ) -> str:
     """Decode mu(a) - mu(b) + mu(c): sentence a, with what b means swapped for what c means."""
     mu, _ = posterior(model, tokenizer, [a, b, c])
-    return _texts(tokenizer, decode_latent(model, (mu[0] - mu[1] + mu[2]).unsqueeze(0), options), options)[0]
+    return decode_texts(model, tokenizer, (mu[0] - mu[1] + mu[2]).unsqueeze(0), options)[0]

@@ -1,10 +1,11 @@
-"""Command line: python -m textvae train|evaluate|sample|interpolate|reconstruct|encode|inspect.
+"""Command line: python -m textvae train|evaluate|sample|interpolate|reconstruct|encode|map|inspect|steer.
 
 Every user error prints one line ("error: ...") and exits with status 2; no tracebacks.
 
     parser    the arguments; defaults and choices come from the settings dataclasses and presets
     commands  what each sub-command does (torch is imported only there, and only when needed)
     inspection  ``inspect``: what a corpus file becomes, before any training (no torch)
+    steering  ``steer``: a sentence moved from one label towards another
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .commands import (
 )
 from .inspection import cmd_inspect
 from .parser import build_parser, train_settings
+from .steering import cmd_steer
 
 __all__ = ["COMMANDS", "TextVAEError", "build_parser", "main", "train_settings"]
 
@@ -36,6 +38,7 @@ COMMANDS = {
     "encode": cmd_encode,
     "map": cmd_map,
     "inspect": cmd_inspect,
+    "steer": cmd_steer,
 }
 
 
