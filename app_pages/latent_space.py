@@ -6,6 +6,7 @@ from studio.cached import posterior
 from studio.components import page_header
 from studio.corpora import active_corpus
 from studio.figures import latent_figure
+from studio.latent_replay import latent_replay
 from studio.messages import check_typed, show_error
 from studio.models import active_model_id, require_model
 from studio.state import keep
@@ -85,3 +86,6 @@ def latent_map() -> None:
 
 
 latent_map()
+if (history := bundle.latent_history) is not None:
+    with st.expander("Replay: this model's latent space forming during training", icon=":material/play_circle:"):
+        latent_replay(history.steps, history.stacked(), history.sentences, animate=True, key="map.replay")

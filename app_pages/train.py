@@ -7,7 +7,7 @@ from studio.corpora import active_corpus
 from studio.jobs import start_training, too_small_to_train
 from studio.messages import md_escape, show_error
 from studio.runtime import server_limits
-from studio.state import keep
+from studio.state import KEEP, keep
 from studio.training_panel import training_panel
 from textvae import TextVAEError
 from textvae.presets import preset_by_title
@@ -40,6 +40,21 @@ preset = st.segmented_control(
     disabled=running,
 )
 st.caption(preset_by_title(preset).note if preset else "Custom settings.")
+collapse = st.toggle(
+    "Show posterior collapse",
+    key=keep(training_form.PREFIX.removeprefix(KEEP) + "collapse", False),
+    on_change=training_form.toggle_collapse_demo,
+    disabled=running,
+    help="A teaching switch: the Quick preset with every fix against posterior collapse turned off.",
+)
+if collapse:
+    st.info(
+        "**Posterior collapse, on purpose:** no KL annealing (β = 1 from the first step), no free bits, no word "
+        "dropout, no BN-VAE, a new model from scratch. Watch the KL fall towards zero and the live map's points "
+        "fall onto the **×**: the decoder learns to write sentences without looking at z. Switch it off to get "
+        "the preset back, train again, and compare.",
+        icon=":material/school:",
+    )
 st.caption(":material/tune: " + training_form.form_summary())
 base = base_choice(corpus, corpus_id, disabled=running)
 

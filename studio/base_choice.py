@@ -8,7 +8,8 @@ import streamlit as st
 
 from studio.messages import md_escape
 from studio.runtime import ensure_library, log
-from studio.state import keep
+from studio.state import KEEP, keep
+from studio.training_form import FROM_BASE
 
 if TYPE_CHECKING:
     from textvae import Corpus, ModelBundle
@@ -58,7 +59,7 @@ def base_choice(corpus: Corpus, corpus_id: str, disabled: bool) -> ModelBundle |
     base = base_bundle()
     wanted = st.toggle(
         "Start from the base model",
-        key=keep("train.from_base", True),
+        key=keep(FROM_BASE.removeprefix(KEEP), True),
         disabled=disabled or base is None,
         help="On: fine-tune a pretrained English model (fast, fluent). Off: train from scratch.",
     )

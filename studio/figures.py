@@ -292,3 +292,73 @@ def code_figure(mu: np.ndarray, sigma: np.ndarray, kl_per_dim: np.ndarray) -> go
         height=280, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="dimension", yaxis_title="μ  (bars: ±σ)"
     )
     return fig
+
+
+def latent_frames_figure(
+    steps: list[int], coords: np.ndarray, sentences: list[str], clusters: np.ndarray, animate: bool, height: int = 430
+) -> go.Figure:
+    """The live map: probe sentences at each snapshot (``coords``: snapshots x sentences x 2), on fixed axes.
+
+    ``animate``: every frame, with play / pause and a scrubber over training steps; else the last frame only
+    (while training: the fragment redraws it as new frames arrive).
+    """
+    reach = float(np.abs(coords).max()) * 1.1 or 1.0
+    colours = [QUALITATIVE[int(c) % len(QUALITATIVE)] for c in clusters]
+    hover = hover_text(sentences)
+
+    def points(i: int) -> go.Scatter:
+        return go.Scatter(
+            x=coords[i, :, 0],
+            y=coords[i, :, 1],
+            mode="markers",
+            marker=dict(size=6, color=colours, opacity=0.75),
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+        )
+
+    origin = go.Scatter(
+        x=[0], y=[0], mode="markers", marker=dict(symbol="x-thin", size=14, line=dict(width=2, color="#6C757D"))
+    )
+    origin.update(hoverinfo="skip", showlegend=False)
+    last = len(steps) - 1
+    fig = go.Figure([points(last), origin])
+    axis = dict(range=[-reach, reach], showticklabels=False, zeroline=False, title=None)
+    fig.update_layout(xaxis=axis, yaxis={**axis, "scaleanchor": "x", "scaleratio": 1})
+    title = f"Held-out sentences in z, step {steps[last]:,}"
+    if animate and len(steps) > 1:
+        fig.frames = [go.Frame(data=[points(i)], traces=[0], name=str(s)) for i, s in enumerate(steps)]
+        play = dict(frame=dict(duration=180, redraw=False), transition=dict(duration=120), fromcurrent=True)
+        pause = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
+        fig.update_layout(
+            updatemenus=[
+                dict(
+                    type="buttons",
+                    direction="left",
+                    x=0,
+                    y=-0.06,
+                    xanchor="left",
+                    yanchor="top",
+                    buttons=[
+                        dict(label="▶ Play", method="animate", args=[None, play]),
+                        dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
+                    ],
+                )
+            ],
+            sliders=[
+                dict(
+                    active=last,
+                    x=0.3,
+                    len=0.7,
+                    y=-0.02,
+                    currentvalue=dict(prefix="step ", font=dict(size=12)),
+                    steps=[
+                        dict(label=f"{s:,}", method="animate", args=[[str(s)], {**pause, "mode": "immediate"}])
+                        for s in steps
+                    ],
+                )
+            ],
+        )
+        title = "Held-out sentences in z during training (press Play)"
+    _small_layout(fig, title, height + (70 if animate else 0))
+    return fig.update_layout(margin=dict(l=10, r=10, t=40, b=80 if animate else 10))

@@ -267,6 +267,17 @@ TRAINING_FIELDS = [
         10,
     ),
     TrainingField(
+        "training",
+        "latent_every",
+        "Live map every (steps)",
+        "int",
+        "Steps between snapshots of the live latent map (500 held-out sentences encoded, about 2% of the time); "
+        "the model keeps them to replay its training. 0: no live map.",
+        0,
+        100_000,
+        5,
+    ),
+    TrainingField(
         "tokenizer",
         "kind",
         "Tokenizer",

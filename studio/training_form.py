@@ -12,12 +12,13 @@ import streamlit as st
 from studio.runtime import server_limits
 from studio.state import KEEP
 from studio.training_fields import TRAINING_FIELDS, field_bounds
-from textvae.presets import DEFAULT_PRESET, PRESETS, preset_by_title
+from textvae.presets import DEFAULT_PRESET, POSTERIOR_COLLAPSE, PRESETS, preset_by_title
 
 if TYPE_CHECKING:
     from textvae import TokenizerConfig, TrainConfig
 
 PREFIX = KEEP + "train."  # the form's widget keys: PREFIX + field name
+FROM_BASE = PREFIX + "from_base"  # the "Start from the base model" toggle (studio.base_choice)
 PRESET_TITLES = [p.title for p in PRESETS.values()]  # the preset picker's options
 DEFAULT_TITLE = PRESETS[DEFAULT_PRESET].title
 FLOAT_MODEL_FIELDS = ("word_dropout", "embed_dropout", "output_dropout", "bn_gamma")
@@ -40,6 +41,18 @@ def apply_preset() -> None:
     st.session_state[PREFIX + "max_minutes"] = min(
         st.session_state[PREFIX + "max_minutes"], server_limits().max_train_minutes
     )
+
+
+def toggle_collapse_demo() -> None:
+    """on_change of "Show posterior collapse": the default preset with the fixes off, from scratch; or back."""
+    on = st.session_state.get(PREFIX + "collapse")
+    st.session_state[PREFIX + "preset"] = DEFAULT_TITLE
+    apply_preset()
+    if on:
+        for key, value in POSTERIOR_COLLAPSE.items():
+            st.session_state[PREFIX + key] = 0 if value is None else value
+        st.session_state[PREFIX + "preset"] = None  # custom settings now: the form summary shows them
+    st.session_state[FROM_BASE] = not on  # the base model was trained with the fixes: collapse needs a new model
 
 
 def field_widgets(group: str) -> None:
@@ -139,6 +152,7 @@ def form_configs() -> tuple[dict, TrainConfig, TokenizerConfig]:
     training["max_minutes"] = min(float(training["max_minutes"]) or limits.max_train_minutes, limits.max_train_minutes)
     training["patience"] = int(training["patience"]) or None
     training["valid_every"] = int(training["valid_every"]) or None
+    training["latent_every"] = int(training["latent_every"]) or None
     training["seed"] = int(st.session_state[PREFIX + "seed"])
     for k in INT_TRAINING_FIELDS:
         training[k] = int(training[k])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from studio import figures
 from studio.jobs import collect_finished_job, fmt_seconds, job_status_line, polling
+from studio.latent_replay import frames_from_events, latent_replay
 from studio.messages import md_escape, show_error
 from textvae.jobs import JobStatus
 from textvae.verdict import verdict
@@ -94,13 +95,19 @@ def training_panel() -> None:
             c1, c2 = st.columns(2)
             c1.plotly_chart(loss_fig, width="stretch", key="train.loss")
             c2.plotly_chart(kl_fig, width="stretch", key="train.kl")
-        if valids and valids[-1].get("kl_per_dim"):
-            st.plotly_chart(figures.kl_per_dim_figure(valids[-1]["kl_per_dim"]), width="stretch", key="train.kldim")
-            st.caption(
-                "Grey bars: dimensions the encoder no longer uses (posterior collapse). "
-                "Free bits, KL annealing and BN-VAE keep them alive."
-            )
-        elif job.status == JobStatus.RUNNING:
-            st.caption("The KL per dimension appears after the first validation.")
+        left, right = st.columns(2)
+        with left:
+            if valids and valids[-1].get("kl_per_dim"):
+                kl_fig = figures.kl_per_dim_figure(valids[-1]["kl_per_dim"])
+                st.plotly_chart(kl_fig, width="stretch", key="train.kldim")
+                st.caption(
+                    "Grey bars: dimensions the encoder no longer uses (posterior collapse). "
+                    "Free bits, KL annealing and BN-VAE keep them alive."
+                )
+            elif job.status == JobStatus.RUNNING:
+                st.caption("The KL per dimension appears after the first validation.")
+        with right:
+            if (frames := frames_from_events(events)) is not None:
+                latent_replay(*frames, animate=job.status != JobStatus.RUNNING, key="train.latent")
 
     panel()

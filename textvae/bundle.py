@@ -26,11 +26,13 @@ from safetensors.torch import save as save_safetensors_bytes
 from . import __version__
 from .config import VAEConfig
 from .errors import TextVAEError
+from .latent_history import LatentHistory
 from .metrics_schema import clean_metrics
 from .model import SentenceVAE
 from .safe_files import (
     ALLOWED_FILES,
     CONFIG,
+    LATENT_HISTORY,
     METRICS,
     TOKENIZER,
     TRAINING_STATE,
@@ -54,6 +56,7 @@ class ModelBundle:
     tokenizer: TextTokenizer
     metrics: dict = field(default_factory=dict)  # history, final metrics, corpus and training settings
     path: Path | None = None
+    latent_history: LatentHistory | None = None  # the live map's frames, when training recorded them
 
     @property
     def config(self) -> VAEConfig:
@@ -100,6 +103,8 @@ def save_bundle(
         (tmp / CONFIG).write_text(json.dumps(config, indent=2))
         (tmp / TOKENIZER).write_text(bundle.tokenizer.to_json())
         (tmp / METRICS).write_text(json.dumps(bundle.metrics, indent=1, default=float))
+        if bundle.latent_history is not None and len(bundle.latent_history):
+            (tmp / LATENT_HISTORY).write_bytes(bundle.latent_history.to_bytes())
         if training_state:
             (tmp / TRAINING_STATE).write_bytes(
                 save_safetensors_bytes({k: v.contiguous().cpu() for k, v in training_state.items()})
@@ -256,7 +261,10 @@ def bundle_from_files(files: dict[str, bytes], path: Path | None = None) -> Mode
     model.load_state_dict(state)
     model.eval()
     metrics = clean_metrics(_read_json(files[METRICS], METRICS))
-    return ModelBundle(model, tokenizer, metrics, path)
+    history = None
+    if LATENT_HISTORY in files:
+        history = LatentHistory.from_bytes(bytes(files[LATENT_HISTORY]), model_config.latent_dim)
+    return ModelBundle(model, tokenizer, metrics, path, history)
 
 
 def load_bundle(directory: str | Path) -> ModelBundle:

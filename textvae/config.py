@@ -127,6 +127,7 @@ class TrainConfig:
     grad_clip: float = 5.0
     patience: int | None = None  # early stopping after this many validations without improvement
     valid_every: int | None = None  # steps between validations; None: once per epoch
+    latent_every: int | None = None  # steps between snapshots of the live latent map (latent_history); None: none
     log_every: int = 10
     seed: int = 0
     device: str = "auto"  # one of DEVICES
@@ -144,7 +145,7 @@ class TrainConfig:
         check_range(what, "free_bits", self.free_bits, 0, 10)
         check_range(what, "pretrain_epochs", self.pretrain_epochs, 0, 10_000)
         check_range(what, "grad_clip", self.grad_clip, 0, 1e6)
-        for name in ("patience", "valid_every"):
+        for name in ("patience", "valid_every", "latent_every"):
             if getattr(self, name) is not None:
                 check_range(what, name, getattr(self, name), 1, 10**9)
         check_range(what, "log_every", self.log_every, 1, 10**9)

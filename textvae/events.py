@@ -1,4 +1,4 @@
-"""What a Trainer reports while it trains: four kinds of event, each a plain dict with a "type".
+"""What a Trainer reports while it trains: five kinds of event, each a plain dict with a "type".
 
 The TypedDicts name the keys for the readers (the command line's progress bar, the app's
 training page, ``TrainingJob``'s log) and for type checkers; at run time an event is an
@@ -82,6 +82,19 @@ class EndEvent(TypedDict):
     best_valid: dict | None  # the best validation's metrics with its step and epoch
 
 
-TrainEvent = StartEvent | StepEvent | ValidEvent | EndEvent
-EventType = Literal["start", "step", "valid", "end"]
+class _LatentEventRequired(TypedDict):
+    type: Literal["latent"]
+    step: int
+    means: list[list[float]]  # posterior means of the probe sentences (textvae.latent_history), 3 decimals
+
+
+class LatentEvent(_LatentEventRequired, total=False):
+    """Every ``latent_every`` steps, at the start and at the end (the kept weights): the live map's frames."""
+
+    sentences: list[str]  # the probe sentences, in the first latent event only
+    final: bool  # the end's frame: the best weights, which the finished model keeps
+
+
+TrainEvent = StartEvent | StepEvent | ValidEvent | EndEvent | LatentEvent
+EventType = Literal["start", "step", "valid", "end", "latent"]
 Callback = Callable[[TrainEvent], None]

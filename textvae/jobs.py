@@ -22,11 +22,14 @@ from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
+
 from .bundle import ModelBundle, new_bundle_folder, save_bundle
 from .config import TokenizerConfig, TrainConfig
 from .corpus import Corpus
 from .errors import TextVAEError
 from .events import EventType, TrainEvent
+from .latent_history import MAX_SNAPSHOTS
 from .limits import get_limits
 from .worker import train_in_worker
 
@@ -257,11 +260,17 @@ class TrainingJob:
         return self._stop.is_set()
 
     def _record(self, event: TrainEvent) -> None:
+        if event["type"] == "latent":  # a frame of the live map: 500 x latent_dim numbers, kept compact
+            event = {**event, "means": np.asarray(event["means"], dtype=np.float16)}
         with self._lock:
             self._events.append(event)
             if event["type"] == "step" and len(self._events) > MAX_STEP_EVENTS:
                 steps = [i for i, e in enumerate(self._events) if e["type"] == "step"]
                 drop = set(steps[: len(steps) // 2 : 2])  # halve the resolution of the oldest half
+                self._events = [e for i, e in enumerate(self._events) if i not in drop]
+            if event["type"] == "latent" and sum(e["type"] == "latent" for e in self._events) > MAX_SNAPSHOTS:
+                frames = [i for i, e in enumerate(self._events) if e["type"] == "latent"]
+                drop = set(frames[1:-1:2])  # as the recorder thins its own (the first keeps the sentences)
                 self._events = [e for i, e in enumerate(self._events) if i not in drop]
         self._should_stop()  # also enforces the orphan and lifetime limits while training
 

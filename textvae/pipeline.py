@@ -67,7 +67,7 @@ def train_model(
     unknown = tok.unknown_rate(valid.sentences)
     train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
     valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)
-    trainer = Trainer(net, train_ids, valid_ids, training)
+    trainer = Trainer(net, train_ids, valid_ids, training, probe_sentences=valid.sentences)
     if resume_state is not None:
         trainer.load_training_state(resume_state)
     for fn in callbacks or []:
@@ -97,4 +97,5 @@ def train_model(
         "valid": final,
         "history": result.history,
     }
-    return ModelBundle(net.cpu(), tok, metrics), trainer
+    latent = trainer.latent.history if trainer.latent is not None else None
+    return ModelBundle(net.cpu(), tok, metrics, latent_history=latent), trainer

@@ -17,21 +17,23 @@ from pathlib import Path
 
 from .errors import TextVAEError
 
-WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE = (
+WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY = (
     "model.safetensors",
     "config.json",
     "tokenizer.json",
     "metrics.json",
     "training_state.safetensors",
+    "latent_history.safetensors",  # the live map's frames, to replay the training (textvae.latent_history)
 )
 REQUIRED_FILES = (WEIGHTS, CONFIG, TOKENIZER, METRICS)
-ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE}
+ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE, LATENT_HISTORY}
 MAX_FILE_BYTES = {
     WEIGHTS: 700 * 2**20,
     CONFIG: 2**20,
     TOKENIZER: 64 * 2**20,
     METRICS: 32 * 2**20,
     TRAINING_STATE: 1400 * 2**20,
+    LATENT_HISTORY: 64 * 2**20,
 }
 MAX_ZIP_BYTES = 800 * 2**20
 MAX_ZIP_ENTRIES = 20

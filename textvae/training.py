@@ -21,7 +21,8 @@ from .config import TrainConfig
 from .data import iterate_batches
 from .errors import TextVAEError
 from .evaluation import elbo_metrics
-from .events import Callback, EndEvent, StartEvent, StepEvent, StopReason, TrainEvent, ValidEvent
+from .events import Callback, EndEvent, LatentEvent, StartEvent, StepEvent, StopReason, TrainEvent, ValidEvent
+from .latent_history import LatentRecorder
 from .model import SentenceVAE
 from .objective import gaussian_kl, negative_elbo
 from .optimizer import FusedAdam
@@ -53,10 +54,24 @@ class TrainResult:
 class Trainer:
     """Fits a SentenceVAE on token id sequences. Knows nothing about who is watching."""
 
-    def __init__(self, model: SentenceVAE, train: list[list[int]], valid: list[list[int]], config: TrainConfig):
+    def __init__(
+        self,
+        model: SentenceVAE,
+        train: list[list[int]],
+        valid: list[list[int]],
+        config: TrainConfig,
+        probe_sentences: list[str] | None = None,
+    ):
+        """``probe_sentences``: the texts of ``valid``; with ``config.latent_every``, the first of them are
+        encoded every few steps for the live latent map (``self.latent``)."""
         if not train:
             raise TextVAEError("There is nothing to train on.")
         self.model, self.train_seqs, self.valid_seqs, self.config = model, train, valid, config
+        self.latent = (
+            LatentRecorder(valid, probe_sentences, config.latent_every)
+            if config.latent_every and probe_sentences and valid
+            else None
+        )
         self.device = resolve_device(config.device)
         self.precision = resolve_precision(config.precision, self.device)
         self.model.to(self.device)
@@ -138,6 +153,7 @@ class Trainer:
                 parameters=sum(p.numel() for p in self.model.parameters()),
             )
         )
+        self._snapshot(first=True)
         reason: StopReason = "completed"
         bad_validations = 0
         window_tokens, window_start = 0, time.perf_counter()
@@ -201,6 +217,8 @@ class Trainer:
                         )
                     )
                     running, window_tokens, window_start = {}, 0, now
+                if self.latent is not None and self.latent.due(self.step):
+                    self._snapshot()
                 if cfg.valid_every and self.step % cfg.valid_every == 0 and not pretraining:
                     if self._validation_round(pretraining, start):
                         bad_validations = 0
@@ -222,6 +240,7 @@ class Trainer:
             self._validation_round(False, start)  # else the steps since the last validation would be thrown away below
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
+        self._snapshot(final=True)
         elapsed = time.perf_counter() - start
         self.elapsed_before = elapsed
         self._emit(
@@ -235,6 +254,18 @@ class Trainer:
             )
         )
         return TrainResult(reason, self.step, self.epoch, elapsed, self.best_valid, self.history)
+
+    def _snapshot(self, first: bool = False, final: bool = False) -> None:
+        """Encode the probe sentences for the live map and report them (no-op without a recorder)."""
+        if self.latent is None:
+            return
+        means = self.latent.record(self.model, self.step)
+        event = LatentEvent(type="latent", step=self.step, means=np.round(means, 3).tolist())
+        if first:
+            event["sentences"] = self.latent.history.sentences
+        if final:
+            event["final"] = True
+        self._emit(event)
 
     def _validation_round(self, pretraining: bool, start: float) -> bool:
         """Validate; keep a copy of the weights if this is the best -ELBO so far. True if improved."""

@@ -162,6 +162,12 @@ def test_a_finished_training_becomes_the_active_model(app_env):
         job.saved_path.parent.parent == app_env / "models" / ".sessions"
     )  # this session's own folder, not the shared one
     assert any("active model now" in s.value for s in at.success)
+    replay = [c for c in at.get("plotly_chart") if "Press Play" in c.proto.spec or "press Play" in c.proto.spec]
+    assert replay, "the finished training's live map replays with play / pause"
+    assert job.result.latent_history is not None and len(job.result.latent_history) >= 2
+    at.switch_page("app_pages/latent_space.py").run()
+    assert_ok(at)
+    assert any("latent space forming" in e.label for e in at.expander)  # the model keeps its replay
     at.switch_page("app_pages/models.py").run()
     assert any(md_escape(job.saved_path.name) in m.value and "yours" in m.value for m in at.markdown)
     other = open_page("app_pages/models.py")  # another person's session: never lists this one's training
@@ -380,3 +386,22 @@ def test_a_page_switch_reuses_the_cached_work(app_env, monkeypatch):
         at.switch_page(page).run()
         assert_ok(at)
     assert calls == []
+
+
+def test_show_posterior_collapse_switches_the_fixes_off_and_back(app_env):
+    from textvae.presets import POSTERIOR_COLLAPSE, PRESETS
+
+    at = open_page("app_pages/train.py")
+    state = at.session_state
+    assert state["keep.train.free_bits"] > 0 and state["keep.train.from_base"]
+    at.toggle(key="keep.train.collapse").set_value(True).run()
+    assert_ok(at)
+    for key, value in POSTERIOR_COLLAPSE.items():
+        assert at.session_state[f"keep.train.{key}"] == (0 if value is None else value), key
+    assert not at.session_state["keep.train.from_base"]  # the base model was trained with the fixes
+    assert any("Posterior collapse, on purpose" in i.value for i in at.info)
+    at.toggle(key="keep.train.collapse").set_value(False).run()
+    assert_ok(at)
+    assert at.session_state["keep.train.free_bits"] == PRESETS["quick"].training["free_bits"]
+    assert at.session_state["keep.train.kl_schedule"] == PRESETS["quick"].training["kl_schedule"]
+    assert at.session_state["keep.train.from_base"]

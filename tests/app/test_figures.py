@@ -121,3 +121,18 @@ def test_length_histogram_and_code_figure():
     bar = code.data[0]
     assert list(bar.error_y.array) == [0.9, 0.2]
     assert list(bar.marker.color) == [figures.UNUSED, figures.USED]
+
+
+def test_the_live_map_animates_every_frame_on_fixed_axes_with_play_pause_and_a_scrubber():
+    frames = np.random.default_rng(0).normal(size=(5, 40, 2)) * np.arange(1, 6)[:, None, None]
+    steps = [0, 25, 50, 75, 80]
+    fig = figures.latent_frames_figure(steps, frames, [f"s{i}" for i in range(40)], np.arange(40) % 3, animate=True)
+    assert [f.name for f in fig.frames] == ["0", "25", "50", "75", "80"]
+    np.testing.assert_allclose(fig.frames[2].data[0].x, frames[2, :, 0])
+    reach = np.abs(frames).max() * 1.1
+    assert tuple(fig.layout.xaxis.range) == (-reach, reach)  # still axes: the points move, not the frame
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "25", "50", "75", "80"]
+    live = figures.latent_frames_figure(steps, frames, [f"s{i}" for i in range(40)], np.zeros(40), animate=False)
+    assert not live.frames and not live.layout.sliders
+    np.testing.assert_allclose(live.data[0].x, frames[-1, :, 0])  # while training: the newest frame

@@ -79,6 +79,13 @@ TRAIN_FLAGS = (
         choices=LR_SCHEDULES,
     ),
     Flag("--patience", "training", "patience", "stop after this many validations without improvement"),
+    Flag(
+        "--latent-every",
+        "training",
+        "latent_every",
+        "encode 500 held-out sentences every this many steps and save the frames in the bundle, to replay the "
+        "latent space forming (the app's live map)",
+    ),
     Flag("--vocab-size", "tokenizer", "vocab_size"),
     Flag("--min-frequency", "tokenizer", "min_frequency", "drop words seen fewer times from the vocabulary"),
     Flag("--tokenizer", "tokenizer", "kind", choices=TOKENIZER_KINDS),
