@@ -5,6 +5,7 @@ Every user error prints one line ("error: ...") and exits with status 2; no trac
     parser    the arguments; defaults and choices come from the settings dataclasses and presets
     commands  what each sub-command does (torch is imported only there, and only when needed)
     inspection  ``inspect``: what a corpus file becomes, before any training (no torch)
+    report    ``report``: a self-contained HTML report of a model on a corpus
     steering  ``steer``: a sentence moved from one label towards another
 """
 
@@ -25,6 +26,7 @@ from .commands import (
 )
 from .inspection import cmd_inspect
 from .parser import build_parser, train_settings
+from .report import cmd_report
 from .steering import cmd_steer
 
 __all__ = ["COMMANDS", "TextVAEError", "build_parser", "main", "train_settings"]
@@ -38,6 +40,7 @@ COMMANDS = {
     "encode": cmd_encode,
     "map": cmd_map,
     "inspect": cmd_inspect,
+    "report": cmd_report,
     "steer": cmd_steer,
 }
 

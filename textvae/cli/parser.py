@@ -196,6 +196,7 @@ def _add_train_parser(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from .inspection import add_inspect_parser
+    from .report import add_report_parser
     from .steering import add_steer_parser
 
     parser = _Parser(prog="python -m textvae", description="Train and use sentence VAEs.")
@@ -247,5 +248,6 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=0, help="same seed, same sample and layout (default: %(default)s)")
     add_split_argument(m)
     add_inspect_parser(sub)
+    add_report_parser(sub)
     add_steer_parser(sub)
     return parser
