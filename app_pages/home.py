@@ -65,6 +65,7 @@ tour = [
     ),
     ("app_pages/interpolate.py", "Walk from one sentence to another through the latent space."),
     ("app_pages/sample.py", "Dream up new sentences, variations of one sentence, and latent arithmetic."),
+    ("app_pages/steer.py", "Move a sentence from one label towards another (negative to positive) with a slider."),
     ("app_pages/reconstruct.py", "Encode a sentence, look at its code, decode it back, and add noise."),
 ]
 for row in range(0, len(tour), 2):

@@ -11,7 +11,7 @@ import streamlit as st
 
 from studio.components import csv_download
 from studio.maps import MAP_POINT_CAP, MapData, neighbour_choices, neighbour_query
-from studio.state import KEEP, keep
+from studio.state import keep, keep_choice
 
 if TYPE_CHECKING:
     from textvae.latent import ClusterSummary
@@ -42,10 +42,13 @@ def map_controls(has_labels: bool) -> MapControls:
     )
     dims = c[1].segmented_control("View", [2, 3], format_func=lambda d: f"{d}D", key=keep("map.dims", 2)) or 2
     color_options = ["cluster", "length"] + (["label"] if has_labels else [])
-    if st.session_state.get(KEEP + "map.color") not in color_options:
-        st.session_state[KEEP + "map.color"] = "cluster"
     color_by = (
-        c[2].segmented_control("Colour by", color_options, format_func=str.capitalize, key=KEEP + "map.color")
+        c[2].segmented_control(
+            "Colour by",
+            color_options,
+            format_func=str.capitalize,
+            key=keep_choice("map.color", color_options, "cluster"),
+        )
         or "cluster"
     )
     k = c[3].number_input(

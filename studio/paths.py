@@ -31,6 +31,7 @@ PAGES = {  # file -> (title, material icon); the one list app.py and the tour re
     "app_pages/latent_space.py": ("Latent space", ":material/scatter_plot:"),
     "app_pages/interpolate.py": ("Interpolate", ":material/linear_scale:"),
     "app_pages/sample.py": ("Sample", ":material/casino:"),
+    "app_pages/steer.py": ("Steer", ":material/tune:"),
     "app_pages/reconstruct.py": ("Reconstruct", ":material/autorenew:"),
 }
 SECTIONS = {
@@ -40,6 +41,7 @@ SECTIONS = {
         "app_pages/latent_space.py",
         "app_pages/interpolate.py",
         "app_pages/sample.py",
+        "app_pages/steer.py",
         "app_pages/reconstruct.py",
     ],
 }

@@ -41,3 +41,11 @@ def keep(key: str, default) -> str:
     full = KEEP + key
     st.session_state.setdefault(full, default)
     return full
+
+
+def keep_choice(key: str, options: list, default) -> str:
+    """A kept widget key for a choice among ``options``: back to ``default`` when its value is no longer one."""
+    full = keep(key, default)
+    if st.session_state[full] not in options:
+        st.session_state[full] = default
+    return full

@@ -16,6 +16,7 @@ PAGES = {
     "app_pages/latent_space.py": "Latent space",
     "app_pages/interpolate.py": "Interpolate",
     "app_pages/sample.py": "Sample",
+    "app_pages/steer.py": "Steer",
     "app_pages/reconstruct.py": "Reconstruct",
 }
 SMALL_MODEL = {

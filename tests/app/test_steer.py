@@ -1,0 +1,42 @@
+"""The Steer page: the demo model steered along the bundled sentiment labels, or along the active corpus's own."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.app.apptest import assert_ok, open_page, upload
+from tests.helpers import make_sentences
+
+
+def test_the_slider_moves_the_sentence_towards_the_other_label(app_env):
+    at = open_page("app_pages/steer.py")
+    assert_ok(at)
+    assert any("bundled sentiment sentences" in i.value for i in at.info)  # the demo corpus has no labels
+    assert at.selectbox(key="keep.steer.from").value == "negative"
+    assert at.selectbox(key="keep.steer.to").value == "positive"
+    assert at.text_input(key="keep.steer.sentence").value == "The food was cold and the waiter was rude."
+    shown = []
+    for amount in (0.0, 0.5, 1.0):
+        at.select_slider(key="keep.steer.amount").set_value(amount).run()
+        assert_ok(at)
+        shown.append(at.header[0].value)
+        assert f"{amount:.0%} of the way" in at.caption[1].value
+    assert all(shown) and len(at.table[0].value) == 11  # every step of the path, 0% to 100%
+    at.selectbox(key="keep.steer.from").set_value("positive").run()  # the other way round
+    assert_ok(at)
+    assert at.selectbox(key="keep.steer.to").value == "negative"
+
+
+def test_an_active_corpus_with_labels_gives_its_own_directions(app_env):
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["text", "label"])
+    writer.writerows((s, "night" if s.endswith("at night.") else "day") for s in make_sentences(200))
+    at = open_page("app_pages/data.py")
+    upload(at, "moods.csv", rows.getvalue().encode(), "text/csv")
+    at.switch_page("app_pages/steer.py").run()
+    assert_ok(at)
+    assert not at.info and set(at.selectbox(key="keep.steer.from").options) == {"day", "night"}
+    assert at.text_input(key="keep.steer.sentence").value in make_sentences(200)
+    assert at.header[0].value
