@@ -10,6 +10,7 @@ import streamlit as st
 
 from studio import figures, models
 from studio.messages import md_escape, notice, show_error
+from studio.report_download import report_button
 
 if TYPE_CHECKING:
     from textvae import ModelBundle
@@ -85,6 +86,7 @@ def active_model_card(bundle: ModelBundle) -> None:
             help="One file with the weights (safetensors), config, tokenizer and metrics; "
             "upload it here or use it with python -m textvae.",
         )
+        report_button(bundle)
 
 
 def model_choices() -> list[tuple[str, object]]:
