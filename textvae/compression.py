@@ -69,15 +69,19 @@ def sentence_bits(
     )
 
 
+def _bits(n: float) -> str:
+    return f"{n:,.0f} bit" + ("" if round(n) == 1 else "s")
+
+
 def in_words(bits: SentenceBits) -> str:
     """The numbers as a teacher reads them out, rounded to whole bits."""
-    text = f"This sentence is {bits.text_bits:,} bits as text"
+    text = f"This sentence is {_bits(bits.text_bits)} as text"
     if bits.model_bits >= bits.text_bits:
         return (
-            f"{text}, and the model needs {bits.model_bits:,.0f} bits to write it, no fewer: the sentence is unlike "
-            f"what it learned. Its code carries {bits.code_bits:,.0f} bits."
+            f"{text}, and the model needs {_bits(bits.model_bits)} to write it, no fewer: the sentence is unlike "
+            f"what it learned. Its code carries {_bits(bits.code_bits)}."
         )
     return (
-        f"{text}; the model needs {bits.model_bits:,.0f} bits to write it; its code carries {bits.code_bits:,.0f} "
-        f"bits; the rest ({bits.decoder_bits:,.0f} bits) the decoder guesses from what it learned."
+        f"{text}; the model needs {_bits(bits.model_bits)} to write it; its code carries {_bits(bits.code_bits)}; "
+        f"the rest ({_bits(bits.decoder_bits)}) the decoder guesses from what it learned."
     )

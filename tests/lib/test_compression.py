@@ -52,3 +52,5 @@ def test_the_numbers_in_words():
     )
     worse = SentenceBits(text_bits=40, model_bits=95.0, code_bits=3.0, token_accuracy=0.0, tokens=2, samples=50)
     assert "no fewer" in in_words(worse) and "the rest" not in in_words(worse)
+    one = SentenceBits(text_bits=40, model_bits=20.0, code_bits=1.2, token_accuracy=0.0, tokens=2, samples=50)
+    assert "its code carries 1 bit;" in in_words(one)
