@@ -10,7 +10,9 @@ from studio.latent_replay import latent_replay
 from studio.messages import check_typed, show_error
 from studio.models import active_model_id, require_model
 from studio.state import keep
+from studio.steering import label_values
 from textvae import TextVAEError
+from textvae.cluster_labels import cluster_names
 
 page_header(
     "Latent space",
@@ -27,17 +29,12 @@ corpus, corpus_id = found
 
 @st.fragment  # every click on the map or its controls reruns only this part, not the whole app
 def latent_map() -> None:
-    ctl = map_view.map_controls(corpus.labels is not None)
+    ctl = map_view.map_controls(corpus.labels is not None, label_values(corpus))
     data = maps.encoded(bundle, corpus, corpus_id, ctl.cap)
-    proj = maps.projection(data, corpus_id, ctl.method, ctl.dims, ctl.cap)
+    proj = maps.projection(data, corpus_id, ctl.method, ctl.dims, ctl.cap, ctl.axis)
     summary = maps.clusters(active_model_id(), corpus_id, ctl.cap, ctl.k, data.z)
-
-    note = f"{len(data.sentences):,} sentences" + (
-        f" (a random sample of {len(corpus):,}; raise “Max points” to see more)" if data.capped else ""
-    )
-    if proj.explained_variance:
-        note += f" · the {ctl.dims} PCA axes explain {sum(proj.explained_variance):.0%} of the variance of z"
-    st.caption(note)
+    words = maps.cluster_words(active_model_id(), corpus_id, ctl.cap, ctl.k, data.sentences, summary.labels)
+    st.caption(maps.map_note(data, len(corpus), proj, ctl.dims, ctl.axis))
 
     s1, s2 = st.columns(2)
     typed = s1.text_input(
@@ -63,7 +60,7 @@ def latent_map() -> None:
     if highlight is not None:
         s2.caption(f"{int(highlight.sum()):,} matching sentences highlighted.")
 
-    color, kind, title = maps.map_colours(ctl.color_by, data, summary.labels)
+    color, kind, title = maps.map_colours(ctl.color_by, data, summary.labels, cluster_names(words))
     fig = latent_figure(proj.coords, data.sentences, color, kind, title, highlight=highlight, extra=extra)
     event = st.plotly_chart(
         fig,
@@ -82,7 +79,7 @@ def latent_map() -> None:
     with neighbours_tab:
         map_view.neighbours(data, typed_z)
     with summary_tab:
-        map_view.cluster_table(data, summary, ctl.k)
+        map_view.cluster_table(data, summary, ctl.k, words)
 
 
 latent_map()

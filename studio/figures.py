@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -28,6 +29,11 @@ QUALITATIVE = [
 OTHER_LABELS = "(other labels)"
 COLLAPSED_KL = 0.05  # nats: a latent dimension below this carries (almost) no information
 UNUSED, USED = "#B8BCCB", "#4F46E5"  # bar colours of collapsed and used dimensions
+
+
+def natural_key(text: str) -> list:
+    """Sort key that puts "2: dog, park" before "10: food, waiter" (numbers compared as numbers)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
 
 
 def hover_text(sentences: list[str], width: int = 80) -> list[str]:
@@ -85,8 +91,7 @@ def latent_figure(
         counts = pd.Series(values).value_counts()
         if len(counts) > len(QUALITATIVE):  # too many labels to tell apart: keep the commonest, group the rest
             values = np.where(np.isin(values, counts.index[: len(QUALITATIVE) - 1]), values, OTHER_LABELS)
-        # "cluster 2" before "cluster 10"
-        categories = sorted(pd.unique(values), key=lambda v: (v == OTHER_LABELS, len(v), v))
+        categories = sorted(pd.unique(values), key=lambda v: (v == OTHER_LABELS, natural_key(v)))
         for i, cat in enumerate(categories):
             mask = values == cat
             # Labels come from user files; plotly renders legend text as HTML, so escape it.

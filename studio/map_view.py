@@ -19,24 +19,27 @@ if TYPE_CHECKING:
 
 @dataclass
 class MapControls:
-    method: str  # pca | tsne
+    method: str  # pca | tsne | axis
     dims: int  # 2 | 3
     color_by: str  # cluster | length | label
     k: int  # clusters
     cap: int  # most sentences mapped
+    axis: tuple[str, str] | None = None  # method "axis": x runs from the first label's mean code to the second's
 
 
-def map_controls(has_labels: bool) -> MapControls:
-    """The row of controls above the map."""
-    c = st.columns([1.2, 1, 1.3, 1, 1])
+def map_controls(has_labels: bool, axis_labels: list[str]) -> MapControls:
+    """The row of controls above the map; ``axis_labels`` (two or more) offer a label axis as the projection."""
+    c = st.columns([1.6, 1, 1.3, 1, 1])
+    methods = ["pca", "tsne"] + (["axis"] if len(axis_labels) >= 2 else [])
     method = (
         c[0].segmented_control(
             "Projection",
-            ["pca", "tsne"],
-            format_func={"pca": "PCA", "tsne": "t-SNE"}.get,
-            key=keep("map.method", "pca"),
+            methods,
+            format_func={"pca": "PCA", "tsne": "t-SNE", "axis": "Label axis"}.get,
+            key=keep_choice("map.method", methods, "pca"),
             help="PCA: instant, linear, distances keep their meaning. "
-            "t-SNE: slower, keeps neighbourhoods, clusters look crisper.",
+            "t-SNE: slower, keeps neighbourhoods, clusters look crisper. "
+            "Label axis: x runs from one label's average code to another's (the Steer page's direction).",
         )
         or "pca"
     )
@@ -66,7 +69,20 @@ def map_controls(has_labels: bool) -> MapControls:
         key=keep("map.cap", MAP_POINT_CAP),
         help="A random sample of this many sentences is mapped.",
     )
-    return MapControls(method, int(dims), color_by, int(k), int(cap))
+    axis = axis_choice(axis_labels) if method == "axis" else None
+    return MapControls(method, int(dims), color_by, int(k), int(cap), axis)
+
+
+def axis_choice(labels: list[str]) -> tuple[str, str]:
+    """The two labels of the label axis, shared with the Steer page (the same widget keys)."""
+    from studio.steering import default_pair
+
+    first, second = default_pair(labels)
+    c1, c2, _ = st.columns([1, 1, 2])
+    source = c1.selectbox("Axis from (x = 0)", labels, key=keep_choice("steer.from", labels, first))
+    targets = [label for label in labels if label != source]
+    fallback = second if second in targets else targets[0]
+    return source, c2.selectbox("to (x = 1)", targets, key=keep_choice("steer.to", targets, fallback))
 
 
 def selection_table(data: MapData, summary: ClusterSummary, rows: list[int]) -> None:
@@ -118,13 +134,17 @@ def neighbours(data: MapData, typed_z: np.ndarray | None) -> None:
     st.caption("Euclidean distance between posterior means: 0 is the same code.")
 
 
-def cluster_table(data: MapData, summary: ClusterSummary, k: int) -> None:
-    """The k-means clusters, biggest first, each with its most central sentence."""
-    st.caption(f"{k} clusters of codes (k-means), each shown by its most central sentence.")
+def cluster_table(data: MapData, summary: ClusterSummary, k: int, words: list[list[str]]) -> None:
+    """The k-means clusters, biggest first, each with its most distinctive words and its most central sentence."""
+    st.caption(
+        f"{k} clusters of codes (k-means), each shown by the words that set it apart from the others (class-based "
+        "TF-IDF: common in this cluster, rare in the rest) and by its most central sentence."
+    )
     frame = pd.DataFrame(
         {
             "cluster": np.arange(1, len(summary.sizes) + 1),
             "sentences": summary.sizes,
+            "top words": [", ".join(w) for w in words],
             "most central sentence": [data.sentences[i] for i in summary.representatives],
         }
     ).sort_values("sentences", ascending=False)
@@ -137,6 +157,7 @@ def cluster_table(data: MapData, summary: ClusterSummary, k: int) -> None:
             "sentences": st.column_config.ProgressColumn(
                 "sentences", format="%d", min_value=0, max_value=int(max(summary.sizes)), width="small"
             ),
+            "top words": st.column_config.TextColumn(width="medium"),
             "most central sentence": st.column_config.TextColumn(width="large"),
         },
     )

@@ -11,6 +11,7 @@ import streamlit as st
 
 from studio import figures
 from studio.computed import SharedResults
+from studio.messages import md_escape
 from studio.models import active_model_id
 
 if TYPE_CHECKING:
@@ -60,8 +61,13 @@ def _projection(
     )
 
 
-def projection(data: MapData, corpus_id: str, method: str, dims: int, cap: int = MAP_POINT_CAP) -> latent.Projection:
-    """PCA or t-SNE of the encoded corpus; t-SNE shows a progress bar the first time (drawn here, not cached)."""
+def projection(
+    data: MapData, corpus_id: str, method: str, dims: int, cap: int = MAP_POINT_CAP, axis: tuple[str, str] | None = None
+) -> latent.Projection:
+    """PCA or t-SNE of the encoded corpus; t-SNE shows a progress bar the first time (drawn here, not cached).
+    With ``axis`` (two labels): the label axis instead (see axis_projection)."""
+    if axis is not None:
+        return axis_projection(data, corpus_id, dims, cap, *axis)
     key = (active_model_id(), corpus_id, cap, method, dims)
     found = _PROJECTIONS.get(key)
     if found is not None:
@@ -87,6 +93,26 @@ def clusters(model_id: str, corpus_id: str, cap: int, k: int, _z: np.ndarray) ->
     from textvae import latent
 
     return latent.cluster_summary(_z, k, seed=0)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner="Naming the clusters…")
+def cluster_words(
+    model_id: str, corpus_id: str, cap: int, k: int, _sentences: list[str], _clusters: np.ndarray
+) -> list[list[str]]:
+    """Each cluster's most distinctive words (textvae.cluster_labels), for the legend and the summary."""
+    from textvae.cluster_labels import cluster_keywords
+
+    return cluster_keywords(_sentences, _clusters, k)
+
+
+def axis_projection(data: MapData, corpus_id: str, dims: int, cap: int, source: str, target: str) -> latent.Projection:
+    """A map whose x axis runs from ``source``'s mean code (0) to ``target``'s (1); the other axes: PCA of the rest."""
+    from textvae.steering import attribute_direction, direction_projection
+
+    key = (active_model_id(), corpus_id, cap, f"axis:{source}>{target}", dims)
+    return _PROJECTIONS.get_or_compute(
+        key, lambda: direction_projection(data.z, attribute_direction(data.z, data.labels, source, target), dims)
+    )
 
 
 def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
@@ -141,10 +167,26 @@ def neighbour_query(choice: int, z: np.ndarray, typed_z: np.ndarray | None) -> t
     return z[row], row
 
 
-def map_colours(color_by: str, data: MapData, cluster_labels: np.ndarray) -> tuple[list, str, str]:
-    """(colour values, "category" or "number", legend title) for colouring the map by cluster, label or length."""
+def map_note(data: MapData, total: int, proj: latent.Projection, dims: int, axis: tuple[str, str] | None) -> str:
+    """The line under the map's controls: how many sentences, and what the axes mean."""
+    note = f"{len(data.sentences):,} sentences" + (
+        f" (a random sample of {total:,}; raise “Max points” to see more)" if data.capped else ""
+    )
+    if proj.explained_variance:
+        note += f" · the {dims} PCA axes explain {sum(proj.explained_variance):.0%} of the variance of z"
+    if axis is not None:
+        source, target = (md_escape(label) for label in axis)
+        note += f" · x: from the average “{source}” code (0) to the average “{target}” code (1); y: PCA of the rest"
+    return note
+
+
+def map_colours(
+    color_by: str, data: MapData, cluster_labels: np.ndarray, cluster_names: list[str]
+) -> tuple[list, str, str]:
+    """(colour values, "category" or "number", legend title) for colouring the map by cluster (named "3: food,
+    waiter, service"), label or length."""
     if color_by == "cluster":
-        return [f"cluster {c + 1}" for c in cluster_labels], "category", "cluster"
+        return [cluster_names[c] for c in cluster_labels], "category", "cluster: top words"
     if color_by == "label":
         return data.labels, "category", "label"
     return [len(s.split()) for s in data.sentences], "number", "words"

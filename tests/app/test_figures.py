@@ -60,6 +60,9 @@ def test_clusters_are_ordered_by_number():
     labels = [f"cluster {i}" for i in (10, 2, 1, 2)]
     fig = figures.latent_figure(coords(4), list("abcd"), labels, "category", "cluster")
     assert [trace.name for trace in fig.data] == ["cluster 1", "cluster 2", "cluster 10"]
+    named = ["10: food, waiter", "2: dog, park", "9: a much longer name, here", "2: dog, park"]
+    fig = figures.latent_figure(coords(4), list("abcd"), named, "category", "cluster")
+    assert [trace.name for trace in fig.data] == ["2: dog, park", "9: a much longer name, here", "10: food, waiter"]
 
 
 def test_a_3d_map_has_3d_traces_and_orbits():

@@ -50,9 +50,23 @@ def test_neighbour_query_maps_the_choice_to_a_row():
 
 def test_map_colours():
     data = MapData(np.arange(2), ["one two", "three"], ["pos", "neg"], np.zeros((2, 2)), False)
-    assert maps.map_colours("cluster", data, np.array([0, 1])) == (["cluster 1", "cluster 2"], "category", "cluster")
-    assert maps.map_colours("label", data, np.array([0, 1])) == (["pos", "neg"], "category", "label")
-    assert maps.map_colours("length", data, np.array([0, 1])) == ([2, 1], "number", "words")
+    names = ["1: one, two", "2: three"]
+    assert maps.map_colours("cluster", data, np.array([1, 0]), names) == (names[::-1], "category", "cluster: top words")
+    assert maps.map_colours("label", data, np.array([0, 1]), names) == (["pos", "neg"], "category", "label")
+    assert maps.map_colours("length", data, np.array([0, 1]), names) == ([2, 1], "number", "words")
+
+
+def test_map_note_says_what_the_axes_mean():
+    from textvae.latent import Projection
+
+    data = MapData(np.arange(2), ["one two", "three"], None, np.zeros((2, 2)), True)
+    pca = Projection("pca", np.zeros((2, 2)), [0.3, 0.2], None)
+    assert maps.map_note(data, 10, pca, 2, None) == (
+        "2 sentences (a random sample of 10; raise “Max points” to see more) · the 2 PCA axes explain 50% of the "
+        "variance of z"
+    )
+    axis = maps.map_note(data, 10, Projection("direction", np.zeros((2, 2)), None, None), 2, ("neg", "pos"))
+    assert "x: from the average “neg” code (0) to the average “pos” code (1)" in axis and "PCA axes" not in axis
 
 
 def test_report_line():

@@ -9,6 +9,15 @@ from tests.app.apptest import assert_ok, open_page, upload
 from tests.helpers import make_sentences
 
 
+def moods_csv() -> bytes:
+    """A table of generated sentences labelled by when they happen: "night" (ending "at night.") or "day"."""
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    writer.writerow(["text", "label"])
+    writer.writerows((s, "night" if s.endswith("at night.") else "day") for s in make_sentences(200))
+    return rows.getvalue().encode()
+
+
 def test_the_slider_moves_the_sentence_towards_the_other_label(app_env):
     at = open_page("app_pages/steer.py")
     assert_ok(at)
@@ -29,14 +38,22 @@ def test_the_slider_moves_the_sentence_towards_the_other_label(app_env):
 
 
 def test_an_active_corpus_with_labels_gives_its_own_directions(app_env):
-    rows = io.StringIO()
-    writer = csv.writer(rows)
-    writer.writerow(["text", "label"])
-    writer.writerows((s, "night" if s.endswith("at night.") else "day") for s in make_sentences(200))
     at = open_page("app_pages/data.py")
-    upload(at, "moods.csv", rows.getvalue().encode(), "text/csv")
+    upload(at, "moods.csv", moods_csv(), "text/csv")
     at.switch_page("app_pages/steer.py").run()
     assert_ok(at)
     assert not at.info and set(at.selectbox(key="keep.steer.from").options) == {"day", "night"}
     assert at.text_input(key="keep.steer.sentence").value in make_sentences(200)
     assert at.header[0].value
+
+
+def test_the_map_can_use_the_direction_as_its_x_axis_and_names_its_clusters(app_env):
+    at = open_page("app_pages/data.py")
+    upload(at, "moods.csv", moods_csv(), "text/csv")
+    at.switch_page("app_pages/latent_space.py").run()
+    at.button_group(key="keep.map.method").set_value("axis").run()
+    assert_ok(at)
+    assert any("x: from the average “day” code (0) to the average “night” code (1)" in c.value for c in at.caption)
+    summary = next(d.value for d in at.dataframe if "top words" in d.value.columns)
+    assert len(summary) == 8 and summary["top words"].str.len().gt(0).all()
+    assert "night" in " ".join(summary["top words"]) or "today" in " ".join(summary["top words"])

@@ -130,8 +130,11 @@ def test_map_writes_the_app_map_as_csv(model_dir, corpus_file, tmp_path, method,
     run("map", str(model_dir), str(corpus_file), "--out", str(out), *args)
     with open(out, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 120 and list(rows[0]) == ["sentence", *"xyz"[:dims], "cluster"]
+    assert len(rows) == 120 and list(rows[0]) == ["sentence", *"xyz"[:dims], "cluster", "cluster_label"]
     assert {int(r["cluster"]) for r in rows} <= {1, 2, 3, 4} and all(np.isfinite(float(r["x"])) for r in rows)
+    names = {r["cluster"]: r["cluster_label"] for r in rows}
+    assert all(len(name.split(", ")) == 3 for name in names.values())  # the cluster's top 3 words
+    assert all(names[r["cluster"]] == r["cluster_label"] for r in rows)  # one name a cluster
     sentences = set(Path(corpus_file).read_text().splitlines())
     assert all(r["sentence"] in sentences for r in rows)
 

@@ -283,6 +283,7 @@ def cmd_map(args) -> int:
     import time
 
     from ..bundle import load_bundle
+    from ..cluster_labels import cluster_keywords
     from ..latent import latent_map
     from ..validation import check_range
 
@@ -307,15 +308,18 @@ def cmd_map(args) -> int:
         args.seed,
     )
     seconds = time.perf_counter() - start
+    words = cluster_keywords(mapped.sentences, mapped.clusters, int(mapped.clusters.max()) + 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     axes = ["x", "y", "z"][: args.dims]
     with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["sentence", *axes, "cluster", *(["label"] if mapped.labels is not None else [])])
+        header = ["sentence", *axes, "cluster", "cluster_label", *(["label"] if mapped.labels is not None else [])]
+        writer.writerow(header)
         for i, sentence in enumerate(mapped.sentences):
             label = [mapped.labels[i]] if mapped.labels is not None else []
             coords = [f"{v:.5g}" for v in mapped.coords[i]]
-            writer.writerow([sentence, *coords, int(mapped.clusters[i]) + 1, *label])
+            cluster = int(mapped.clusters[i])
+            writer.writerow([sentence, *coords, cluster + 1, ", ".join(words[cluster]), *label])
     print(
         f"wrote {len(mapped.sentences):,} sentences ({args.method}, {args.dims}D, seed {args.seed}) to {out} "
         f"in {seconds:.1f} s (encoding and layout)",
