@@ -37,4 +37,4 @@ def sentence_bits_row(bundle: ModelBundle, sentence: str) -> None:
         help="Share of the input's tokens that greedy decoding from the posterior mean gets right, position by "
         "position (end of sentence included).",
     )
-    st.caption(in_words(bits))
+    st.info(in_words(bits), icon=":material/calculate:")

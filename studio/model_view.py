@@ -43,7 +43,7 @@ def active_model_card(bundle: ModelBundle) -> None:
                 figure = figures.kl_per_dim_figure(bundle.metrics["valid"]["kl_per_dim"], title="")
                 st.plotly_chart(figure, width="stretch", key="models.kldim")
 
-        c1, c2, c3 = st.columns([1.2, 1, 1], vertical_alignment="bottom")
+        c1, c2, c3, c4 = st.columns([1.2, 1, 1, 1], vertical_alignment="bottom")
         is_own = st.session_state.model is not None
         shared = models.models_dir().resolve()
         saved = is_own and bundle.path is not None and Path(bundle.path).parent.resolve() == shared
@@ -86,7 +86,8 @@ def active_model_card(bundle: ModelBundle) -> None:
             help="One file with the weights (safetensors), config, tokenizer and metrics; "
             "upload it here or use it with python -m textvae.",
         )
-        report_button(bundle)
+        with c4:
+            report_button(bundle)
 
 
 def model_choices() -> list[tuple[str, object]]:

@@ -319,7 +319,7 @@ def test_reconstruction_reports_bits_and_noise(app_env):
     text, model, code = (float(m.value.removesuffix(" bits").replace(",", "")) for m in at.metric[:3])
     sentence = at.text_input(key="keep.recon.sentence").value
     assert text == 8 * len(sentence.encode("utf-8")) and model > 0 and code >= 0
-    assert any(f"is {int(text):,} bits as text" in c.value for c in at.caption)
+    assert f"is {int(text):,} bits as text" in at.info[0].value
     assert len(at.dataframe[0].value) >= 7
 
 
