@@ -56,9 +56,11 @@ tour = [
     ),
     (
         "app_pages/train.py",
-        "Train a model with a preset in about a minute, watch the loss curves and the KL per dimension live.",
+        "Train a model with a preset in about a minute; watch the loss, the KL per dimension and the latent space "
+        "forming live (or switch on posterior collapse and watch it fail).",
     ),
     ("app_pages/models.py", "Switch models, save, download and upload model bundles."),
+    ("app_pages/ae_vs_vae.py", "Train an autoencoder and a VAE side by side: random points of which give sentences?"),
     (
         "app_pages/latent_space.py",
         "See the corpus as a map of meanings (PCA or t-SNE), search it, select regions, find neighbours.",

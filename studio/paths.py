@@ -28,6 +28,7 @@ PAGES = {  # file -> (title, material icon); the one list app.py and the tour re
     "app_pages/data.py": ("Data", ":material/description:"),
     "app_pages/train.py": ("Train", ":material/model_training:"),
     "app_pages/models.py": ("Models", ":material/deployed_code:"),
+    "app_pages/ae_vs_vae.py": ("AE vs VAE", ":material/compare:"),
     "app_pages/latent_space.py": ("Latent space", ":material/scatter_plot:"),
     "app_pages/interpolate.py": ("Interpolate", ":material/linear_scale:"),
     "app_pages/sample.py": ("Sample", ":material/casino:"),
@@ -36,7 +37,7 @@ PAGES = {  # file -> (title, material icon); the one list app.py and the tour re
 }
 SECTIONS = {
     "Start": ["app_pages/home.py", "app_pages/data.py"],
-    "Model": ["app_pages/train.py", "app_pages/models.py"],
+    "Model": ["app_pages/train.py", "app_pages/models.py", "app_pages/ae_vs_vae.py"],
     "Explore": [
         "app_pages/latent_space.py",
         "app_pages/interpolate.py",

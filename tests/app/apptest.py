@@ -13,6 +13,7 @@ PAGES = {
     "app_pages/data.py": "Data",
     "app_pages/train.py": "Train",
     "app_pages/models.py": "Models",
+    "app_pages/ae_vs_vae.py": "AE vs VAE",
     "app_pages/latent_space.py": "Latent space",
     "app_pages/interpolate.py": "Interpolate",
     "app_pages/sample.py": "Sample",

@@ -405,3 +405,29 @@ def test_show_posterior_collapse_switches_the_fixes_off_and_back(app_env):
     assert at.session_state["keep.train.free_bits"] == PRESETS["quick"].training["free_bits"]
     assert at.session_state["keep.train.kl_schedule"] == PRESETS["quick"].training["kl_schedule"]
     assert at.session_state["keep.train.from_base"]
+
+
+def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_env, monkeypatch):
+    import textvae.ae_vs_vae
+
+    monkeypatch.setattr(textvae.ae_vs_vae, "MINUTES", 0.05)  # seconds, not the page's 45 s each
+    at = open_page("app_pages/data.py")
+    upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
+    at.switch_page("app_pages/ae_vs_vae.py").run()
+    assert_ok(at)
+    at.button(key="aevae.start").click().run()
+    assert_ok(at)
+    jobs = at.session_state["ae_vs_vae"]["jobs"]
+    assert set(jobs) == {"autoencoder", "vae"}
+    assert all(job.join(180) and job.status == "done" for job in jobs.values()), [j.error for j in jobs.values()]
+    assert jobs["autoencoder"].training.beta_max == 0.0 and jobs["vae"].training.beta_max > 0
+    at.run()
+    assert_ok(at)
+    charts = [c for c in at.get("plotly_chart") if "aevae.map" in c.proto.id or "random points" in c.proto.spec]
+    assert len(charts) == 2
+    assert any("nats a sentence" in c.value for c in at.caption)
+    other = open_page("app_pages/data.py")  # another person, same corpus and seed: the results at once
+    upload(other, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
+    other.switch_page("app_pages/ae_vs_vae.py").run()
+    assert_ok(other)
+    assert len([c for c in other.get("plotly_chart") if "random points" in c.proto.spec]) == 2
