@@ -46,7 +46,7 @@ amount = st.select_slider(
     key=keep("steer.amount", 0.0),
     format_func=lambda a: f"{a:.0%}",
     help="0%: the sentence's own code, decoded. 100%: the far end, as far along the direction as 90% of the "
-    f"“{target}” sentences (and at least the whole difference between the two averages).",
+    f"“{target}” sentences; a sentence already far along moves as far as a typical “{source}” one.",
 )
 if not check_typed(bundle, {"Sentence": sentence}):
     st.stop()
@@ -62,8 +62,9 @@ with st.container(border=True):
     st.header(md_escape(path.sentences[step]), anchor=False)
 st.caption(
     f"The far end is the sentence's code plus {path.scale:.1f} times the difference between the average "
-    f"“{md_escape(target)}” code and the average “{md_escape(source)}” code. Greedy decoding: the same code "
-    "always gives the same sentence, so steps that read alike lie in one region of the space."
+    f"“{md_escape(target)}” code and the average “{md_escape(source)}” code. At 0% you read the model's "
+    "reconstruction of your sentence: when it differs much from what you typed, the model knows little of such text "
+    "(the demo model learned image captions), and its steps say more about the model than about the labels."
 )
 with st.expander("Every step"):
     frame = pd.DataFrame({"how far": [f"{a:.0%}" for a in path.amounts], "sentence": path.sentences})

@@ -33,6 +33,7 @@ class AttributeDirection:
     source_mean: np.ndarray
     target_mean: np.ndarray
     target_reach: float  # coordinate() of the REACH quantile of the target label's sentences
+    typical_move: float  # target_reach - the median coordinate() of the source label's sentences
     sizes: tuple[int, int]  # sentences of the source and the target label
 
     @property
@@ -48,12 +49,13 @@ class AttributeDirection:
     def scale(self, z: np.ndarray) -> float:
         """k of the far end ``z + k * vector``.
 
-        One full difference of means is too little for most sentences: the labels' codes overlap, so a
-        sentence moved by it usually stays among the source label's sentences. The far end instead goes as far
-        along the direction as ``REACH`` (90%) of the target label's own sentences, where a classifier trained
-        on the codes puts the target label, and at least one difference of means for a sentence already there.
+        One difference of means is too little for most sentences: the labels' codes overlap, so a sentence
+        moved by it usually stays among the source label's sentences. The far end instead goes as far along the
+        direction as ``REACH`` (90%) of the target label's own sentences, where a classifier trained on the codes
+        puts the target label. A sentence the direction already places far along moves no less than a typical
+        (median) source sentence does, so that every path shows the attribute changing.
         """
-        return max(1.0, self.target_reach - float(self.coordinate(z)[0]))
+        return max(self.typical_move, self.target_reach - float(self.coordinate(z)[0]))
 
 
 def attribute_direction(
@@ -77,9 +79,11 @@ def attribute_direction(
     means = [z[mask].mean(axis=0) for mask in masks]
     if not np.linalg.norm(means[1] - means[0]) > 1e-9:
         raise TextVAEError(f"The sentences labelled {source!r} and {target!r} have the same mean code.")
-    direction = AttributeDirection(source, target, means[0], means[1], 1.0, (int(masks[0].sum()), int(masks[1].sum())))
-    reach_at = float(np.quantile(direction.coordinate(z[masks[1]]), reach))
-    return replace(direction, target_reach=max(1.0, reach_at))
+    sizes = (int(masks[0].sum()), int(masks[1].sum()))
+    direction = AttributeDirection(source, target, means[0], means[1], 1.0, 1.0, sizes)
+    reach_at = max(1.0, float(np.quantile(direction.coordinate(z[masks[1]]), reach)))
+    typical = reach_at - float(np.median(direction.coordinate(z[masks[0]])))
+    return replace(direction, target_reach=reach_at, typical_move=max(1.0, typical))
 
 
 def corpus_direction(

@@ -39,11 +39,14 @@ def test_the_direction_runs_from_the_source_mean_to_the_target_mean():
 def test_the_far_end_reaches_the_target_region_and_moves_at_least_one_difference():
     z, labels = blobs()
     d = attribute_direction(z, labels, "neg", "pos")
-    assert d.scale(d.source_mean) == pytest.approx(d.target_reach)
-    assert d.scale(d.target_mean + 5 * d.vector) == 1.0  # already beyond the target: one difference further
-    amounts, codes, k = steering_codes(d.source_mean, d, 5)
-    assert amounts.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0] and np.allclose(codes[0], d.source_mean)
-    assert d.coordinate(codes[-1])[0] == pytest.approx(d.target_reach) and k == pytest.approx(d.target_reach)
+    assert d.scale(d.source_mean - d.vector) == pytest.approx(d.target_reach + 1)
+    # a typical source sentence moves from about 0 to target_reach; one already beyond moves as far
+    assert d.typical_move == pytest.approx(d.target_reach, abs=0.1)
+    assert d.scale(d.target_mean + 5 * d.vector) == d.typical_move
+    start = d.source_mean - d.vector
+    amounts, codes, k = steering_codes(start, d, 5)
+    assert amounts.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0] and np.allclose(codes[0], start)
+    assert d.coordinate(codes[-1])[0] == pytest.approx(d.target_reach) and k == pytest.approx(d.target_reach + 1)
     assert np.all(np.diff(d.coordinate(codes)) > 0)
 
 
@@ -109,3 +112,34 @@ def test_the_steer_command_prints_one_step_a_line(trained, tmp_path):
     bad = run_cli("steer", *common, "--to", "dusk")
     assert bad.returncode == 2 and bad.stderr.startswith("error: The label 'dusk' has 0 sentences")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_steering_benchmark_measures_both_directions(trained, tmp_path):
+    import argparse
+
+    from benchmarks.steering import run
+
+    _, directory, _ = trained
+    table = tmp_path / "labelled.csv"
+    with open(table, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("text", "label"), *((s, night(s)) for s in make_sentences(200))])
+    args = argparse.Namespace(
+        model=str(directory),
+        corpus=str(table),
+        label_column="label",
+        source="day",
+        target="night",
+        steps=5,
+        reach=0.9,
+        limit=10,
+        seed=0,
+    )
+    result = run(args)
+    assert result["train_sentences"] == 160 and 0.0 <= result["classifier_test_accuracy"] <= 1.0
+    for key in ("day->night", "night->day"):
+        measured = result[key]
+        assert measured["test_sentences"] == 10 and 1.0 <= measured["mean_distinct"] <= 5.0
+        assert measured["code_end_is_target"] >= 0.8  # the far end lies where the classifier says "target"
+        assert 0.0 <= measured["text_moves"] <= measured["text_end_is_target"] <= 1.0
+        assert all(len(e["path"]) == 5 for e in measured["examples"])
+    assert len(result["example"]["path"]) == 5
