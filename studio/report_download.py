@@ -40,5 +40,5 @@ def report_button(bundle: ModelBundle) -> None:
         key="models.report",
         help=f"One HTML file for people who will not open the app: the model card, the latent map of "
         f"{corpus.name}, samples, interpolations and reconstructions (and its labels, if it has any). It opens "
-        "offline in any browser. Made when you click (5-30 s), the same every time (seed 0).",
+        "offline in any browser. Made when you click (10-60 s), the same every time (seed 0).",
     )

@@ -28,6 +28,7 @@ PAIRS, STEPS = 2, 7  # interpolations, and the sentences on each path (two real 
 RECONSTRUCTIONS = 6
 LABELS_SHOWN = 12  # the commonest labels get a row each
 NEIGHBOURS = 10
+STEER_STEPS = 5
 SAMPLING = DecodeOptions(method="sample", top_p=0.9)  # the rest of the report decodes greedily
 WORDS = (4, 16)  # real sentences picked for interpolations and reconstructions have this many words
 
@@ -39,6 +40,14 @@ class LabelRow:
     share: float
     same_label_neighbours: float  # share of the nearest codes (on the map's sample) that have the same label
     typical: str  # the sentence nearest the label's mean code
+
+
+@dataclass
+class Steered:
+    source: str
+    target: str
+    original: str
+    path: list[str]  # decoded: the original's code first, the far end towards ``target`` last
 
 
 @dataclass
@@ -56,6 +65,7 @@ class ReportContent:
     reconstructions: list[tuple[str, str, SentenceBits]]  # input, decoded, its bits
     labels: list[LabelRow] | None
     chance_neighbours: float | None  # same-label share of neighbours picked at random
+    steering: list[Steered]  # the two commonest labels' typical sentences moved towards each other; [] if none
 
 
 def pick_sentences(sentences: list[str], n: int, rng: np.random.Generator) -> list[str]:
@@ -77,10 +87,10 @@ def same_label_neighbours(z: np.ndarray, labels: list[str], k: int = NEIGHBOURS)
     return (names[nearest] == names[:, None]).mean(1)
 
 
-def label_rows(bundle: ModelBundle, corpus: Corpus, mapped: LatentMap) -> tuple[list[LabelRow], float]:
-    """One row for each of the commonest labels, and the same-label share of neighbours chosen by chance."""
+def label_rows(z: np.ndarray, corpus: Corpus, mapped: LatentMap) -> tuple[list[LabelRow], float]:
+    """One row for each of the commonest labels (``z``: the mapped sentences' codes), and the same-label share of
+    neighbours chosen by chance."""
     counts = Counter(corpus.labels)
-    z = encode_corpus(bundle.model, bundle.tokenizer, mapped.sentences).astype(np.float64)
     names = np.asarray(mapped.labels, dtype=object)
     same = same_label_neighbours(z, mapped.labels)
     rows = []
@@ -95,6 +105,23 @@ def label_rows(bundle: ModelBundle, corpus: Corpus, mapped: LatentMap) -> tuple[
     return rows, float((shares**2).sum())
 
 
+def steering_examples(bundle: ModelBundle, z: np.ndarray, mapped: LatentMap, rows: list[LabelRow]) -> list[Steered]:
+    """The typical sentence of each of the two commonest labels, moved along the direction to the other's mean code
+    (textvae.steering); none when a label has too few sentences on the map to have a mean worth the name."""
+    from .steering import attribute_direction, steer
+
+    examples = []
+    pairs = [(rows[0], rows[1]), (rows[1], rows[0])] if len(rows) >= 2 else []
+    for source, target in pairs:
+        try:
+            direction = attribute_direction(z, mapped.labels, source.label, target.label)
+        except TextVAEError:
+            return []
+        path = steer(bundle.model, bundle.tokenizer, source.typical, direction, STEER_STEPS).sentences
+        examples.append(Steered(source.label, target.label, source.typical, path))
+    return examples
+
+
 def report_content(bundle: ModelBundle, corpus: Corpus, seed: int = 0, limit: int = MAP_LIMIT) -> ReportContent:
     """Everything the report shows, computed once (a few seconds on a CPU for the demo model)."""
     if len(corpus) < 3:
@@ -105,7 +132,11 @@ def report_content(bundle: ModelBundle, corpus: Corpus, seed: int = 0, limit: in
     ends = pick_sentences(corpus.sentences, 2 * PAIRS, rng)
     inputs = pick_sentences(corpus.sentences, RECONSTRUCTIONS, rng)
     decoded = reconstruct(model, tokenizer, inputs)
-    labels, chance = label_rows(bundle, corpus, mapped) if corpus.labels is not None else (None, None)
+    labels, chance, steered = None, None, []
+    if corpus.labels is not None:
+        z = encode_corpus(model, tokenizer, mapped.sentences).astype(np.float64)
+        labels, chance = label_rows(z, corpus, mapped)
+        steered = steering_examples(bundle, z, mapped, labels)
     return ReportContent(
         name=bundle.name,
         seed=seed,
@@ -125,6 +156,7 @@ def report_content(bundle: ModelBundle, corpus: Corpus, seed: int = 0, limit: in
         ],
         labels=labels,
         chance_neighbours=chance,
+        steering=steered,
     )
 
 

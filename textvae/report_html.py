@@ -32,7 +32,9 @@ h2 { font-size: 1.3rem; margin: .2rem 0 .6rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .45rem .6rem; border-bottom: 1px solid var(--line); }
 th { font-size: .85rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
-.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+th.num, td.num { width: 6.5rem; }
+td.num { white-space: nowrap; }
 table.card th { width: 12rem; padding-top: .6rem; }
 .value { display: block; font-weight: 600; font-size: 1.05rem; }
 .explain { display: block; color: var(--muted); font-size: .92rem; }
@@ -64,6 +66,7 @@ def _hover(sentence: str) -> str:
 def map_figure(content: ReportContent) -> go.Figure:
     """The map: one trace per label (or per k-means cluster), each point's sentence on hover."""
     mapped = content.map
+    coords = mapped.coords.round(3)  # a thousandth of the map's width is invisible; the last bits vary with threads
     groups = mapped.labels if mapped.labels is not None else [f"cluster {c + 1}" for c in mapped.clusters]
     order = sorted(set(groups), key=lambda g: (len(g), g))
     fig = go.Figure()
@@ -71,8 +74,8 @@ def map_figure(content: ReportContent) -> go.Figure:
         rows = [j for j, g in enumerate(groups) if g == group]
         fig.add_trace(
             go.Scatter(  # SVG, not WebGL: it draws in any browser, with or without a GPU
-                x=mapped.coords[rows, 0],
-                y=mapped.coords[rows, 1],
+                x=coords[rows, 0],
+                y=coords[rows, 1],
                 mode="markers",
                 name=escape(group, quote=False),
                 hovertext=[_hover(mapped.sentences[j]) for j in rows],
@@ -124,20 +127,19 @@ def _map(content: ReportContent) -> str:
     )
 
 
-def _list(items: list[str], real_ends: bool = False) -> str:
-    last = len(items) - 1
+def _list(items: list[str], real: tuple[int, ...] = ()) -> str:
+    """An ordered list; the items at the positions in ``real`` are corpus sentences, marked as such."""
     return (
         "<ol>"
         + "".join(
-            f'<li class="real">{escape(s)}</li>' if real_ends and i in (0, last) else f"<li>{escape(s)}</li>"
-            for i, s in enumerate(items)
+            f'<li class="real">{escape(s)}</li>' if i in real else f"<li>{escape(s)}</li>" for i, s in enumerate(items)
         )
         + "</ol>"
     )
 
 
 def _generations(content: ReportContent) -> str:
-    paths = "".join(f'<div class="path">{_list(path, real_ends=True)}</div>' for path in content.interpolations)
+    paths = "".join(f'<div class="path">{_list(path, (0, len(path) - 1))}</div>' for path in content.interpolations)
     return (
         "<section><h2>Samples</h2><p>New sentences: codes drawn at random and decoded (nucleus sampling, p = 0.9)."
         f"</p>{_list(content.samples)}</section>"
@@ -194,6 +196,21 @@ def _labels(content: ReportContent) -> str:
     )
 
 
+def _steering(content: ReportContent) -> str:
+    if not content.steering:
+        return ""
+    paths = "".join(
+        f"<p><strong>{escape(s.source)} → {escape(s.target)}</strong></p>"
+        f'<div class="path">{_list([s.original, *s.path[1:]], (0,))}</div>'
+        for s in content.steering
+    )
+    return (
+        "<section><h2>Steering</h2><p>A typical sentence of one label, its code moved step by step along the "
+        "direction from that label's average code to the other's, and decoded: what the model has learned the "
+        f"labels mean, without being told.</p>{paths}</section>"
+    )
+
+
 def render(content: ReportContent) -> str:
     """The whole document."""
     title = f"{content.name}: a sentence VAE"
@@ -207,7 +224,8 @@ def render(content: ReportContent) -> str:
         "back from that code.</p>"
         f"<p>Seed {content.seed}: the same model, corpus and seed give the same report. This file needs no network; "
         "the map's code is inside it.</p></header>"
-        f"{_card(content)}{_map(content)}{_generations(content)}{_reconstructions(content)}{_labels(content)}"
+        f"{_card(content)}{_map(content)}{_generations(content)}{_reconstructions(content)}"
+        f"{_labels(content)}{_steering(content)}"
         f'<p class="note">Made with TextVAE Studio {escape(__version__)} '
         "(python -m textvae report).</p></main></body></html>\n"
     )

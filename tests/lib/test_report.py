@@ -64,10 +64,12 @@ def test_user_text_is_escaped_never_markup(report):
 
 
 def test_the_report_has_every_section_and_says_it_is_seeded(report):
-    for heading in ("Model card", "The latent map", "Samples", "Interpolations", "Reconstructions", "Labels"):
+    sections = ("Model card", "The latent map", "Samples", "Interpolations", "Reconstructions", "Labels", "Steering")
+    for heading in sections:
         assert f"<h2>{heading}</h2>" in report
     assert "Seed 0: the same model, corpus and seed give the same report." in report
     assert "Same-label neighbours" in report and ">night<" in report and ">day<" in report
+    assert "<strong>day → night</strong>" in report and "<strong>night → day</strong>" in report
     assert "&lt;unk&gt;" not in report.split("<h2>Samples</h2>")[1]  # decoding for people never emits it
 
 
@@ -85,7 +87,7 @@ def test_an_unlabelled_corpus_has_no_label_section(trained, corpus_file, tmp_pat
     out = tmp_path / "plain.html"
     assert main(["report", str(directory), str(corpus_file), "--out", str(out), "--limit", "50"]) == 0
     text = out.read_text(encoding="utf-8")
-    assert "<h2>Labels</h2>" not in text and "k-means cluster" in text
+    assert "<h2>Labels</h2>" not in text and "<h2>Steering</h2>" not in text and "k-means cluster" in text
 
 
 def test_a_report_must_be_html(trained, corpus_file, tmp_path, capsys):
