@@ -18,13 +18,23 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .data import iterate_batches
+from .data import Batch
+from .distributed import (
+    Shard,
+    agree,
+    broadcast_parameters,
+    check_same_data,
+    current_world,
+    from_main,
+    sharded_batches,
+)
+from .distributed import step_loss as make_step_loss
 from .errors import TextVAEError
 from .evaluation import elbo_metrics
 from .events import Callback, EndEvent, LatentEvent, StartEvent, StepEvent, StopReason, TrainEvent, ValidEvent
 from .latent_history import LatentRecorder
 from .model import SentenceVAE
-from .objective import gaussian_kl, negative_elbo
+from .objective import free_bits_kl
 from .optimizer import FusedAdam
 from .precision import resolve_precision
 
@@ -67,14 +77,20 @@ class Trainer:
         if not train:
             raise TextVAEError("There is nothing to train on.")
         self.model, self.train_seqs, self.valid_seqs, self.config = model, train, valid, config
+        self.world = current_world()  # several processes under torchrun (textvae.distributed)
+        check_same_data(train, valid)
         self.latent = (
             LatentRecorder(valid, probe_sentences, config.latent_every)
-            if config.latent_every and probe_sentences and valid
+            if config.latent_every and probe_sentences and valid and self.world.is_main
             else None
         )
         self.device = resolve_device(config.device)
+        if self.device.type == "cuda" and self.world.size > 1:
+            self.device = torch.device("cuda", self.world.local_rank)
         self.precision = resolve_precision(config.precision, self.device)
         self.model.to(self.device)
+        self.step_loss = make_step_loss(self.model, self.world, self.device)
+        self.noise = torch.Generator(device=self.device)  # z's noise, drawn alike in every process
         self.callbacks: list[Callback] = []
         self.optimizer = self._make_optimizer()
         self.step = 0
@@ -85,12 +101,14 @@ class Trainer:
         self.history: list[dict] = []  # the valid and end events and every 5th logged step event
         self.resumed_step = 0
         self._last_validated_step = 0
-        self.steps_per_epoch = math.ceil(len(train) / config.batch_size)
+        self.steps_per_epoch = math.ceil(len(train) / (config.batch_size * self.world.size))
 
     def add_callback(self, fn: Callback) -> None:
         self.callbacks.append(fn)
 
     def _emit(self, event: TrainEvent) -> None:
+        if not self.world.is_main:
+            return
         if event["type"] in ("valid", "end") or (
             event["type"] == "step" and self.step % (self.config.log_every * 5) == 0
         ):
@@ -108,21 +126,24 @@ class Trainer:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def _train_step(self, batch, beta: float, pretraining: bool) -> dict[str, float]:
-        self.model.train()
-        batch = batch.to(self.device)
+    def _train_step(self, batch: Batch, beta: float, pretraining: bool, part: Shard | None = None) -> dict[str, float]:
+        """One optimizer step on this process's ``part`` of a global batch (default: all of ``batch``);
+        returns the global batch's loss parts."""
+        part = part or Shard(0, batch.size, 1.0, batch.n_predicted)
+        self.step_loss.train()
+        free_bits, noise = (0.0, None) if pretraining else (self.config.free_bits, self.noise)
         with self._autocast():
-            mu, logvar = self.model.encode(batch.tokens, batch.lengths)
-            mu, logvar = mu.float(), logvar.float()
-            z = mu if pretraining else self.model.reparameterize(mu, logvar)
-            recon = self.model.reconstruction_nll(z, batch.dec_input, batch.target, batch.mask)
-        parts = negative_elbo(recon, gaussian_kl(mu, logvar), beta, 0.0 if pretraining else self.config.free_bits)
+            loss, means = self.step_loss(batch.to(self.device), part, beta, free_bits, noise)
         self.optimizer.zero_grad()
-        parts["loss"].backward()
+        loss.backward()
         if self.config.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
-        return {k: float(v.detach()) for k, v in parts.items()}
+        means = means.cpu()
+        recon, kl_per_dim = float(means[0]), means[1:]
+        kl = float(kl_per_dim.sum())
+        loss_value = recon + beta * float(free_bits_kl(kl_per_dim.unsqueeze(0), free_bits))
+        return {"loss": loss_value, "recon": recon, "kl": kl, "elbo": recon + kl}
 
     def validate(self) -> dict:
         with self._autocast():
@@ -132,6 +153,9 @@ class Trainer:
     def fit(self, stop: threading.Event | None = None) -> TrainResult:
         cfg = self.config
         seed_everything(cfg.seed + self.epoch)
+        self.noise.manual_seed(cfg.seed + self.epoch)
+        if self.world.rank:  # dropout masks differ between processes; z's noise (self.noise) does not
+            torch.manual_seed(int(np.random.SeedSequence([cfg.seed, self.epoch, self.world.rank]).generate_state(1)[0]))
         schedule = cfg.schedule()
         total_epochs = cfg.pretrain_epochs + cfg.epochs
         total_steps = cfg.epochs * self.steps_per_epoch
@@ -166,11 +190,12 @@ class Trainer:
                 and self.step == cfg.pretrain_epochs * self.steps_per_epoch
             ):
                 self.model.reset_decoder()
+                broadcast_parameters(self.model)  # each process drew its own new decoder: take rank 0's
                 self.optimizer = self._make_optimizer()
             rng = np.random.default_rng([cfg.seed, self.epoch])
-            for batch in iterate_batches(self.train_seqs, cfg.batch_size, shuffle=True, rng=rng):
-                elapsed = time.perf_counter() - start
-                if stop is not None and stop.is_set():
+            for batch, part in sharded_batches(self.train_seqs, cfg.batch_size, self.world, rng):
+                stopped, elapsed = agree(stop is not None and stop.is_set(), time.perf_counter() - start, self.device)
+                if stopped:
                     reason = "stopped"
                     break
                 if budget and elapsed >= budget:
@@ -181,9 +206,9 @@ class Trainer:
                 beta = 0.0 if pretraining else schedule(progress)
                 lr = cfg.lr if pretraining else cfg.learning_rate(progress)
                 self.optimizer.lr = lr
-                parts = self._train_step(batch, beta, pretraining)
+                parts = self._train_step(batch, beta, pretraining, part)
                 self.step += 1
-                window_tokens += batch.n_predicted
+                window_tokens += part.global_tokens
                 for k, v in parts.items():
                     running[k] = running.get(k, 0.0) + v
                 running["n"] = running.get("n", 0) + 1
@@ -268,8 +293,10 @@ class Trainer:
         self._emit(event)
 
     def _validation_round(self, pretraining: bool, start: float) -> bool:
-        """Validate; keep a copy of the weights if this is the best -ELBO so far. True if improved."""
-        metrics = self.validate()
+        """Validate; keep a copy of the weights if this is the best -ELBO so far. True if improved.
+
+        Rank 0 validates and every process takes its numbers, so all decide alike (they hold the same weights)."""
+        metrics = from_main(self.validate() if self.world.is_main else None)
         self._last_validated_step = self.step
         if not metrics:
             improved = not pretraining

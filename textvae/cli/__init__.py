@@ -11,6 +11,8 @@ Every user error prints one line ("error: ...") and exits with status 2; no trac
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 
@@ -50,12 +52,18 @@ def _one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command. Every failure prints exactly one line, "error: ...", and returns non-zero."""
-    args = build_parser().parse_args(argv)
+    """Run one command. Every failure prints exactly one line, "error: ...", and returns non-zero.
+
+    Under torchrun (``train`` in several processes) only rank 0 prints progress and the errors every process
+    meets alike (a bad argument or file); the others print only an unexpected error."""
+    follower = os.environ.get("RANK", "0") != "0"
     try:
-        return COMMANDS[args.command](args)
+        with contextlib.redirect_stderr(io.StringIO()) if follower else contextlib.nullcontext():
+            args = build_parser().parse_args(argv)
+            return COMMANDS[args.command](args)
     except TextVAEError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        if not follower:
+            print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (OSError, MemoryError) as exc:
         print(f"error: {exc.__class__.__name__}: {_one_line(exc)}", file=sys.stderr)

@@ -69,13 +69,23 @@ def _load_training_state(path: Path) -> dict:
 
 
 def cmd_train(args) -> int:
-    from ..bundle import check_save_target, check_writable, load_bundle, save_bundle
-    from ..config import TrainConfig
-    from ..pipeline import train_model
+    """Train and save. Under torchrun every process trains its part of each batch (textvae.distributed) and
+    rank 0 alone saves (the others' output is silenced by ``main``)."""
+    from ..bundle import check_save_target, check_writable
+    from ..distributed import process_group
 
     check_save_target(Path(args.out))  # before training, not after minutes of it
     check_writable(Path(args.out))
-    model, training, tokenizer = train_settings(args)
+    settings = train_settings(args)
+    with process_group(settings[1].device) as world:
+        return _train(args, *settings, save=world.is_main)
+
+
+def _train(args, model: dict, training, tokenizer, save: bool) -> int:
+    from ..bundle import load_bundle, save_bundle
+    from ..config import TrainConfig
+    from ..pipeline import train_model
+
     if args.resume:
         resumed = load_bundle(args.out)
         state_path = Path(args.out) / "training_state.safetensors"
@@ -112,6 +122,8 @@ def cmd_train(args) -> int:
     )
     for cb in callbacks:
         cb.close()
+    if not save:
+        return 0
     path = save_bundle(
         bundle, args.out, None if args.fp16_weights else trainer.training_state(), half=args.fp16_weights
     )
