@@ -8,10 +8,16 @@ import streamlit as st
 
 from studio.components import sidebar_card
 from studio.paths import FAVICON, PAGES, SECTIONS
+from studio.presentation import QUERY, presentation_switch
 from studio.runtime import timed, warm_up
 from studio.state import init_state
 
-st.set_page_config(page_title="TextVAE Studio", page_icon=str(FAVICON), layout="wide")
+st.set_page_config(
+    page_title="TextVAE Studio",
+    page_icon=str(FAVICON),
+    layout="wide",
+    initial_sidebar_state="collapsed" if st.query_params.get(QUERY) == "1" else "auto",  # presenting: fold it away
+)
 init_state()
 
 pages = {
@@ -22,6 +28,7 @@ pages = {
 }
 current = st.navigation(pages)
 sidebar_card()
+presentation_switch()
 with timed(current.title):
     current.run()
 warm_up()

@@ -139,7 +139,8 @@ def latent_figure(
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
-        legend=dict(itemsizing="constant", orientation="v"),
+        # above the map, wrapping: a legend on the right took 30% of a phone's width
+        legend=dict(itemsizing="constant", orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
         dragmode="lasso" if dims == 2 else "orbit",
         hoverlabel=dict(align="left"),
     )

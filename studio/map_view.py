@@ -29,7 +29,8 @@ class MapControls:
 
 def map_controls(has_labels: bool, axis_labels: list[str]) -> MapControls:
     """The row of controls above the map; ``axis_labels`` (two or more) offer a label axis as the projection."""
-    c = st.columns([1.6, 1, 1.3, 1, 1])
+    # Two rows: the three button groups need their width (one row clipped "Colour by" at 1400 px).
+    c = st.columns([3, 1.2, 3]) + st.columns([1, 1, 2.4])[:2]
     methods = ["pca", "tsne"] + (["axis"] if len(axis_labels) >= 2 else [])
     method = (
         c[0].segmented_control(
