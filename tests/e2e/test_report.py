@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.browser import IDLE, SCREENSHOTS, go
+from tests.helpers import VERBS
 from textvae import Corpus
 from textvae.report import build_report
 
@@ -50,6 +51,10 @@ def test_the_report_opens_offline_and_fits_the_screen(browser, report_file, widt
         assert page.locator("#latent-map .point").count() == 200  # every sentence drawn, in any browser
         assert not elsewhere and not alerts  # nothing fetched; the script tags in the text stayed text
         assert SCRIPT in page.locator("main").inner_text()
+        page.locator("#latent-map .point").first.hover(force=True)
+        hover = page.locator("#latent-map .hovertext")
+        hover.wait_for(timeout=10_000)
+        assert any(verb in (hover.text_content() or "") for verb in VERBS)  # a sentence of the corpus
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
         SCREENSHOTS.mkdir(exist_ok=True)
