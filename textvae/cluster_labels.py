@@ -3,8 +3,10 @@
 Class-based TF-IDF, as BERTopic does (Grootendorst 2022): the sentences of a cluster are one document, and a
 word scores ``tf(word, cluster) * log(1 + A / f(word))``, with tf the word's share of the cluster's words, A
 the mean number of words a cluster has and f the word's count in all clusters together. Words every cluster
-uses score low; words one cluster uses often score high. English function words and words in more than
-half the sentences are left out first (the score alone lets "the" win in small clusters).
+uses score low; words one cluster uses often score high. As BERTopic's ``reduce_frequent_words`` does, tf is
+square-rooted: on the demo model's SNLI clusters, "man" otherwise names five clusters of eight. English function
+words and words in more than half the sentences are left out first (the score alone lets "the" win), and so
+are words a cluster uses once when it has others it uses more (one sentence's word does not describe a cluster).
 
 Words come from a Unicode regex, so every script that separates words with spaces works; Chinese and
 Japanese, which do not, are cut into character bigrams (a run of one character is kept as it is).
@@ -60,7 +62,8 @@ def cluster_keywords(
     keywords = []
     for c in counts:
         n = sum(c.values())
-        scores = {w: (m / n) * np.log1p(mean_words / totals[w]) for w, m in c.items()}
+        repeated = {w: m for w, m in c.items() if m >= 2} or c
+        scores = {w: np.sqrt(m / n) * np.log1p(mean_words / totals[w]) for w, m in repeated.items()}
         keywords.append(sorted(scores, key=lambda w: (-scores[w], w))[:top])
     return keywords
 

@@ -24,9 +24,12 @@ def test_each_cluster_is_named_by_its_own_words():
 
 
 def test_a_word_every_cluster_uses_scores_below_a_word_of_one_cluster():
-    sentences = ["apple pie good", "apple tart good", "car engine good", "car wheel good"]
-    # "good" is in every sentence (a corpus-wide word); "apple" and "car" belong to one cluster each
-    assert cluster_keywords(sentences, [0, 0, 1, 1], k=2, top=1) == [["apple"], ["car"]]
+    sentences = ["apple pie good", "apple tart good", "fresh apple", "car engine good", "car wheel good", "fast car"]
+    # "good" is in 4 of 6 sentences (a corpus-wide word, left out); "apple" and "car" belong to one cluster each
+    assert cluster_keywords(sentences, [0, 0, 0, 1, 1, 1], k=2) == [["apple"], ["car"]]
+    balanced = ["apple good", "apple good", "pie", "tart", "car good", "car good", "wheel", "engine"]
+    # as often in its cluster as "apple" and "car", but in both: "good" scores lower; once-used words never count
+    assert cluster_keywords(balanced, [0] * 4 + [1] * 4, k=2) == [["apple", "good"], ["car", "good"]]
 
 
 def test_names_are_numbered_from_one_and_an_empty_cluster_keeps_its_number():
