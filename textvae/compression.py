@@ -38,7 +38,6 @@ class SentenceBits:
     model_bits: float  # -log2 p(x), importance-weighted estimate with ``samples`` samples of q(z|x)
     code_bits: float  # KL(q(z|x) || p(z)): what the latent code carries about this sentence
     token_accuracy: float  # greedy decoding from the posterior mean, position by position, end of sentence included
-    tokens: int  # the sentence in the model's tokens (end of sentence not counted)
     samples: int
 
     @property
@@ -64,7 +63,6 @@ def sentence_bits(
         model_bits=nats_to_bits(nll),
         code_bits=nats_to_bits(float(gaussian_kl(mu, logvar).sum())),
         token_accuracy=token_accuracy(sequences[0], decoded, tokenizer.eos_id),
-        tokens=len(sequences[0]),
         samples=samples,
     )
 
