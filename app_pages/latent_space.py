@@ -31,7 +31,13 @@ corpus, corpus_id = found
 def latent_map() -> None:
     ctl = map_view.map_controls(corpus.labels is not None, label_values(corpus))
     data = maps.encoded(bundle, corpus, corpus_id, ctl.cap)
-    proj = maps.projection(data, corpus_id, ctl.method, ctl.dims, ctl.cap, ctl.axis)
+    try:
+        proj = maps.projection(data, corpus_id, ctl.method, ctl.dims, ctl.cap, ctl.axis)
+    except TextVAEError as exc:
+        show_error(exc)
+        return
+    if ctl.method == "tsne" and maps.tsne_progress(corpus_id, ctl.dims, ctl.cap) is not None:
+        maps.tsne_refining(corpus_id, ctl.dims, ctl.cap)
     summary = maps.clusters(active_model_id(), corpus_id, ctl.cap, ctl.k, data.z)
     words = maps.cluster_words(active_model_id(), corpus_id, ctl.cap, ctl.k, data.sentences, summary.labels)
     st.caption(maps.map_note(data, len(corpus), proj, ctl.dims, ctl.axis))

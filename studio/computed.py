@@ -13,9 +13,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from studio.runtime import log
+
 T = TypeVar("T")
+# Background work (t-SNE maps) runs one at a time per server: a class opening maps at once queues, not thrashes.
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="textvae-background")
 
 
 class SharedResults(Generic[T]):
@@ -26,6 +31,8 @@ class SharedResults(Generic[T]):
         self._lock = threading.Lock()
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._computing: dict[Hashable, threading.Lock] = {}
+        self._progress: dict[Hashable, float] = {}  # background computations: queued or running
+        self._failed: dict[Hashable, str] = {}  # background computations that raised: not started again
 
     def get(self, key: Hashable) -> T | None:
         with self._lock:
@@ -52,12 +59,53 @@ class SharedResults(Generic[T]):
             if found is not None:
                 return found
             value = compute()  # an exception leaves nothing stored: the next call tries again
+            self._store(key, value)
             with self._lock:
-                self._items[key] = value
-                while len(self._items) > self._max:
-                    self._items.popitem(last=False)
                 self._computing.pop(key, None)
             return value
+
+    def _store(self, key: Hashable, value: T) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+
+    def start(self, key: Hashable, compute: Callable[[Callable[[float], None]], T]) -> None:
+        """Compute ``key`` in the background (unless stored or under way); ``compute`` gets a progress callback.
+
+        Nothing is drawn there: a page asks ``progress(key)`` and shows it itself.
+        """
+        with self._lock:
+            if key in self._items or key in self._progress or key in self._failed:
+                return
+            self._progress[key] = 0.0
+
+        def report(fraction: float) -> None:
+            with self._lock:
+                self._progress[key] = fraction
+
+        def run() -> None:
+            try:
+                self._store(key, compute(report))
+            except Exception as exc:
+                log.warning("background computation of %s failed", key, exc_info=True)
+                with self._lock:
+                    self._failed[key] = f"{exc.__class__.__name__}: {exc}"
+            finally:
+                with self._lock:
+                    self._progress.pop(key, None)
+
+        _BACKGROUND.submit(run)
+
+    def failure(self, key: Hashable) -> str | None:
+        """Why the background computation of ``key`` failed, or None."""
+        with self._lock:
+            return self._failed.get(key)
+
+    def progress(self, key: Hashable) -> float | None:
+        """How far a background computation of ``key`` is (0 while queued), or None when none is under way."""
+        with self._lock:
+            return self._progress.get(key)
 
     def clear(self) -> None:
         with self._lock:

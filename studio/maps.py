@@ -13,6 +13,7 @@ from studio import figures
 from studio.computed import SharedResults
 from studio.messages import md_escape
 from studio.models import active_model_id
+from textvae.errors import TextVAEError
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -64,28 +65,57 @@ def _projection(
 def projection(
     data: MapData, corpus_id: str, method: str, dims: int, cap: int = MAP_POINT_CAP, axis: tuple[str, str] | None = None
 ) -> latent.Projection:
-    """PCA or t-SNE of the encoded corpus; t-SNE shows a progress bar the first time (drawn here, not cached).
-    With ``axis`` (two labels): the label axis instead (see axis_projection)."""
+    """PCA, t-SNE or (with ``axis``, two labels) the label axis of the encoded corpus. A t-SNE map not computed
+    yet is started in the background and PCA is returned meanwhile: ``tsne_progress`` says how far it is."""
     if axis is not None:
         return axis_projection(data, corpus_id, dims, cap, *axis)
     key = (active_model_id(), corpus_id, cap, method, dims)
     found = _PROJECTIONS.get(key)
     if found is not None:
         return found
-    if method != "tsne":
-        return _projection(*key, data.z)
-    if _PROJECTIONS.busy(key):
-        with st.spinner("t-SNE: another view of this model and corpus is computing the same map…"):
-            return _projection(*key, data.z)
-    bar = st.empty()
+    if method == "tsne":
+        if problem := _PROJECTIONS.failure(key):
+            raise TextVAEError(f"The t-SNE map could not be computed ({problem}); the PCA map works.")
+        z = data.z
+        _PROJECTIONS.start(key, lambda progress: _tsne(z, dims, progress))
+        key = (*key[:3], "pca", dims)
+    return _projection(*key, data.z)
 
-    def progress(fraction: float) -> None:
-        bar.progress(fraction, text=f"t-SNE: {fraction:.0%} (only the first time for this model and corpus)")
 
-    try:
-        return _projection(*key, data.z, progress)
-    finally:
-        bar.empty()
+def _tsne(z: np.ndarray, dims: int, progress) -> latent.Projection:
+    from textvae import latent
+
+    return latent.project(z, "tsne", dims, seed=0, progress=progress)
+
+
+def tsne_progress(corpus_id: str, dims: int, cap: int = MAP_POINT_CAP) -> float | None:
+    """How far the background t-SNE map of the active model and this corpus is, or None (done or not asked)."""
+    return _PROJECTIONS.progress((active_model_id(), corpus_id, cap, "tsne", dims))
+
+
+def start_tsne(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
+    """Right after a model is trained or loaded: its t-SNE map of the active corpus, in the background (encoding
+    included), so the map is ready when someone asks for it."""
+    from textvae import latent
+
+    def compute(progress) -> latent.Projection:
+        sentences = [corpus.sentences[i] for i in latent.map_sample(len(corpus), MAP_POINT_CAP)]
+        return _tsne(latent.encode_corpus(bundle.model, bundle.tokenizer, sentences), 2, progress)
+
+    _PROJECTIONS.start((model_id, corpus_id, MAP_POINT_CAP, "tsne", 2), compute)
+
+
+@st.fragment(run_every=1.0)
+def tsne_refining(corpus_id: str, dims: int, cap: int) -> None:
+    """While the t-SNE map computes in the background: its progress; when it is ready, the page again (with it)."""
+    fraction = tsne_progress(corpus_id, dims, cap)
+    if fraction is None:
+        st.rerun()
+    st.progress(
+        fraction,
+        text=f"t-SNE is computing in the background: {fraction:.0%}. The PCA map is shown "
+        "meanwhile; the map changes by itself when t-SNE is ready (only the first time for this model and corpus).",
+    )
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Clustering…")

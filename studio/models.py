@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import tempfile
 import uuid
 from pathlib import Path
@@ -122,6 +123,11 @@ def set_active_model(bundle: ModelBundle, origin: str) -> None:
     st.session_state.model_id = uuid.uuid4().hex
     st.session_state.model_origin = origin
     resume.remember()
+    if os.environ.get("TEXTVAE_BACKGROUND_TSNE", "1") != "0":
+        from studio import corpora, maps  # they import this module
+
+        if (found := corpora.active_corpus()) is not None:
+            maps.start_tsne(st.session_state.model_id, found[1], bundle, found[0])
 
 
 def use_demo_model() -> None:

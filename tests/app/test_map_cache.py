@@ -52,3 +52,48 @@ def test_a_cached_function_never_gets_a_progress_callback():
                 assert not {"progress", "_progress", "bar", "_bar"} & set(params), f"{module.__name__}.{name}"
                 checked.append(name)
     assert len(checked) >= 10  # the cached functions were found (the check cannot pass on nothing)
+
+
+def wait_for(condition, seconds: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.5)
+
+
+def pca_note(at: AppTest) -> bool:
+    return any("PCA axes explain" in c.value for c in at.caption)
+
+
+def test_tsne_runs_in_the_background_and_the_map_shows_pca_until_it_is_ready(app_env):
+    from studio import maps
+
+    at = show(map_of_upload(), method="tsne")  # returns at once: no t-SNE in the page run
+    assert pca_note(at) and at.get("plotly_chart")
+    corpus_id = at.session_state["corpus_id"]
+    assert maps.tsne_progress(corpus_id, 2) is not None or maps._PROJECTIONS.get(
+        (at.session_state["model_id"], corpus_id, maps.MAP_POINT_CAP, "tsne", 2)
+    )
+    wait_for(lambda: maps.tsne_progress(corpus_id, 2) is None)
+    at.run()
+    assert_ok(at)
+    assert not pca_note(at)  # the t-SNE map now
+
+
+def test_a_model_made_active_gets_its_tsne_map_in_the_background(app_env, monkeypatch, trained):
+    from studio import maps
+    from textvae.bundle import bundle_to_zip
+
+    monkeypatch.setenv("TEXTVAE_BACKGROUND_TSNE", "1")
+    at = open_page("app_pages/data.py")
+    upload(at, "sentences.txt", CORPUS)
+    at.switch_page("app_pages/models.py").run()
+    data = ("tiny.zip", bundle_to_zip(trained[1]), "application/zip")
+    at.file_uploader(key="models.upload").set_value(data).run()
+    assert_ok(at)
+    key = (at.session_state["model_id"], at.session_state["corpus_id"], maps.MAP_POINT_CAP, "tsne", 2)
+    wait_for(lambda: maps._PROJECTIONS.get(key) is not None)  # without anyone opening the map
+    show(at.switch_page("app_pages/latent_space.py"), method="tsne")
+    assert not pca_note(at)

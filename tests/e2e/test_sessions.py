@@ -43,6 +43,7 @@ def load_server(tmp_path_factory):
         "TEXTVAE_QUICK_MINUTES": "2",
         "TEXTVAE_ORPHAN_GRACE_S": str(GRACE_S),
         "TEXTVAE_MAX_UPLOAD_MB": "1",
+        "TEXTVAE_BACKGROUND_TSNE": "0",  # this measures trainings and page opens, not maps computed after them
     }
     with streamlit_server(tmp_path_factory, env) as info:
         yield info
