@@ -38,7 +38,7 @@ targets = [label for label in labelled.labels if label != source]
 target = c2.selectbox(
     "Towards", targets, key=keep_choice("steer.to", targets, second if second in targets else targets[0])
 )
-default = steering.SENTIMENT_EXAMPLE if labelled.bundled else labelled.corpus.sentences[0]
+default = steering.default_sentence(labelled, source)
 sentence = st.text_input("Sentence", key=keep("steer.sentence", default), max_chars=500)
 amount = st.select_slider(
     "How far",
@@ -63,8 +63,8 @@ with st.container(border=True):
 st.caption(
     f"The far end is the sentence's code plus {path.scale:.1f} times the difference between the average "
     f"“{md_escape(target)}” code and the average “{md_escape(source)}” code. At 0% you read the model's "
-    "reconstruction of your sentence: when it differs much from what you typed, the model knows little of such text "
-    "(the demo model learned image captions), and its steps say more about the model than about the labels."
+    "reconstruction of your sentence: when it differs much from what you typed, the model knows little of such "
+    "text, and its steps say more about the model than about the labels."
 )
 with st.expander("Every step"):
     frame = pd.DataFrame({"how far": [f"{a:.0%}" for a in path.amounts], "sentence": path.sentences})

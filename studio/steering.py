@@ -56,6 +56,19 @@ def default_pair(labels: list[str]) -> tuple[str, str]:
     return labels[0], labels[1]
 
 
+def default_sentence(labelled: Labelled, source: str) -> str:
+    """The sentence the page starts from: the curated review for the sentiment sentences, else a readable
+    sentence of the ``source`` label."""
+    from studio.examples import pick_examples
+
+    if labelled.bundled or labelled.corpus.name == SENTIMENT_CORPUS:
+        return SENTIMENT_EXAMPLE
+    own = [
+        s for s, label in zip(labelled.corpus.sentences, labelled.corpus.labels or [], strict=True) if label == source
+    ]
+    return pick_examples(own, 1)[0]
+
+
 @st.cache_data(max_entries=32, ttl=3600, show_spinner="Finding the direction between the labels…")
 def _direction(model_id: str, corpus_id: str, source: str, target: str, _z, _labels) -> AttributeDirection:
     from textvae.steering import attribute_direction
