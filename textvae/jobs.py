@@ -24,13 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .bundle import ModelBundle, new_bundle_folder, save_bundle
+from .bundle import ModelBundle
 from .config import TokenizerConfig, TrainConfig
 from .corpus import Corpus
 from .errors import TextVAEError
 from .events import EventType, TrainEvent
 from .latent_history import MAX_SNAPSHOTS
 from .limits import get_limits
+from .model_store import save_new
+from .quota import Quota, QuotaError
 from .worker import train_in_worker
 
 log = logging.getLogger(__name__)
@@ -158,12 +160,14 @@ class TrainingJob:
         max_lifetime_s: float | None = None,
         train_fn: Callable[..., tuple[ModelBundle, object]] = train_in_worker,
         base: ModelBundle | None = None,
+        quota: Quota | None = None,
     ):
         self.corpus, self.valid, self.model_settings = corpus, valid, dict(model or {})
         self.tokenizer = tokenizer or TokenizerConfig()
         self.name = name or corpus.name
         self.base = base  # a pretrained bundle to fine-tune (read only: train_model copies its weights)
         self.save_dir = Path(save_dir) if save_dir else None
+        self.quota = quota  # what the save counts against (textvae.quota); None: no limit
         self.slots = slots or default_slots()
         training = training or TrainConfig()
         self._share_cores = training.threads is None  # then the thread count follows how many train at once
@@ -309,10 +313,14 @@ class TrainingJob:
             self.finished_at = time.time()
 
     def _save(self, bundle: ModelBundle) -> Path | None:
-        """Save into a folder of its own; on a full or read-only disk say so and keep the model (in memory)."""
+        """Save into a folder of its own; over a quota, or on a full or read-only disk, say so and keep the model
+        (in memory)."""
         assert self.save_dir is not None
         try:
-            return save_bundle(bundle, new_bundle_folder(self.save_dir, self.name))
+            return save_new(bundle, self.save_dir, self.name, self.quota)
+        except QuotaError as exc:
+            self.save_error = str(exc)
+            return None
         except (OSError, TextVAEError) as exc:
             log.error("Training job %s: its model could not be saved: %s", self.name, exc)
             self.save_error = f"It could not be saved on the server ({getattr(exc, 'strerror', None) or exc})."

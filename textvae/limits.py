@@ -7,6 +7,10 @@
     TEXTVAE_MAX_TRAIN_MINUTES   longest training run the app allows (default 30)
     TEXTVAE_MAX_TRAININGS       trainings the app runs at once (default 2)
     TEXTVAE_MODELS_DIR          where the app keeps saved bundles (default runs/models)
+    TEXTVAE_MAX_SHARED_MB       total size of the models folder (default 2000)
+    TEXTVAE_MAX_SESSION_MB      what one browser session may keep in it (default 200)
+    TEXTVAE_MODE                personal (every model in the shared folder, listed in every tab) or
+                                classroom (each session's models private until shared); default personal
 
 ``get_limits()`` reads the environment on every call (it is cheap), so a changed variable
 takes effect without a restart and tests can set variables with ``monkeypatch.setenv``.
@@ -21,6 +25,9 @@ from pathlib import Path
 
 from .errors import TextVAEError
 
+PERSONAL, CLASSROOM = "personal", "classroom"  # TEXTVAE_MODE: one person's machine, or a class sharing a server
+MB = 2**20
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -31,10 +38,17 @@ class Limits:
     max_train_minutes: float = 30.0
     max_trainings: int = 2
     models_dir: Path = Path("runs/models")
+    max_shared_bytes: int = 2000 * 2**20
+    max_session_bytes: int = 200 * 2**20
+    mode: str = PERSONAL
 
     @property
     def max_upload_mb(self) -> float:
         return self.max_upload_bytes / 2**20
+
+    @property
+    def classroom(self) -> bool:
+        return self.mode == CLASSROOM
 
 
 def _number(name: str, default: float, integer: bool, minimum: float = 1) -> float:
@@ -56,16 +70,34 @@ def _number(name: str, default: float, integer: bool, minimum: float = 1) -> flo
     return value
 
 
+def _mb(name: str, default_bytes: int) -> int:
+    return int(_number(name, default_bytes / MB, integer=False, minimum=0.001) * MB)
+
+
+def _choice(name: str, options: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in options:
+        raise TextVAEError(
+            f"The environment variable {name}={raw!r} must be {' or '.join(options)}; "
+            f"unset it to use the default ({default})."
+        )
+    return raw
+
+
 def get_limits() -> Limits:
     """The current caps: environment variables where set, defaults elsewhere."""
     d = Limits()
-    upload_mb = _number("TEXTVAE_MAX_UPLOAD_MB", d.max_upload_bytes / 2**20, integer=False, minimum=0.001)
     return Limits(
-        max_upload_bytes=int(upload_mb * 2**20),
+        max_upload_bytes=_mb("TEXTVAE_MAX_UPLOAD_MB", d.max_upload_bytes),
         max_sentences=int(_number("TEXTVAE_MAX_SENTENCES", d.max_sentences, integer=True)),
         max_vocab=int(_number("TEXTVAE_MAX_VOCAB", d.max_vocab, integer=True, minimum=5)),
         max_parameters=int(_number("TEXTVAE_MAX_PARAMETERS", d.max_parameters, integer=True)),
         max_train_minutes=float(_number("TEXTVAE_MAX_TRAIN_MINUTES", d.max_train_minutes, integer=False, minimum=0.01)),
         max_trainings=int(_number("TEXTVAE_MAX_TRAININGS", d.max_trainings, integer=True)),
         models_dir=Path(os.environ.get("TEXTVAE_MODELS_DIR", "").strip() or d.models_dir),
+        max_shared_bytes=_mb("TEXTVAE_MAX_SHARED_MB", d.max_shared_bytes),
+        max_session_bytes=_mb("TEXTVAE_MAX_SESSION_MB", d.max_session_bytes),
+        mode=_choice("TEXTVAE_MODE", (PERSONAL, CLASSROOM), d.mode),
     )
