@@ -55,10 +55,14 @@ def launched_world() -> World:
     return world
 
 
+def joined() -> bool:
+    """Whether this process is in a process group (see ``process_group``)."""
+    return dist.is_available() and dist.is_initialized()
+
+
 def current_world() -> World:
     """The process group this process has joined (see ``process_group``), else a single process."""
-
-    if not (dist.is_available() and dist.is_initialized()):
+    if not joined():
         return World()
     return World(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
@@ -164,8 +168,7 @@ def step_loss(model: SentenceVAE, world: World, device: torch.device) -> nn.Modu
 
 def all_reduce_sum(values: Tensor) -> Tensor:
     """``values`` summed over every process (themselves in a single process)."""
-
-    if dist.is_available() and dist.is_initialized():
+    if joined():
         dist.all_reduce(values)
     return values
 
@@ -173,8 +176,7 @@ def all_reduce_sum(values: Tensor) -> Tensor:
 def agree(stop: bool, elapsed: float, device: torch.device) -> tuple[bool, float]:
     """(any process was asked to stop, the longest elapsed time): the same answer everywhere, so that every
     process ends at the same step and follows the same clock-driven schedules."""
-
-    if not (dist.is_available() and dist.is_initialized()):
+    if not joined():
         return stop, elapsed
     flags = torch.tensor([float(stop), elapsed], dtype=torch.float64, device=device)
     dist.all_reduce(flags, op=dist.ReduceOp.MAX)
@@ -183,8 +185,7 @@ def agree(stop: bool, elapsed: float, device: torch.device) -> tuple[bool, float
 
 def from_main(value):
     """Rank 0's ``value`` (any picklable object), on every process."""
-
-    if not (dist.is_available() and dist.is_initialized()):
+    if not joined():
         return value
     box = [value]
     dist.broadcast_object_list(box, src=0)
@@ -193,8 +194,7 @@ def from_main(value):
 
 def check_same_data(*datasets: list[list[int]]) -> None:
     """Fail on every process, with a message, if they tokenised different data (another file, another vocabulary)."""
-
-    if not (dist.is_available() and dist.is_initialized()):
+    if not joined():
         return
     digest = hashlib.sha256()
     for sequences in datasets:
@@ -210,8 +210,7 @@ def check_same_data(*datasets: list[list[int]]) -> None:
 
 def broadcast_parameters(module: torch.nn.Module) -> None:
     """Every process takes rank 0's weights (after a re-initialisation drawn from each one's own generator)."""
-
-    if not (dist.is_available() and dist.is_initialized()):
+    if not joined():
         return
     with torch.no_grad():
         for tensor in [*module.parameters(), *module.buffers()]:
