@@ -3,6 +3,7 @@
 Events (:mod:`textvae.events`) are dicts with a "type" of start, step, valid or end, so a CLI
 progress bar and a web page are just two callbacks. A ``threading.Event`` stops training from
 another thread. ``textvae.pipeline.train_model`` is the one call from a corpus to a model bundle.
+Under torchrun each process trains on its part of every batch (:mod:`textvae.distributed`).
 """
 
 from __future__ import annotations

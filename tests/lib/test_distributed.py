@@ -3,8 +3,10 @@ training on the same global batch."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +58,16 @@ def _start(args: list[str], processes: int = 1) -> subprocess.Popen:
     launcher = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}"] if processes > 1 else []
     command = [sys.executable, *launcher, "-m", "textvae", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """End ``proc`` and the workers torchrun started (its process group), if they are still running."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 def _stderr(proc: subprocess.Popen, timeout: int = 300) -> str:
@@ -64,17 +75,18 @@ def _stderr(proc: subprocess.Popen, timeout: int = 300) -> str:
     try:
         return proc.communicate(timeout=timeout)[1]
     except subprocess.TimeoutExpired:
-        proc.kill()
+        _kill(proc)
         raise
 
 
-def _train(corpus: Path, base: Path, out: Path, processes: int, batch_size: int) -> subprocess.Popen:
-    args = ["train", str(corpus), "--out", str(out), "--base", str(base), "--epochs", "3", "--device", "cpu"]
-    args += ["--batch-size", str(batch_size), "--threads", "1", "--seed", "3", "--lr-schedule", "constant"]
+def _train(corpus: Path, base: Path, out: Path, processes: int, batch_size: int, *more: str) -> subprocess.Popen:
+    args = ["train", str(corpus), "--out", str(out), "--base", str(base), "--device", "cpu", "--threads", "1"]
+    args += ["--batch-size", str(batch_size), "--seed", "3", "--lr-schedule", "constant", *more]
     return _start(args, processes)
 
 
 def _metrics(proc: subprocess.Popen, out: Path) -> dict:
+    """The saved model's metrics.json, once the training has ended well (and rank 0 alone said so)."""
     stderr = _stderr(proc)
     assert proc.returncode == 0, stderr[-3000:]
     assert stderr.count("saved ") == 1 and stderr.count("training on ") == 1  # rank 0 alone speaks
@@ -91,34 +103,50 @@ def _curve(metrics: dict) -> list[tuple[str, int, str, float]]:
     ]
 
 
-def test_two_processes_train_like_one_process_with_the_same_global_batch(corpus_file, tmp_path):
+@pytest.fixture(scope="module")
+def runs(corpus_file, tmp_path_factory) -> Iterator[dict[str, tuple[subprocess.Popen, Path]]]:
+    """The trainings the tests below read, started at once: most of their time is starting Python and torch."""
+    tmp = tmp_path_factory.mktemp("distributed")
     # a base model without dropout: each process draws its own dropout masks, so only z's noise can match
     sentences = corpus_file.read_text(encoding="utf-8").splitlines()
     tokenizer = TextTokenizer.train(sentences, "word", 500)
     torch.manual_seed(0)
     model = SentenceVAE(VAEConfig(vocab_size=tokenizer.vocab_size, **TINY_MODEL))
-    base = save_bundle(ModelBundle(model, tokenizer, {"name": "base"}), tmp_path / "base")
-    # both at once: most of the time is starting Python and torch
-    runs = {
-        "two": _train(corpus_file, base, tmp_path / "two", 2, 8),
-        "one": _train(corpus_file, base, tmp_path / "one", 1, 16),
+    base = save_bundle(ModelBundle(model, tokenizer, {"name": "base"}), tmp / "base")
+    plans = {
+        "two": (2, 8, "--epochs", "3"),
+        "one": (1, 16, "--epochs", "3"),
+        "timed": (2, 8, "--epochs", "1000", "--max-minutes", "0.05"),
     }
-    two, one = (_metrics(proc, tmp_path / name) for name, proc in runs.items())
+    started = {name: (_train(corpus_file, base, tmp / name, *plan), tmp / name) for name, plan in plans.items()}
+    bad_argument = ["train", str(corpus_file), "--out", str(tmp / "bad"), "--batch-size", "many"]
+    started["bad"] = (_start(bad_argument, 2), tmp / "bad")
+    yield started
+    for proc, _ in started.values():  # a test that failed early leaves its run behind
+        _kill(proc)
+
+
+def test_two_processes_train_like_one_process_with_the_same_global_batch(runs):
+    two, one = _metrics(*runs["two"]), _metrics(*runs["one"])
     curve_two, curve_one = _curve(two), _curve(one)
     assert [c[:3] for c in curve_two] == [c[:3] for c in curve_one] and len(curve_one) >= 12
     for (kind, step, key, value), (*_, expected) in zip(curve_two, curve_one, strict=True):
         assert value == pytest.approx(expected, rel=TOLERANCE), (kind, step, key)
     assert two["valid"]["elbo"] == pytest.approx(one["valid"]["elbo"], rel=TOLERANCE)
     assert two["result"]["steps"] == one["result"]["steps"] == 3 * 23  # 360 training sentences, 16 a step
-    weights_two, weights_one = (
-        load_file(tmp_path / "two" / "model.safetensors"),
-        load_file(tmp_path / "one" / "model.safetensors"),
-    )
+    weights_two, weights_one = (load_file(runs[name][1] / "model.safetensors") for name in ("two", "one"))
     assert max(float((weights_two[k] - weights_one[k]).abs().max()) for k in weights_one) < TOLERANCE
 
 
-def test_a_bad_argument_under_torchrun_prints_one_error_line_and_fails(tmp_path):
-    proc = _start(["train", "missing.txt", "--out", str(tmp_path / "m"), "--batch-size", "many"], 2)
+def test_the_time_budget_ends_every_process_at_the_same_step(runs):
+    # a process stopping alone would leave the other waiting for its gradients: the run would hang, not end
+    timed = _metrics(*runs["timed"])
+    assert timed["result"]["reason"] == "time_limit" and 0 < timed["result"]["steps"] < 1000 * 23
+
+
+def test_a_bad_argument_under_torchrun_prints_one_error_line_and_fails(runs):
+    proc, out = runs["bad"]
     stderr = _stderr(proc, timeout=120)
     errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
     assert proc.returncode != 0 and len(errors) == 1 and "--batch-size" in errors[0], stderr[-2000:]
+    assert not out.exists()
