@@ -41,7 +41,9 @@ def cmd_steer(args: argparse.Namespace) -> int:
     )
     corpus = load_corpus(args.corpus, options=options)
     if corpus.labels is None:
-        raise TextVAEError(f"{args.corpus} has no label column; name it with --label-column.")
+        raise TextVAEError(
+            f"{args.corpus} has no labels: steering needs a .csv or .tsv with a label column (--label-column)."
+        )
     bundle = load_bundle(args.model)
     direction = corpus_direction(
         bundle.model, bundle.tokenizer, corpus.sentences, corpus.labels, args.source, args.target
