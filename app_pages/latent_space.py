@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from studio import map_view, maps
+from studio import map_view, maps, view_link
 from studio.cached import posterior
 from studio.components import page_header
 from studio.corpora import active_corpus
@@ -20,6 +20,7 @@ page_header(
     "Hover to read, drag to select.",
 )
 bundle = require_model()
+view_link.open_view_link()  # a link to a view sets the corpus and the controls once
 found = active_corpus()
 if found is None:
     st.warning("Choose sentences on the **Data** page first.", icon=":material/info:")
@@ -81,6 +82,11 @@ def latent_map() -> None:
     else:
         st.caption("Drag to rotate, scroll to zoom. Selection works in the 2D view.")
 
+    view_link.publish_view(corpus.name if corpus_id.startswith("bundled:") else None)
+    st.caption(
+        ":material/link: This page's address is a link to this view (projection, colours, search, your sentence): "
+        "copy it to bookmark the view or to share it on this server."
+    )
     neighbours_tab, summary_tab = st.tabs(["Nearest neighbours", "Corpus summary"])
     with neighbours_tab:
         map_view.neighbours(data, typed_z)

@@ -1,0 +1,85 @@
+"""A link to a view of the latent map: the page's address holds its projection, colours, clusters, search and
+typed sentence (and the bundled corpus it shows), so copying the address bookmarks or shares the view.
+
+A link sets the view once, when it is opened; after that the address follows the controls. Values are checked
+(a hand-edited link cannot put a widget out of range); a model trained in a session is not part of the link
+(another person opens the view with their own active model, the bundled demo unless they chose one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from studio.state import KEEP
+
+CORPUS = "corpus"
+APPLIED = "view_link.applied"  # the query string already applied in this session
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int | None]:
+    def parse(text: str) -> int | None:
+        return int(text) if text.isdigit() and low <= int(text) <= high else None
+
+    return parse
+
+
+def _choice(*options: str) -> Callable[[str], str | None]:
+    return lambda text: text if text in options else None
+
+
+def _text(limit: int) -> Callable[[str], str | None]:
+    return lambda text: text[:limit]
+
+
+# link parameter -> (the map control's kept widget key, parser)
+PARAMS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "method": ("map.method", _choice("pca", "tsne", "axis")),
+    "dims": ("map.dims", _int_in(2, 3)),
+    "color": ("map.color", _choice("cluster", "length", "label")),
+    "k": ("map.k", _int_in(2, 30)),
+    "points": ("map.cap", _int_in(500, 20_000)),
+    "search": ("map.search", _text(200)),
+    "sentence": ("map.typed", _text(500)),
+}
+
+
+def open_view_link() -> None:
+    """Apply the view in the address (once per link): the bundled corpus it names, then the map's controls."""
+    given = {name: st.query_params[name] for name in (*PARAMS, CORPUS) if name in st.query_params}
+    signature = repr(sorted(given.items()))
+    if not given or st.session_state.get(APPLIED) == signature:
+        return
+    st.session_state[APPLIED] = signature
+    if CORPUS in given:
+        _open_bundled_corpus(given[CORPUS])
+    for name, (key, parse) in PARAMS.items():
+        if name in given and (value := parse(given[name])) is not None:
+            st.session_state[KEEP + key] = value
+
+
+def _open_bundled_corpus(file_name: str) -> None:
+    from studio.corpora import bundled_corpora, bundled_corpus, set_active_corpus
+
+    for path in bundled_corpora():
+        if path.name == file_name:
+            set_active_corpus(*bundled_corpus(path))
+            return
+
+
+def publish_view(corpus_file: str | None) -> None:
+    """Write the map's current controls (and the bundled corpus's file name, if it is one) into the address."""
+    for name, (key, _) in PARAMS.items():
+        value = st.session_state.get(KEEP + key)
+        if value in (None, ""):
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = str(value)
+    if corpus_file:
+        st.query_params[CORPUS] = corpus_file
+    else:
+        st.query_params.pop(CORPUS, None)
+    st.session_state[APPLIED] = repr(
+        sorted((n, st.query_params[n]) for n in (*PARAMS, CORPUS) if n in st.query_params)
+    )  # the address now says what the page shows: nothing to apply on the next run
