@@ -1,13 +1,15 @@
 import streamlit as st
 
-from studio import model_view
+from studio import model_view, ownership
 from studio.components import page_header
 from studio.messages import md_escape, notice, show_error
 from studio.models import active_bundle, upload_model
 from textvae import TextVAEError
 
 page_header(
-    "Models", "Switch between the bundled demo model and your own; save, download and upload model bundles (.zip)."
+    "Models",
+    "Switch between the bundled demo model and your own; rename, delete, save, download and upload model bundles "
+    "(.zip).",
 )
 
 bundle = active_bundle()
@@ -20,10 +22,7 @@ if not choices:
     st.info("No models yet: train one on the Train page or upload a bundle below.")
 else:
     model_view.model_list(choices)
-    st.caption(
-        "Your trainings are saved for this session only. Shared models live in the server's models folder "
-        "(TEXTVAE\\_MODELS\\_DIR) and are listed for everyone on this server."
-    )
+    st.caption(ownership.folder_note())
 
 st.subheader("Upload a model bundle")
 upload = st.file_uploader(
@@ -37,9 +36,11 @@ if upload is not None:
     key = (upload.name, upload.size)
     if st.session_state.get("models.last_upload") != key:
         try:
-            upload_model(upload.getvalue())
+            problem = ownership.keep_upload(upload_model(upload.getvalue()))
             st.session_state["models.last_upload"] = key
-            notice(f"Loaded {md_escape(upload.name)}; it is the active model now.")
+            unsaved = f" It was not saved on the server: {md_escape(problem)}" if problem else ""
+            kind = "warning" if problem else "success"
+            notice(f"Loaded {md_escape(upload.name)}; it is the active model now.{unsaved}", kind)
             st.rerun()
         except TextVAEError as exc:
             show_error(exc, prefix=f"{upload.name}: ")

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from studio import training_form
+from studio import ownership, training_form
 from studio.base_choice import base_choice
 from studio.components import page_header
 from studio.corpora import active_corpus
@@ -86,7 +86,7 @@ limits = server_limits()
 st.caption(
     f"This server allows up to {limits.max_train_minutes:g} minutes and {limits.max_parameters / 1e6:g} M parameters "
     f"per training, {limits.max_trainings} training{'s' if limits.max_trainings > 1 else ''} at a time "
-    "(others wait in a queue). The best model by validation ELBO is kept and saved."
+    f"(others wait in a queue). The best model by validation ELBO is kept. {ownership.where_kept()}"
 )
 
 b1, b2, _ = st.columns([1.4, 1, 3.6])  # wide enough for "Start training" at 1280 px

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from studio import resume
+from studio import ownership, resume
 from studio.messages import md_escape, notice
-from studio.models import session_models_dir, set_active_model
+from studio.models import set_active_model
 from studio.runtime import ensure_library
 
 if TYPE_CHECKING:
@@ -55,8 +55,9 @@ def start_training(
         training=training,
         tokenizer=tokenizer,
         name=name,
-        save_dir=session_models_dir(),
+        save_dir=ownership.save_dir(),
         base=base,
+        quota=ownership.quota(),
     )
     st.session_state.job = job
     st.session_state.job_collected = False
@@ -80,9 +81,11 @@ def collect_finished_job() -> bool:
     resume.remember()
     if job.result is not None:
         set_active_model(job.result, "trained here")
-        where = f" and saved as {job.saved_path.name}" if job.saved_path else ""
+        where = f" and saved as {job.saved_path.name}. {ownership.where_kept()}" if job.saved_path else "."
         unsaved = f" {job.save_error} Use Download .zip on the Models page to keep it." if job.save_error else ""
-        notice(f"Training {job.status}: the new model is now active{md_escape(where)}.{md_escape(unsaved)}")
+        if job.saved_path:
+            ownership.note_own(job.saved_path)
+        notice(f"Training {job.status}: the new model is now active{md_escape(where)}{md_escape(unsaved)}")
         return True
     return False
 

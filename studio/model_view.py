@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from studio import figures, models
+from studio import figures, model_actions, models, ownership
 from studio.messages import md_escape, notice, show_error
 from studio.report_download import report_button
 
@@ -56,19 +56,21 @@ def active_model_card(bundle: ModelBundle) -> None:
                 disabled=not is_own,
             )
         if c2.button(
-            "Share a copy" if saved else "Share on this server",
+            _save_label(saved),
             icon=":material/save:",
             disabled=not is_own,
             key="models.save",
             help=(
                 "Saves it to the server's models folder: listed for everyone on this server, and kept across "
                 "restarts. Your trainings are otherwise visible to you only; download the .zip to keep a copy."
+                if ownership.classroom()
+                else "Saves a new model in the server's models folder, listed in every tab and kept across restarts."
             )
             if is_own
             else "The demo model is bundled with the app already.",
         ):
             try:
-                path = models.save_active_model(save_name.strip() or info["name"])
+                path = ownership.save_model(bundle, save_name.strip() or info["name"])
                 notice(f"Saved as {md_escape(path.name)}.")
                 st.rerun()
             except TextVAEError as exc:
@@ -90,39 +92,61 @@ def active_model_card(bundle: ModelBundle) -> None:
             report_button(bundle)
 
 
-def model_choices() -> list[tuple[str, object]]:
-    """(label, "demo" or a bundle folder) for every model this session may use."""
-    choices: list[tuple[str, object]] = []
+def _save_label(saved: bool) -> str:
+    if ownership.classroom():
+        return "Share a copy" if saved else "Share on this server"
+    return "Save a copy" if saved else "Save in the models folder"
+
+
+def model_choices() -> list[tuple[str, str, Path | None]]:
+    """(name, where it is kept, its folder; None for the demo model) for every model this session may use."""
+    choices: list[tuple[str, str, Path | None]] = []
     if models.demo_bundle() is not None:
-        choices.append(("Bundled demo model", "demo"))
+        choices.append(("Bundled demo model", "part of the app", None))
     for path in models.saved_models(models.session_models_dir()):
-        choices.append((f"{path.name} (yours, this session)", path))
+        choices.append((_name(path), "yours, this session", path))
+    classroom = ownership.classroom()
     for path in models.saved_models():
-        choices.append((f"{path.name} (shared on this server)", path))
+        where = "in the models folder"
+        if classroom:
+            where = "shared by you" if ownership.may_manage(path) else "shared on this server"
+        choices.append((_name(path), where, path))
     return choices
 
 
-def model_list(choices: list[tuple[str, object]]) -> None:
-    """One row per model, the active one marked, with a button to use another."""
+def _name(path: Path) -> str:
+    from textvae.validation import readable_name
+
+    info = models.folder_info(path)
+    return readable_name(info["name"] if info else path.name, fallback=path.name)
+
+
+def model_list(choices: list[tuple[str, str, Path | None]]) -> None:
+    """One row per model, the active one marked, with buttons to use it and (where allowed) rename or delete it."""
     from textvae import TextVAEError
 
     own = st.session_state.model
-    current = "demo" if own is None else (own.path if own.path else None)
-    for label, target in choices:
+    current = None if own is None else (Path(own.path).resolve() if own.path else "unsaved")
+    for name, where, target in choices:
+        key = model_actions.row_key(target)
         with st.container(border=True):
-            c1, c2 = st.columns([5, 1], vertical_alignment="center")
-            active = target == current
+            c1, c2, c3, c4 = st.columns([5, 1, 1, 1], vertical_alignment="center")
+            active = (target.resolve() if target else None) == current
+            folder = f" · :gray[{md_escape(target.name)}]" if target else ""
             c1.markdown(
-                f"{':material/check_circle:' if active else ':material/deployed_code:'} **{md_escape(label)}**"
-                + (" · *active*" if active else "")
+                f"{':material/check_circle:' if active else ':material/deployed_code:'} **{md_escape(name)}** · "
+                f"{md_escape(where)}{folder}" + (" · *active*" if active else "")
             )
-            if c2.button("Use", key=f"models.use.{label}", disabled=active, width="stretch"):
+            if c2.button("Use", key=f"models.use.{key}", disabled=active, width="stretch"):
                 try:
-                    if target == "demo":
+                    if target is None:
                         models.use_demo_model()
                     else:
                         models.load_saved_model(target)
-                    notice(f"Now using {md_escape(label)}.")
+                    notice(f"Now using {md_escape(name)}.")
                     st.rerun()
                 except TextVAEError as exc:
-                    show_error(exc, prefix=f"{label}: ")
+                    show_error(exc, prefix=f"{name}: ")
+            if target is not None:
+                model_actions.rename_button(c3, target, name, key)
+                model_actions.delete_button(c4, target, name, key)

@@ -78,20 +78,29 @@ def _safetensors_parameters(path: Path) -> int:
     return sum(math.prod(v["shape"]) for k, v in header.items() if k != "__metadata__")
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _demo_info(path: str, mtime: float) -> dict | None:
+@st.cache_data(show_spinner=False, max_entries=256)
+def _folder_info(path: str, mtime: float) -> dict | None:
     """summary() of a bundle folder, read from its JSON files and safetensors header (no torch)."""
     folder = Path(path)
     try:
         model = json.loads((folder / "config.json").read_text())["model"]
         metrics = json.loads((folder / "metrics.json").read_text())
         parameters = _safetensors_parameters(folder / "model.safetensors")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("Cannot read the demo model's description: %s", exc)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("Cannot read the description of the model in %s: %s", folder.name, exc)
         return None
     return summary(
-        metrics.get("name") or folder.name, metrics, parameters, model.get("latent_dim"), model.get("vocab_size")
+        str(metrics.get("name") or folder.name), metrics, parameters, model.get("latent_dim"), model.get("vocab_size")
     )
+
+
+def folder_info(folder: Path) -> dict | None:
+    """summary() of a bundle folder without loading it; read again after a rename (metrics.json changes)."""
+    try:
+        mtime = (folder / "metrics.json").stat().st_mtime_ns
+    except OSError:
+        return None
+    return _folder_info(str(folder), mtime)
 
 
 def active_model_info() -> dict | None:
@@ -99,8 +108,7 @@ def active_model_info() -> dict | None:
     bundle = st.session_state.get("model")
     if bundle is not None:
         return model_summary(bundle)
-    weights = demo_model_dir() / "model.safetensors"
-    return _demo_info(str(weights.parent), weights.stat().st_mtime) if weights.exists() else None
+    return folder_info(demo_model_dir())
 
 
 def active_bundle() -> ModelBundle | None:
@@ -162,14 +170,22 @@ def session_models_dir() -> Path:
 
 
 def saved_models(folder: Path | None = None) -> list[Path]:
-    """Bundle folders in ``folder`` (default: the server's shared models folder), newest first."""
+    """Bundle folders in ``folder`` (default: the server's shared models folder), newest first (by their weights:
+    a rename does not move a model to the top)."""
     folder = models_dir() if folder is None else folder
     if not folder.is_dir():
         return []
     found = [
         p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "model.safetensors").exists()
     ]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    return sorted(found, key=_weights_mtime, reverse=True)
+
+
+def _weights_mtime(folder: Path) -> float:
+    try:
+        return (folder / "model.safetensors").stat().st_mtime
+    except OSError:  # deleted meanwhile
+        return 0.0
 
 
 def load_saved_model(path: Path) -> None:
@@ -187,24 +203,6 @@ def upload_model(data: bytes) -> ModelBundle:
     bundle = load_bundle_zip(data)
     set_active_model(bundle, "uploaded")
     return bundle
-
-
-def save_active_model(name: str) -> Path:
-    from textvae import TextVAEError, save_bundle
-    from textvae.bundle import new_bundle_folder
-
-    bundle = st.session_state.get("model")
-    if bundle is None:
-        raise TextVAEError("The demo model is already bundled with the app; train or upload a model to save your own.")
-    try:
-        target = new_bundle_folder(models_dir(), name)
-        bundle.metrics["name"] = name
-        return save_bundle(bundle, target)
-    except OSError as exc:  # a full or read-only disk: say so; the model stays active in this session
-        raise TextVAEError(
-            f"The model could not be saved on the server ({exc.strerror or exc}). It is still active here: "
-            "use Download .zip to keep it."
-        ) from exc
 
 
 def bundle_zip_bytes(bundle: ModelBundle) -> bytes:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from textvae.jobs import TrainingJob
 
 SESSION_PARAM = "s"
-RESUMABLE = ("corpus", "corpus_id", "model", "model_id", "model_origin", "job", "job_collected")
+RESUMABLE = ("corpus", "corpus_id", "model", "model_id", "model_origin", "job", "job_collected", "own_models")
 MAX_RESUMABLE = 256  # closed sessions kept at most (the oldest go first)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
 

@@ -23,6 +23,7 @@ def init_state() -> None:
     ss.setdefault("job", None)  # the session's TrainingJob
     ss.setdefault("job_collected", True)  # whether the finished job's model was made active
     ss.setdefault("notice", None)  # a one-off message shown at the top of the next page run
+    ss.setdefault("own_models", set())  # model folders this session saved or shared (studio.ownership)
     _keep_widget_state()
     if ss.job is not None and ss.job.active:
         resume.session_holder().watch(ss.job)

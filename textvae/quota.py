@@ -29,7 +29,10 @@ def folder_bytes(path: Path) -> int:
 
 
 def megabytes(n: int) -> str:
-    """A size for people: one decimal below 10 MB (a tiny model is not "0 MB"), whole MB above."""
+    """A size for people: two digits below 1 MB and one decimal below 10 (a tiny model is not "0 MB"), whole MB
+    above."""
+    if n < MB:
+        return f"{n / MB:.2g}"
     return f"{n / MB:.1f}" if n < 10 * MB else f"{n / MB:,.0f}"
 
 

@@ -13,6 +13,8 @@ def app_env(monkeypatch, tmp_path, request):
     start from scratch with the small settings the tests give (tests of fine-tuning set TEXTVAE_BASE_MODEL)."""
     monkeypatch.setenv("TEXTVAE_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("TEXTVAE_BASE_MODEL", str(tmp_path / "no-base-model"))
+    for name in ("TEXTVAE_MODE", "TEXTVAE_MAX_SHARED_MB", "TEXTVAE_MAX_SESSION_MB"):  # personal, default quotas
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TEXTVAE_BACKGROUND_TSNE", "0")  # one test turns it on; the others would queue t-SNE maps
     if not (ROOT / "assets" / "demo-model" / "model.safetensors").exists():
         _, directory, _ = request.getfixturevalue("trained")

@@ -146,7 +146,8 @@ def test_the_train_page_starts_and_stops_a_job(app_env):
     assert job.status == "stopped" and job.stop_reason == "stopped by the user"
 
 
-def test_a_finished_training_becomes_the_active_model(app_env):
+def test_a_finished_training_becomes_the_active_model(app_env, monkeypatch):
+    monkeypatch.setenv("TEXTVAE_MODE", "classroom")  # each session's trainings private (personal: test_model_store)
     at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
     at.switch_page("app_pages/train.py").run()
@@ -161,7 +162,7 @@ def test_a_finished_training_becomes_the_active_model(app_env):
     assert (
         job.saved_path.parent.parent == app_env / "models" / ".sessions"
     )  # this session's own folder, not the shared one
-    assert any("active model now" in s.value for s in at.success)
+    assert any("now active" in s.value and "Kept for this session only" in s.value for s in at.success)
     replay = [c for c in at.get("plotly_chart") if "Press Play" in c.proto.spec or "press Play" in c.proto.spec]
     assert replay, "the finished training's live map replays with play / pause"
     assert job.result.latent_history is not None and len(job.result.latent_history) >= 2
@@ -194,8 +195,8 @@ def test_a_training_over_the_server_cap_waits_with_a_queue_message(app_env, monk
     assert job.status == "queued"
     queued = [i.value for i in at.info if "Queued" in i.value]
     assert len(queued) == 1 and "0 ahead of you" in queued[0]
+    job.stop()  # first: stopping the other first would let this one take the slot and start a worker
     other.stop()
-    job.stop()
     assert other.join(30) and job.join(60)
 
 
@@ -252,7 +253,8 @@ def test_the_download_is_a_loadable_bundle(app_env, trained):
     assert load_bundle_zip(data).config == bundle.config
 
 
-def test_saving_puts_the_model_in_the_models_folder(app_env, trained):
+def test_sharing_puts_the_model_in_the_models_folder(app_env, trained, monkeypatch):
+    monkeypatch.setenv("TEXTVAE_MODE", "classroom")  # an upload is not saved until shared
     _, directory, _ = trained
     at = open_page("app_pages/models.py")
     at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(directory), "application/zip")).run()

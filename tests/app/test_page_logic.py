@@ -104,5 +104,5 @@ def test_the_model_summary_is_the_same_from_a_bundle_and_from_its_files(trained)
     from studio import models
 
     bundle, directory, _ = trained
-    from_files = models._demo_info.__wrapped__(str(directory), 0.0)
+    from_files = models._folder_info.__wrapped__(str(directory), 0.0)
     assert from_files == models.model_summary(bundle)

@@ -99,6 +99,7 @@ def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models
         "TEXTVAE_MODELS_DIR": str(models_dir),
         "TEXTVAE_QUICK_MINUTES": os.environ.get("TEXTVAE_QUICK_MINUTES", "0.35"),
         "TEXTVAE_BASE_MODEL": str(models_dir / "no-base-model"),  # from scratch unless a test names one in env
+        "TEXTVAE_MODE": "classroom",  # several people on one server (personal mode: tests/app/test_model_store.py)
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
