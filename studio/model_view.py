@@ -95,7 +95,7 @@ def active_model_card(bundle: ModelBundle) -> None:
 def _save_label(saved: bool) -> str:
     if ownership.classroom():
         return "Share a copy" if saved else "Share on this server"
-    return "Save a copy" if saved else "Save in the models folder"
+    return "Save a copy" if saved else "Save"
 
 
 def model_choices() -> list[tuple[str, str, Path | None]]:
@@ -130,7 +130,7 @@ def model_list(choices: list[tuple[str, str, Path | None]]) -> None:
     for name, where, target in choices:
         key = model_actions.row_key(target)
         with st.container(border=True):
-            c1, c2, c3, c4 = st.columns([5, 1, 1, 1], vertical_alignment="center")
+            c1, c2, c3, c4 = st.columns([3.2, 1, 1.3, 1.3], vertical_alignment="center")  # "Rename" uncut at 1280 px
             active = (target.resolve() if target else None) == current
             folder = f" · :gray[{md_escape(target.name)}]" if target else ""
             c1.markdown(
