@@ -6,6 +6,7 @@ import html
 import re
 
 import numpy as np
+import pandas  # noqa: F401 (plotly uses a pandas it finds in sys.modules: this waits for one the warm-up is importing)
 import plotly.graph_objects as go
 
 QUALITATIVE = [

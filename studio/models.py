@@ -78,9 +78,10 @@ def _safetensors_parameters(path: Path) -> int:
     return sum(math.prod(v["shape"]) for k, v in header.items() if k != "__metadata__")
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _folder_info(path: str, mtime: float) -> dict | None:
-    """summary() of a bundle folder, read from its JSON files and safetensors header (no torch)."""
+    """summary() of a bundle folder, read from its JSON files and safetensors header (no torch). Shared, not
+    copied: callers only read it (cache_data would unpickle it on every page run)."""
     folder = Path(path)
     try:
         model = json.loads((folder / "config.json").read_text())["model"]
