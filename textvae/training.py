@@ -161,7 +161,6 @@ class Trainer:
         total_epochs = cfg.pretrain_epochs + cfg.epochs
         total_steps = cfg.epochs * self.steps_per_epoch
         budget = cfg.max_minutes * 60 if cfg.max_minutes else None
-        start = time.perf_counter() - self.elapsed_before
         self._emit(
             StartEvent(
                 type="start",
@@ -179,6 +178,7 @@ class Trainer:
             )
         )
         self._snapshot(first=True)
+        start = time.perf_counter() - self.elapsed_before  # the budget is for training: the first frame is not in it
         reason: StopReason = "completed"
         bad_validations = 0
         window_tokens, window_start = 0, time.perf_counter()
@@ -199,7 +199,7 @@ class Trainer:
                 if stopped:
                     reason = "stopped"
                     break
-                if budget and elapsed >= budget:
+                if budget and elapsed >= budget and self.step > self.resumed_step:  # at least one step a run
                     reason = "time_limit"
                     break
                 train_step = self.step - cfg.pretrain_epochs * self.steps_per_epoch

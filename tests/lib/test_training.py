@@ -96,6 +96,12 @@ def test_time_limit_ends_training():
     assert bundle.metrics["result"]["reason"] == "time_limit" and trainer.step < 10_000 * 5
 
 
+def test_a_budget_smaller_than_one_step_still_trains_one_step():
+    """On a starved machine the start (the first live-map frame included) can outlast a short budget."""
+    bundle, trainer = _train(epochs=3, max_minutes=1e-7)
+    assert bundle.metrics["result"]["reason"] == "time_limit" and trainer.step == 1
+
+
 def test_best_model_by_validation_loss_is_kept():
     bundle, trainer = _train(epochs=4)
     best = trainer.best_valid
