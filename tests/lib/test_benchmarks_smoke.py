@@ -171,3 +171,16 @@ def test_the_reference_evaluation_counts_end_of_sentence_and_sums_kl_like_textva
     theirs, mine = reference_elbo(reference, ids), elbo_metrics(ours, ids)
     assert abs(theirs["recon"] - expected) < 1e-4 and abs(theirs["kl"]) < 1e-6
     assert abs(mine["recon"] - expected) < 1e-4 and abs(mine["kl"]) < 1e-6
+
+
+def test_live_map_measures_training_with_and_without_its_snapshots(tmp_path, capsys):
+    from benchmarks import live_map
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(make_sentences(300)) + "\n")
+    assert live_map.main(["--corpus", str(corpus), "--steps", "6", "--reps", "2", "--every", "2", "--threads", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [r["frames"] for r in result["runs"]["without"]] == [0, 0]
+    assert all(r["frames"] >= 3 for r in result["runs"]["with"])  # the start, every 2 steps, the end
+    assert all(v > 0 for m in result["medians"].values() for v in m.values())
+    assert result["slowdown_cpu"] > -1
