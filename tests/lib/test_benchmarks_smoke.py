@@ -178,7 +178,9 @@ def test_live_map_measures_training_with_and_without_its_snapshots(tmp_path, cap
 
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(make_sentences(300)) + "\n")
-    assert live_map.main(["--corpus", str(corpus), "--steps", "6", "--reps", "2", "--every", "2", "--threads", "1"]) == 0
+    assert (
+        live_map.main(["--corpus", str(corpus), "--steps", "6", "--reps", "2", "--every", "2", "--threads", "1"]) == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert [r["frames"] for r in result["runs"]["without"]] == [0, 0]
     assert all(r["frames"] >= 3 for r in result["runs"]["with"])  # the start, every 2 steps, the end
