@@ -29,7 +29,7 @@ from .config import TokenizerConfig, TrainConfig
 from .corpus import Corpus
 from .errors import TextVAEError
 from .events import EventType, TrainEvent
-from .latent_history import MAX_SNAPSHOTS
+from .latent_history import MAX_SNAPSHOTS, kept_after_thinning
 from .limits import get_limits
 from .model_store import save_new
 from .quota import Quota, QuotaError
@@ -274,8 +274,8 @@ class TrainingJob:
                 self._events = [e for i, e in enumerate(self._events) if i not in drop]
             if event["type"] == "latent" and sum(e["type"] == "latent" for e in self._events) > MAX_SNAPSHOTS:
                 frames = [i for i, e in enumerate(self._events) if e["type"] == "latent"]
-                drop = set(frames[1:-1:2])  # as the recorder thins its own (the first keeps the sentences)
-                self._events = [e for i, e in enumerate(self._events) if i not in drop]
+                keep = {frames[i] for i in kept_after_thinning(len(frames))}  # as the recorder thins its own
+                self._events = [e for i, e in enumerate(self._events) if e["type"] != "latent" or i in keep]
         self._should_stop()  # also enforces the orphan and lifetime limits while training
 
     def _run(self) -> None:

@@ -27,6 +27,11 @@ MAX_SNAPSHOTS = 64  # frames kept; the animation stays smooth and a bundle gains
 ENCODE_BATCH = 256
 
 
+def kept_after_thinning(count: int) -> list[int]:
+    """The indices of ``count`` snapshots that thinning keeps: every other one, the first and the last always."""
+    return sorted(set(range(0, count, 2)) | {count - 1}) if count else []
+
+
 @dataclass
 class LatentHistory:
     """Posterior means of the probe sentences at several training steps."""
@@ -51,7 +56,7 @@ class LatentHistory:
 
     def thin(self) -> None:
         """Drop every other snapshot but the last (the recorder then doubles its interval)."""
-        keep = sorted(set(range(0, len(self.steps), 2)) | {len(self.steps) - 1})
+        keep = kept_after_thinning(len(self.steps))
         self.steps = [self.steps[i] for i in keep]
         self.means = [self.means[i] for i in keep]
 

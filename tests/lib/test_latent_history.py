@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import TINY_MODEL
-from textvae import TextVAEError, TrainConfig, load_bundle, load_corpus, save_bundle, train_model
+from textvae import Corpus, TextVAEError, TrainConfig, load_bundle, load_corpus, save_bundle, train_model
 from textvae.latent_history import MAX_SNAPSHOTS, LatentHistory, LatentRecorder, project_frames
 from textvae.safe_files import LATENT_HISTORY
 
@@ -92,3 +92,19 @@ def test_frames_share_one_projection_about_the_origin():
     coords = project_frames(frames)
     assert coords.shape == (3, 4, 2)
     assert np.abs(coords[2]).max() == 0 and np.abs(coords[0]).max() > 1
+
+
+def test_the_job_log_keeps_the_same_frames_as_the_recorder():
+    """A training's event log and its recorder thin the live map alike: the app replays what the bundle keeps."""
+    from textvae.jobs import TrainingJob
+
+    job = TrainingJob(Corpus(["a b c"] * 20, name="t"), train_fn=lambda *a, **k: None)
+    history = LatentHistory([], [], ["s"])
+    for step in range(3 * MAX_SNAPSHOTS):
+        means = np.full((1, 2), step, dtype=np.float32)
+        job._record({"type": "latent", "step": step, "means": means})
+        history.add(step, means)
+        if len(history) > MAX_SNAPSHOTS:
+            history.thin()
+    logged = [e["step"] for e in job.events if e["type"] == "latent"]
+    assert logged == history.steps and logged[0] == 0 and logged[-1] == 3 * MAX_SNAPSHOTS - 1
