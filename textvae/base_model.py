@@ -124,15 +124,29 @@ def collect(data_dir: Path) -> tuple[list[str], dict[str, int]]:
     return unique, counts
 
 
-def build(data_dir: Path, out: Path, minutes: float, threads: int, seed: int = 0, precision: str = "auto"):
-    """Train the base model on ``collect(data_dir)`` for at most ``minutes`` and save it (fp16) to ``out``."""
+def build(
+    data_dir: Path,
+    out: Path,
+    minutes: float,
+    threads: int,
+    seed: int = 0,
+    precision: str = "auto",
+    init: Path | None = None,
+    free_bits: float | None = None,
+):
+    """Train the base model on ``collect(data_dir)`` for at most ``minutes`` and save it (fp16) to ``out``.
+
+    With ``init`` (a base model bundle) training continues from its weights and tokenizer instead of starting
+    from scratch: a longer build in stages, each recorded in the bundle's ``base_stages``."""
     from . import Corpus, TokenizerConfig, TrainConfig, save_bundle, train_model
 
     sentences, counts = collect(data_dir)
     for source, n in counts.items():
         print(f"{n:8,d}  {source}", file=sys.stderr)
     print(f"{len(sentences):8,d}  sentences in all (deduplicated)", file=sys.stderr)
-    training = TrainConfig(epochs=100, max_minutes=minutes, seed=seed, threads=threads, precision=precision, **TRAINING)
+    settings = {**TRAINING, **({} if free_bits is None else {"free_bits": free_bits})}
+    training = TrainConfig(epochs=100, max_minutes=minutes, seed=seed, threads=threads, precision=precision, **settings)
+    start = load_base(init) if init is not None else None
 
     def progress(event: dict) -> None:
         if event["type"] == "valid":
@@ -149,11 +163,29 @@ def build(data_dir: Path, out: Path, minutes: float, threads: int, seed: int = 0
         tokenizer=TokenizerConfig(**TOKENIZER),
         callbacks=[progress],
         name="English base model",
+        base=start,
     )
+    stage = {
+        "from": "scratch" if start is None else "the previous stage",
+        "minutes": round((time.perf_counter() - started) / 60, 1),
+        "steps": bundle.metrics["result"]["steps"],
+        "free_bits": training.free_bits,
+    }
     bundle.metrics["base_sources"] = counts
-    bundle.metrics["base_build_minutes"] = round((time.perf_counter() - started) / 60, 1)
+    bundle.metrics["base_stages"] = ([] if start is None else _stages(start.metrics)) + [stage]
+    bundle.metrics["base_build_minutes"] = round(sum(s["minutes"] for s in bundle.metrics["base_stages"]), 1)
     save_bundle(bundle, out, half=True)
     return bundle
+
+
+def _stages(metrics: dict) -> list[dict]:
+    """The build stages a base bundle records (one, from scratch, for a bundle built before stages were kept)."""
+    if "base_stages" in metrics:
+        return list(metrics["base_stages"])
+    result = metrics.get("result", {})
+    free_bits = metrics.get("training", {}).get("free_bits")
+    minutes = metrics.get("base_build_minutes")
+    return [{"from": "scratch", "minutes": minutes, "steps": result.get("steps"), "free_bits": free_bits}]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,9 +201,15 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="auto: bf16 where the hardware runs it natively, else fp32 (default: %(default)s)",
     )
+    parser.add_argument(
+        "--init", type=Path, help="continue training this base model bundle (its weights and tokenizer) instead"
+    )
+    parser.add_argument("--free-bits", type=float, help=f"nats per latent dimension (default: {TRAINING['free_bits']})")
     args = parser.parse_args(argv)
     try:
-        bundle = build(args.data, args.out, args.minutes, args.threads, args.seed, args.precision)
+        bundle = build(
+            args.data, args.out, args.minutes, args.threads, args.seed, args.precision, args.init, args.free_bits
+        )
     except TextVAEError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -95,3 +95,20 @@ def test_the_base_corpus_leaves_out_the_held_out_novel_and_every_austen(tmp_path
         "ptb/ptb.train.txt (no <unk>, no N)",
     }
     assert "the market rose" in found and not any("<unk>" in s for s in found)
+
+
+def test_a_build_can_continue_from_an_earlier_stage_and_records_both(tmp_path):
+    from textvae.base_model import build
+
+    data = tmp_path / "data"
+    for folder in ("books", "gutenberg", "snli", "sentiment_labelled", "ptb"):
+        (data / folder).mkdir(parents=True)
+    (data / "snli" / "train.txt").write_text("\n".join(make_sentences(200)) + "\n")
+    (data / "sentiment_labelled" / "sentences.csv").write_text("text,label\nGreat food and friendly staff.,1\n")
+    (data / "ptb" / "ptb.train.txt").write_text("the market rose\n")
+    first = build(data, tmp_path / "one", minutes=0.005, threads=1)
+    second = build(data, tmp_path / "two", minutes=0.005, threads=1, init=tmp_path / "one", free_bits=0.5)
+    assert second.tokenizer.vocab_size == first.tokenizer.vocab_size and second.metrics["training"]["free_bits"] == 0.5
+    stages = load_bundle(tmp_path / "two").metrics["base_stages"]
+    assert [s["from"] for s in stages] == ["scratch", "the previous stage"]
+    assert [s["free_bits"] for s in stages] == [0.25, 0.5] and all(s["steps"] >= 1 for s in stages)
