@@ -3,7 +3,7 @@ import streamlit as st
 from studio import ae_vs_vae
 from studio.components import page_header
 from studio.corpora import active_corpus
-from studio.figures import grey_map_figure
+from studio.figures import prior_points_figure
 from studio.jobs import job_status_line, too_small_to_train
 from studio.messages import md_escape, show_error
 from studio.state import keep
@@ -57,17 +57,7 @@ def comparison() -> None:
         shown = ae_vs_vae.view(corpus_id, seed, kind, pair[kind], corpus.sentences)
         with column:
             st.subheader("Autoencoder (KL weight 0)" if kind == "autoencoder" else "VAE (the ELBO)")
-            fig = grey_map_figure(shown.coords, shown.sentences)
-            fig.add_scatter(
-                x=shown.prior_coords[:, 0],
-                y=shown.prior_coords[:, 1],
-                mode="markers+text",
-                text=[str(i + 1) for i in range(len(shown.prior_texts))],
-                textposition="top center",
-                marker=dict(size=13, color="#E4572E", symbol="star"),
-                name="random points z ~ N(0, I)",
-                hoverinfo="skip",
-            )
+            fig = prior_points_figure(shown.coords, shown.sentences, shown.prior_coords)
             st.plotly_chart(fig, width="stretch", key=f"aevae.map.{kind}")
             st.caption(md_escape(shown.fit.describe()) + ".")
             st.markdown("\n".join(f"{i + 1}. {md_escape(t) or '*(empty)*'}" for i, t in enumerate(shown.prior_texts)))

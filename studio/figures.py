@@ -161,6 +161,22 @@ def grey_map_figure(coords: np.ndarray, sentences: list[str]) -> go.Figure:
     return fig
 
 
+def prior_points_figure(coords: np.ndarray, sentences: list[str], prior_coords: np.ndarray) -> go.Figure:
+    """The corpus in grey and random points of the prior N(0, I) as numbered stars (AE vs VAE): where they fall."""
+    fig = grey_map_figure(coords, sentences)
+    fig.add_scatter(
+        x=prior_coords[:, 0],
+        y=prior_coords[:, 1],
+        mode="markers+text",
+        text=[str(i + 1) for i in range(len(prior_coords))],
+        textposition="top center",
+        marker=dict(size=13, color="#E4572E", symbol="star"),
+        name="random points z ~ N(0, I)",
+        hoverinfo="skip",
+    )
+    return fig
+
+
 def path_figure(base: go.Figure | dict, path: np.ndarray, sentences: list[str]) -> go.Figure:
     """An interpolation path (2D coordinates, one row per decoded sentence) drawn over ``base`` (a grey map)."""
     fig = go.Figure(base, skip_invalid=True)

@@ -139,3 +139,11 @@ def test_the_live_map_animates_every_frame_on_fixed_axes_with_play_pause_and_a_s
     live = figures.latent_frames_figure(steps, frames, [f"s{i}" for i in range(40)], np.zeros(40), animate=False)
     assert not live.frames and not live.layout.sliders
     np.testing.assert_allclose(live.data[0].x, frames[-1, :, 0])  # while training: the newest frame
+
+
+def test_prior_points_are_numbered_stars_over_the_grey_corpus():
+    coords = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
+    fig = figures.prior_points_figure(coords, ["a", "b", "c"], np.array([[5.0, 5.0], [-5.0, 4.0]]))
+    stars = fig.data[-1]
+    assert list(stars.text) == ["1", "2"] and stars.marker.symbol == "star" and list(stars.x) == [5.0, -5.0]
+    assert sum(len(t.x) for t in fig.data[:-1]) == 3
