@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from studio.components import csv_download
-from studio.maps import MAP_POINT_CAP, MapData, neighbour_choices, neighbour_query
+from studio.maps import MapData, neighbour_choices, neighbour_query
+from studio.projections import MAP_POINT_CAP
 from studio.state import keep, keep_choice
 
 if TYPE_CHECKING:

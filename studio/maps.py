@@ -10,9 +10,9 @@ import numpy as np
 import streamlit as st
 
 from studio import figures
-from studio.computed import SharedResults
 from studio.messages import md_escape
 from studio.models import active_model_id
+from studio.projections import MAP_POINT_CAP, PROJECTIONS, tsne
 from textvae.errors import TextVAEError
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from textvae import Corpus, ModelBundle, latent
 
-MAP_POINT_CAP = 5000
 TYPED_SENTENCE = "(the sentence typed above)"
 
 
@@ -48,16 +47,12 @@ def encoded(bundle: ModelBundle, corpus: Corpus, corpus_id: str, cap: int = MAP_
     return _encode(active_model_id(), corpus_id, cap, bundle, corpus)
 
 
-# Not an st.cache_*: t-SNE draws its progress, which a cached function must not do (see studio.computed).
-_PROJECTIONS: SharedResults[latent.Projection] = SharedResults(max_entries=12)
-
-
 def _projection(
     model_id: str, corpus_id: str, cap: int, method: str, dims: int, z: np.ndarray, progress=None
 ) -> latent.Projection:
     from textvae import latent
 
-    return _PROJECTIONS.get_or_compute(
+    return PROJECTIONS.get_or_compute(
         (model_id, corpus_id, cap, method, dims), lambda: latent.project(z, method, dims, seed=0, progress=progress)
     )
 
@@ -70,39 +65,21 @@ def projection(
     if axis is not None:
         return axis_projection(data, corpus_id, dims, cap, *axis)
     key = (active_model_id(), corpus_id, cap, method, dims)
-    found = _PROJECTIONS.get(key)
+    found = PROJECTIONS.get(key)
     if found is not None:
         return found
     if method == "tsne":
-        if problem := _PROJECTIONS.failure(key):
+        if problem := PROJECTIONS.failure(key):
             raise TextVAEError(f"The t-SNE map could not be computed ({problem}); the PCA map works.")
         z = data.z
-        _PROJECTIONS.start(key, lambda progress: _tsne(z, dims, progress))
+        PROJECTIONS.start(key, lambda progress: tsne(z, dims, progress))
         key = (*key[:3], "pca", dims)
     return _projection(*key, data.z)
 
 
-def _tsne(z: np.ndarray, dims: int, progress) -> latent.Projection:
-    from textvae import latent
-
-    return latent.project(z, "tsne", dims, seed=0, progress=progress)
-
-
 def tsne_progress(corpus_id: str, dims: int, cap: int = MAP_POINT_CAP) -> float | None:
     """How far the background t-SNE map of the active model and this corpus is, or None (done or not asked)."""
-    return _PROJECTIONS.progress((active_model_id(), corpus_id, cap, "tsne", dims))
-
-
-def start_tsne(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
-    """Right after a model is trained or loaded: its t-SNE map of the active corpus, in the background (encoding
-    included), so the map is ready when someone asks for it."""
-    from textvae import latent
-
-    def compute(progress) -> latent.Projection:
-        sentences = [corpus.sentences[i] for i in latent.map_sample(len(corpus), MAP_POINT_CAP)]
-        return _tsne(latent.encode_corpus(bundle.model, bundle.tokenizer, sentences), 2, progress)
-
-    _PROJECTIONS.start((model_id, corpus_id, MAP_POINT_CAP, "tsne", 2), compute)
+    return PROJECTIONS.progress((active_model_id(), corpus_id, cap, "tsne", dims))
 
 
 @st.fragment(run_every=1.0)
@@ -140,7 +117,7 @@ def axis_projection(data: MapData, corpus_id: str, dims: int, cap: int, source: 
     from textvae.steering import attribute_direction, direction_projection
 
     key = (active_model_id(), corpus_id, cap, f"axis:{source}>{target}", dims)
-    return _PROJECTIONS.get_or_compute(
+    return PROJECTIONS.get_or_compute(
         key, lambda: direction_projection(data.z, attribute_direction(data.z, data.labels, source, target), dims)
     )
 

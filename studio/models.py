@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from studio import resume
+from studio import corpora, projections, resume
 from studio.paths import demo_model_dir
 from studio.runtime import ensure_library, log, server_limits
 
@@ -132,11 +132,9 @@ def set_active_model(bundle: ModelBundle, origin: str) -> None:
     st.session_state.model_id = uuid.uuid4().hex
     st.session_state.model_origin = origin
     resume.remember()
-    if os.environ.get("TEXTVAE_BACKGROUND_TSNE", "1") != "0":
-        from studio import corpora, maps  # they import this module
-
-        if (found := corpora.active_corpus()) is not None:
-            maps.start_tsne(st.session_state.model_id, found[1], bundle, found[0])
+    background_tsne = os.environ.get("TEXTVAE_BACKGROUND_TSNE", "1") != "0"
+    if background_tsne and (found := corpora.active_corpus()) is not None:
+        projections.start_tsne(st.session_state.model_id, found[1], bundle, found[0])
 
 
 def use_demo_model() -> None:

@@ -68,16 +68,16 @@ def pca_note(at: AppTest) -> bool:
 
 
 def test_tsne_runs_in_the_background_and_the_map_shows_pca_until_it_is_ready(app_env):
-    from studio import maps
+    from studio import maps, projections
 
     at = show(map_of_upload(), method="pca")
     corpus_id = at.session_state["corpus_id"]
     wait_for(lambda: maps.tsne_progress(corpus_id, 2) is None)  # the tests above may have started this map
-    maps._PROJECTIONS.clear()  # ...and stored it: this test starts from a server that never computed it
+    projections.PROJECTIONS.clear()  # ...and stored it: this test starts from a server that never computed it
     at = show(at, method="tsne")  # returns at once: no t-SNE in the page run
     assert pca_note(at) and at.get("plotly_chart")
-    assert maps.tsne_progress(corpus_id, 2) is not None or maps._PROJECTIONS.get(
-        (at.session_state["model_id"], corpus_id, maps.MAP_POINT_CAP, "tsne", 2)
+    assert maps.tsne_progress(corpus_id, 2) is not None or projections.PROJECTIONS.get(
+        (at.session_state["model_id"], corpus_id, projections.MAP_POINT_CAP, "tsne", 2)
     )
     wait_for(lambda: maps.tsne_progress(corpus_id, 2) is None)
     at.run()
@@ -86,7 +86,7 @@ def test_tsne_runs_in_the_background_and_the_map_shows_pca_until_it_is_ready(app
 
 
 def test_a_model_made_active_gets_its_tsne_map_in_the_background(app_env, monkeypatch, trained):
-    from studio import maps
+    from studio import projections
     from textvae.bundle import bundle_to_zip
 
     monkeypatch.setenv("TEXTVAE_BACKGROUND_TSNE", "1")
@@ -96,7 +96,7 @@ def test_a_model_made_active_gets_its_tsne_map_in_the_background(app_env, monkey
     data = ("tiny.zip", bundle_to_zip(trained[1]), "application/zip")
     at.file_uploader(key="models.upload").set_value(data).run()
     assert_ok(at)
-    key = (at.session_state["model_id"], at.session_state["corpus_id"], maps.MAP_POINT_CAP, "tsne", 2)
-    wait_for(lambda: maps._PROJECTIONS.get(key) is not None)  # without anyone opening the map
+    key = (at.session_state["model_id"], at.session_state["corpus_id"], projections.MAP_POINT_CAP, "tsne", 2)
+    wait_for(lambda: projections.PROJECTIONS.get(key) is not None)  # without anyone opening the map
     show(at.switch_page("app_pages/latent_space.py"), method="tsne")
     assert not pca_note(at)
