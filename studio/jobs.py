@@ -110,10 +110,12 @@ def job_status_line(job: TrainingJob) -> str:
     if job.status == JobStatus.RUNNING:
         step = job.last("step")
         if step is None:
+            if job.on_ray:
+                return "Preparing on the Ray cluster: waiting for a node with free CPUs, then tokenising…"
             return "Preparing: tokenising and building the model…"
         return (
             f"Training: {step['progress']:.0%} · ETA {fmt_seconds(step['eta_s'])} · "
-            f"{step['tokens_per_s']:,.0f} tokens/s"
+            f"{step['tokens_per_s']:,.0f} tokens/s" + (" · on the Ray cluster" if job.on_ray else "")
         )
     if job.status == JobStatus.FAILED:
         return "Failed: " + md_escape(job.error or "unknown error")

@@ -33,6 +33,7 @@ from .latent_history import MAX_SNAPSHOTS, kept_after_thinning
 from .limits import get_limits
 from .model_store import save_new
 from .quota import Quota, QuotaError
+from .ray_executor import ray_address, train_on_ray
 from .worker import train_in_worker
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,11 @@ def cores_each(trainings: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, trainings))
 
 
+def default_executor() -> Callable[..., tuple[ModelBundle, object]]:
+    """Where trainings run: on the Ray cluster when TEXTVAE_RAY_ADDRESS is set, else in local worker processes."""
+    return train_on_ray if ray_address() else train_in_worker
+
+
 class TrainingJob:
     """One training run: a supervising thread here, the training itself in a worker process.
 
@@ -158,7 +164,7 @@ class TrainingJob:
         save_dir: str | Path | None = None,
         slots: TrainingSlots | None = None,
         max_lifetime_s: float | None = None,
-        train_fn: Callable[..., tuple[ModelBundle, object]] = train_in_worker,
+        train_fn: Callable[..., tuple[ModelBundle, object]] | None = None,
         base: ModelBundle | None = None,
         quota: Quota | None = None,
     ):
@@ -177,7 +183,8 @@ class TrainingJob:
         self.max_lifetime_s = (
             max_lifetime_s if max_lifetime_s is not None else get_limits().max_train_minutes * 66 + 120
         )
-        self._train_fn = train_fn
+        self._train_fn = train_fn or default_executor()
+        self.on_ray = self._train_fn is train_on_ray  # the Train page says where it runs
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

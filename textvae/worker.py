@@ -59,18 +59,17 @@ def _corpus_from(data: dict | None) -> Corpus | None:
     return None if data is None else Corpus(data["sentences"], data.get("labels"), data.get("name", "corpus"))
 
 
-def write_job(
-    folder: Path,
+def job_data(
     corpus: Corpus,
     valid: Corpus | None,
     model: dict | None,
     training: TrainConfig,
     tokenizer: TokenizerConfig,
     name: str | None,
-    base_path: Path | None,
-) -> None:
-    """The worker's whole input, as JSON."""
-    job = {
+    base_path: Path | str | None,
+) -> dict:
+    """A training's whole input, as plain JSON data (``run_job`` reads it back)."""
+    return {
         "corpus": _corpus_data(corpus),
         "valid": _corpus_data(valid),
         "model": dict(model or {}),
@@ -79,6 +78,10 @@ def write_job(
         "name": name,
         "base": None if base_path is None else str(base_path),
     }
+
+
+def write_job(folder: Path, job: dict) -> None:
+    """The worker's whole input (``job_data``), as its job file."""
     (folder / JOB_FILE).write_text(json.dumps(job), encoding="utf-8")
 
 
@@ -167,7 +170,7 @@ def train_in_worker(
             base_path = base.path if base.path is not None and Path(base.path).is_dir() else None
             if base_path is None:
                 base_path = save_bundle(base, folder / BASE_DIR)
-        write_job(folder, corpus, valid, model, training, tokenizer, name, base_path)
+        write_job(folder, job_data(corpus, valid, model, training, tokenizer, name, base_path))
         proc = start_worker(folder)
         if on_process is not None:
             on_process(proc)
@@ -234,7 +237,7 @@ def _watch_stdin(stop: threading.Event, parent_gone: threading.Event, threads: l
     stop.set()
 
 
-def _applying_threads(emit: Callable[[dict], None], threads: list[int]) -> Callable[[dict], None]:
+def applying_threads(emit: Callable[[dict], None], threads: list[int]) -> Callable[[dict], None]:
     """``emit``, which first applies the latest requested thread count (it runs on the training thread)."""
     import torch
 
@@ -309,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         target=_watch_stdin, args=(stop, parent_gone, threads), daemon=True, name="textvae-worker-stdin"
     )
     watch.start()
-    run_job(Path(argv[0]), _applying_threads(emit, threads), stop, parent_gone)
+    run_job(Path(argv[0]), applying_threads(emit, threads), stop, parent_gone)
     protocol.flush()
     return 0
 

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import TINY_MODEL, make_sentences
 from textvae import Corpus, TextVAEError, TokenizerConfig, TrainConfig
 from textvae.pipeline import train_model
-from textvae.worker import JOB_FILE, _applying_threads, _watch_stdin, run_job, train_in_worker, write_job
+from textvae.worker import JOB_FILE, _watch_stdin, applying_threads, job_data, run_job, train_in_worker, write_job
 
 CORPUS = Corpus(make_sentences(200), name="tiny.txt")
 TOKENIZER = TokenizerConfig(vocab_size=200)
@@ -79,7 +79,7 @@ def test_fine_tuning_a_base_that_is_not_on_disk(tmp_path):
 
 
 def test_a_worker_whose_parent_is_gone_leaves_nothing_behind(tmp_path):
-    write_job(tmp_path, CORPUS, None, TINY_MODEL, TrainConfig(epochs=1, batch_size=16), TOKENIZER, "x", None)
+    write_job(tmp_path, job_data(CORPUS, None, TINY_MODEL, TrainConfig(epochs=1, batch_size=16), TOKENIZER, "x", None))
     assert json.loads((tmp_path / JOB_FILE).read_text())["corpus"]["name"] == "tiny.txt"
     said: list[dict] = []
     gone = threading.Event()
@@ -105,7 +105,7 @@ def test_a_requested_thread_count_is_applied_on_the_training_thread():
     before = torch.get_num_threads()
     said: list[dict] = []
     try:
-        _applying_threads(said.append, [1])({"type": "step"})
+        applying_threads(said.append, [1])({"type": "step"})
         assert torch.get_num_threads() == 1 and said == [{"type": "step"}]
     finally:
         torch.set_num_threads(before)
