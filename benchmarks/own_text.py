@@ -7,7 +7,8 @@ The book is read and cleaned as an upload is (Gutenberg header, licence, content
 HOLD_OUT share of sentences (its last chapters) is held out. ``train --preset`` (from the base model unless
 --from-scratch) learns from the rest, timed from the corpus file to the saved bundle. Then the held-out
 sentences are evaluated (bits per character from the IW-NLL, KL, active units, greedy reconstruction
-accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word 3-grams and glued words.
+accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word 3-grams, glued words and words
+that no known text has, with the word guard (the app's default) and without it.
 Prints one JSON object and writes it to benchmarks/results/own-text-<book>-<preset>[-scratch].json.
 """
 
@@ -46,8 +47,9 @@ def repeated_trigrams(sentence: str) -> int:
 
 
 def known_words(sentences: list[str], tokenizer) -> set[str]:
-    """Words of the training text, and the whole-word tokens of the tokenizer (the base model's English)."""
-    words = {w.lower() for s in sentences for w in WORD.findall(s)}
+    """Words of the training text, the words the model carries (its training and base texts', when it has them)
+    and the whole-word tokens of the tokenizer (the base model's English)."""
+    words = {w.lower() for s in sentences for w in WORD.findall(s)} | set(tokenizer.words or ())
     for i in range(tokenizer.vocab_size):
         text = tokenizer.token_text(i)
         if text.isalpha() and len(text) > 1:
@@ -65,6 +67,11 @@ def glued_words(sentence: str, known: set[str]) -> list[str]:
         if any(low[:i] in known and low[i:] in known for i in range(2, len(low) - 1)):
             found.append(word)
     return found
+
+
+def non_words(sentence: str, known: set[str]) -> list[str]:
+    """Words of two letters or more that no known text has ("perceious", "deations")."""
+    return [w for w in WORD.findall(sentence) if len(w) > 1 and w.lower() not in known]
 
 
 def run_cli(argv: list[str]) -> str:
@@ -103,6 +110,9 @@ def measure(
         )
         bundle = load_bundle(out)
     samples, _ = sample_prior(bundle.model, bundle.tokenizer, 20, DecodeOptions(method="sample", temperature=0.8))
+    unguarded, _ = sample_prior(
+        bundle.model, bundle.tokenizer, 20, DecodeOptions(method="sample", temperature=0.8, known_words=False)
+    )
     known = known_words(train, bundle.tokenizer)
     return {
         "book": book.name,
@@ -122,6 +132,12 @@ def measure(
         "samples_with_unk": sum("<unk>" in s for s in samples),
         "samples_with_repeated_trigram": sum(repeated_trigrams(s) > 0 for s in samples),
         "glued_words": sorted({w for s in samples for w in glued_words(s, known)}),
+        "non_words": sorted({w for s in samples for w in non_words(s, known)}),
+        "without_word_guard": {
+            "samples": unguarded,
+            "glued_words": sorted({w for s in unguarded for w in glued_words(s, known)}),
+            "non_words": sorted({w for s in unguarded for w in non_words(s, known)}),
+        },
     }
 
 

@@ -113,6 +113,7 @@ def _reconstruction(
     from textvae.data import encode_sentences
     from textvae.evaluation import token_accuracy
     from textvae.objective import gaussian_kl
+    from textvae.word_guard import word_guard
 
     model, tok = _bundle.model, _bundle.tokenizer
     mu, logvar = generation.posterior(model, tok, [sentence])
@@ -121,7 +122,7 @@ def _reconstruction(
     z = mu + torch.tensor(levels, dtype=mu.dtype, device=mu.device).unsqueeze(1) * eps
     options = DecodeOptions(**dict(options_key))
     options.max_length = max(options.max_length, len(reference) + 5)
-    decoded = generation.decode_latent(model, z, options)
+    decoded = generation.decode_latent(model, z, options, words=word_guard(tok))
     table = pd.DataFrame(
         {
             "noise σ": list(levels),

@@ -132,6 +132,14 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
             help="Never repeat a run of this many tokens within a sentence, so decoding cannot loop "
             "(“I am sure, I am sure, …”). 0 turns the guard off and shows what the model itself prefers.",
         )
+        known_words = st.checkbox(
+            "Only words the model has read",
+            True,
+            key=keep(f"{prefix}.known_words", True),
+            help="Greedy and sampling: a model that writes words piece by piece may join pieces into words that do "
+            "not exist (“perceious”). On, every word it writes is one of its training text (and base model). "
+            "Off shows what the model itself prefers.",
+        )
     return DecodeOptions(
         method=method,
         temperature=float(temperature),
@@ -139,6 +147,7 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
         top_p=float(top_p),
         beam_width=int(beam),
         no_repeat_ngram=int(no_repeat),
+        known_words=bool(known_words),
     )
 
 

@@ -37,12 +37,14 @@ from .safe_files import (
     TOKENIZER,
     TRAINING_STATE,
     WEIGHTS,
+    WORDS,
     check_bundle_files,
     read_bundle_folder,
     read_zip_file,
     read_zip_members,
 )
 from .tokenizer import TextTokenizer
+from .word_guard import words_from_text, words_to_text
 
 FORMAT = "textvae-bundle"
 FORMAT_VERSION = 1
@@ -103,6 +105,8 @@ def save_bundle(
         (tmp / CONFIG).write_text(json.dumps(config, indent=2))
         (tmp / TOKENIZER).write_text(bundle.tokenizer.to_json())
         (tmp / METRICS).write_text(json.dumps(bundle.metrics, indent=1, default=float))
+        if bundle.tokenizer.words is not None:
+            (tmp / WORDS).write_text(words_to_text(bundle.tokenizer.words), encoding="utf-8")
         if bundle.latent_history is not None and len(bundle.latent_history):
             (tmp / LATENT_HISTORY).write_bytes(bundle.latent_history.to_bytes())
         if training_state:
@@ -261,6 +265,8 @@ def bundle_from_files(files: dict[str, bytes], path: Path | None = None) -> Mode
     model.load_state_dict(state)
     model.eval()
     metrics = clean_metrics(_read_json(files[METRICS], METRICS))
+    if WORDS in files:
+        tokenizer.words = words_from_text(bytes(files[WORDS]).decode("utf-8", errors="replace"))
     history = None
     if LATENT_HISTORY in files:
         history = LatentHistory.from_bytes(bytes(files[LATENT_HISTORY]), model_config.latent_dim)

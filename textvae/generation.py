@@ -19,6 +19,7 @@ from .model import SentenceVAE
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from .tokenizer import TextTokenizer
 from .validation import check_fields, check_range
+from .word_guard import START, WordGuard, word_guard
 
 METHODS = ("greedy", "sample", "beam")
 
@@ -35,6 +36,7 @@ class DecodeOptions:
     # Evaluation turns both off: a metric must score the model, not the guard.
     no_repeat_ngram: int = 3
     allow_unknown: bool = False
+    known_words: bool = True  # only words of the training text, greedy and sampling (textvae.word_guard)
     tidy: bool = True  # no space after an opening quote or bracket, none before closing punctuation (see tidy_spacing)
 
     def __post_init__(self) -> None:
@@ -51,7 +53,7 @@ class DecodeOptions:
 
 
 # Decoding for metrics: what the model itself prefers, with no guard.
-UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True, "tidy": False}
+UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True, "known_words": False, "tidy": False}
 
 _AFTER_OPENING = re.compile(r"([“‘«(\[¿¡]) +")
 _BEFORE_CLOSING = re.compile(r" +([”’»)\].,;:!?…])")
@@ -116,10 +118,16 @@ def _filter_logits(logits: Tensor, options: DecodeOptions) -> Tensor:
 
 @torch.no_grad()
 def decode_latent(
-    model: SentenceVAE, z: Tensor, options: DecodeOptions | None = None, generator: torch.Generator | None = None
+    model: SentenceVAE,
+    z: Tensor,
+    options: DecodeOptions | None = None,
+    generator: torch.Generator | None = None,
+    words: WordGuard | None = None,
 ) -> list[list[int]]:
-    """Token ids (eos excluded) for each row of z."""
+    """Token ids (eos excluded) for each row of z; with ``words`` (and ``options.known_words``), greedy and
+    sampling write only known words (beam search is not guarded)."""
     options = options or DecodeOptions()
+    words = words if options.known_words else None
     model.eval()
     z = z.to(model.device, torch.float32)
     if options.method == "beam" and options.beam_width > 1:
@@ -129,23 +137,30 @@ def decode_latent(
     state, out = None, []
     history: list[list[int]] = [[] for _ in range(n)]
     done = torch.zeros(n, dtype=torch.bool, device=model.device)
+    writing = [START] * n  # each row's word in progress, for the word guard
     for _ in range(options.max_length):
         logits, state = _step(model, tokens, z, state)
         logits = _guard(logits, history, options)
         if options.method == "sample":
             probs = _filter_logits(logits, options).softmax(-1)
-            try:
-                tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            except (
-                RuntimeError
-            ) as exc:  # NaN or infinite probabilities: only weights far outside any trained range do this
+            if not bool(torch.isfinite(probs).all()):  # only weights far outside any trained range do this
                 raise TextVAEError(
                     "The model gives invalid (NaN or infinite) probabilities, so its weights are broken; "
                     "retrain it or use greedy decoding."
-                ) from exc
-        else:
+                )
+            if words is None:
+                tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            else:
+                chosen = [words.sample(probs[r], writing[r], generator) if not d else EOS_ID for r, d in rows(done)]
+                tokens = torch.tensor(chosen, device=probs.device)
+        elif words is None:
             tokens = logits.argmax(-1)
+        else:
+            chosen = [words.greedy(logits[r], writing[r]) if not d else EOS_ID for r, d in rows(done)]
+            tokens = torch.tensor(chosen, device=logits.device)
         tokens = tokens.masked_fill(done, EOS_ID)
+        if words is not None:
+            writing = [words.advance(w, t) for w, t in zip(writing, tokens.tolist(), strict=True)]
         out.append(tokens)
         for row, token in enumerate(tokens.tolist()):
             history[row].append(token)
@@ -155,11 +170,16 @@ def decode_latent(
     return [_until_eos(row) for row in torch.stack(out, 1).tolist()]
 
 
+def rows(done: Tensor) -> list[tuple[int, bool]]:
+    """(row, finished) for each row of a batch being decoded."""
+    return list(enumerate(done.tolist()))
+
+
 def decode_texts(
     model: SentenceVAE, tokenizer: TextTokenizer, z: Tensor, options: DecodeOptions | None = None
 ) -> list[str]:
     """The sentence each row of z decodes to, spaced for reading (greedy unless the options say otherwise)."""
-    return _texts(tokenizer, decode_latent(model, z, options), options)
+    return _texts(tokenizer, decode_latent(model, z, options, words=word_guard(tokenizer)), options)
 
 
 def _until_eos(ids: list[int]) -> list[int]:
@@ -235,7 +255,7 @@ def sample_prior(
     _check_count("n", n)
     gen = _generator(seed, model.device)
     z = torch.randn((n, model.config.latent_dim), generator=gen, device=model.device)
-    return _texts(tokenizer, decode_latent(model, z, options, gen), options), z
+    return _texts(tokenizer, decode_latent(model, z, options, gen, word_guard(tokenizer)), options), z
 
 
 def reconstruct(
@@ -264,7 +284,7 @@ def variations(
     gen = _generator(seed, model.device)
     eps = torch.randn((n, mu.size(1)), generator=gen, device=model.device)
     z = mu + radius * eps * torch.exp(0.5 * logvar)
-    return _texts(tokenizer, decode_latent(model, z, options, gen), options)
+    return _texts(tokenizer, decode_latent(model, z, options, gen, word_guard(tokenizer)), options)
 
 
 def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:

@@ -19,6 +19,7 @@ from .events import Callback
 from .model import SentenceVAE
 from .tokenizer import TextTokenizer
 from .training import Trainer, seed_everything
+from .word_guard import lexicon
 
 VERDICT_SENTENCES = 200  # held-out sentences decoded greedily for the verdict (textvae.verdict); about a second
 
@@ -64,6 +65,9 @@ def train_model(
             train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase
         )
         net = SentenceVAE(VAEConfig(vocab_size=tok.vocab_size, **(model or {})))
+    if resume is None:  # the words the display guard lets it write: its training text's, and its base's
+        base_words = base.tokenizer.words if base is not None and base.tokenizer.words else frozenset()
+        tok = tok.with_words(lexicon(train.sentences) | base_words)
     unknown = tok.unknown_rate(valid.sentences)
     train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
     valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)

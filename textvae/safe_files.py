@@ -17,16 +17,17 @@ from pathlib import Path
 
 from .errors import TextVAEError
 
-WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY = (
+WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY, WORDS = (
     "model.safetensors",
     "config.json",
     "tokenizer.json",
     "metrics.json",
     "training_state.safetensors",
     "latent_history.safetensors",  # the live map's frames, to replay the training (textvae.latent_history)
+    "words.txt",  # the words of the training text, for the display guard (textvae.word_guard)
 )
 REQUIRED_FILES = (WEIGHTS, CONFIG, TOKENIZER, METRICS)
-ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE, LATENT_HISTORY}
+ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE, LATENT_HISTORY, WORDS}
 MAX_FILE_BYTES = {
     WEIGHTS: 700 * 2**20,
     CONFIG: 2**20,
@@ -34,6 +35,7 @@ MAX_FILE_BYTES = {
     METRICS: 32 * 2**20,
     TRAINING_STATE: 1400 * 2**20,
     LATENT_HISTORY: 64 * 2**20,
+    WORDS: 32 * 2**20,
 }
 MAX_ZIP_BYTES = 800 * 2**20
 MAX_ZIP_ENTRIES = 20

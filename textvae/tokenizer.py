@@ -110,8 +110,9 @@ class TextTokenizer:
 
     pad_id, unk_id, bos_id, eos_id = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 
-    def __init__(self, tokenizer: Tokenizer):
+    def __init__(self, tokenizer: Tokenizer, words: frozenset[str] | None = None):
         self._tok = tokenizer
+        self.words = words  # the words of its training text, for the display guard (textvae.word_guard)
         tokenizer.encode_special_tokens = True  # "[EOS]" typed in a sentence is text, not the end-of-sentence id
         for i, token in enumerate(SPECIAL_TOKENS):
             if tokenizer.token_to_id(token) != i:
@@ -199,6 +200,19 @@ class TextTokenizer:
         if self._byte_level:  # "Ġthe" -> "the"; a piece of a multi-byte character shows as "�"
             return bytes(_BYTE_OF[c] for c in self._id_to_token[token_id]).decode("utf-8", "replace").strip()
         return self._id_to_token[token_id].replace(WORD_START, "")
+
+    def piece_bytes(self, token_id: int) -> bytes:
+        """The UTF-8 bytes a token adds when decoded, spaces included (none for the special tokens); a byte-level
+        token may hold part of a character."""
+        if token_id < len(SPECIAL_TOKENS):
+            return b""
+        if self._byte_level:
+            return bytes(_BYTE_OF[c] for c in self._id_to_token[token_id])
+        return self._id_to_token[token_id].replace(WORD_START, " ").encode("utf-8")
+
+    def with_words(self, words: frozenset[str]) -> TextTokenizer:
+        """The same tokenizer (shared, not copied) carrying other known words."""
+        return TextTokenizer(self._tok, words)
 
     def decode(self, ids: Iterable[int]) -> str:
         """ids -> natural text. Stops at eos; pad and bos are skipped; unknown words read "<unk>"."""

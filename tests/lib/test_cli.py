@@ -219,3 +219,12 @@ def test_every_train_default_shown_is_the_configs_default():
     for flag in TRAIN_FLAGS:
         assert flag.name in help_text
         assert flag.default is None or "default:" in flag.help or f"(default: {flag.default})" in help_text
+
+
+def test_any_words_turns_the_word_guard_off_and_it_is_on_by_default():
+    from textvae.cli.commands import decode_options
+    from textvae.cli.parser import build_parser
+
+    parse = build_parser().parse_args
+    assert decode_options(parse(["sample", "m", "--temperature", "0.8"])).known_words is True
+    assert decode_options(parse(["sample", "m", "--temperature", "0.8", "--any-words"])).known_words is False

@@ -41,7 +41,7 @@ def decode_options(args):
         method = "sample"
     else:
         method = args.default_method
-    return dataclasses.replace(options, method=method, beam_width=max(args.beam, 1))
+    return dataclasses.replace(options, method=method, beam_width=max(args.beam, 1), known_words=not args.any_words)
 
 
 def _load_corpus(path: str, args, lowercase: bool = False):

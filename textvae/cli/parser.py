@@ -154,6 +154,12 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
         default=None,
         help="never repeat a token n-gram of this size within a sentence; 0 turns the guard off (default: 3)",
     )
+    p.add_argument(
+        "--any-words",
+        action="store_true",
+        help="let greedy and sampling write words the model never read (by default a sub-word model writes only "
+        "words of its training text, never pieces joined into non-words)",
+    )
     p.set_defaults(default_method=default_method)
 
 
