@@ -84,8 +84,9 @@ def latent_map() -> None:
 
     view_link.publish_view(corpus.name if corpus_id.startswith("bundled:") else None)
     st.caption(
-        ":material/link: This page's address is a link to this view (projection, colours, search, your sentence): "
-        "copy it to bookmark the view or to share it on this server."
+        ":material/link: This page's address is a link to this view (projection, colours, search, your sentence, "
+        "and the model when it is saved in this server's models folder): copy it to bookmark the view or to share "
+        "it on this server."
     )
     neighbours_tab, summary_tab = st.tabs(["Nearest neighbours", "Corpus summary"])
     with neighbours_tab:

@@ -2,19 +2,23 @@
 typed sentence (and the bundled corpus it shows), so copying the address bookmarks or shares the view.
 
 A link sets the view once, when it is opened; after that the address follows the controls. Values are checked
-(a hand-edited link cannot put a widget out of range); a model trained in a session is not part of the link
-(another person opens the view with their own active model, the bundled demo unless they chose one).
+(a hand-edited link cannot put a widget out of range). A model saved in the server's models folder (every model
+in personal mode, a shared one in classroom mode) is named in the link and opened with it; a model private to a
+session is not (another person opens the view with their own active model, the bundled demo unless they chose
+one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
 from studio.state import KEEP
 
 CORPUS = "corpus"
+MODEL = "model"  # the folder name of a model in the server's models folder
 APPLIED = "view_link.applied"  # the query string already applied in this session
 
 
@@ -47,11 +51,13 @@ PARAMS: dict[str, tuple[str, Callable[[str], object]]] = {
 
 def open_view_link() -> None:
     """Apply the view in the address (once per link): the bundled corpus it names, then the map's controls."""
-    given = {name: st.query_params[name] for name in (*PARAMS, CORPUS) if name in st.query_params}
+    given = {name: st.query_params[name] for name in (*PARAMS, CORPUS, MODEL) if name in st.query_params}
     signature = repr(sorted(given.items()))
     if not given or st.session_state.get(APPLIED) == signature:
         return
     st.session_state[APPLIED] = signature
+    if MODEL in given:
+        _open_saved_model(given[MODEL])
     if CORPUS in given:
         _open_bundled_corpus(given[CORPUS])
     for name, (key, parse) in PARAMS.items():
@@ -68,6 +74,32 @@ def _open_bundled_corpus(file_name: str) -> None:
             return
 
 
+def _open_saved_model(folder_name: str) -> None:
+    from studio.models import active_bundle, load_saved_model, saved_models
+    from textvae import TextVAEError
+
+    for path in saved_models():  # the shared models folder only: a name cannot reach a session's private models
+        if path.name == folder_name:
+            active = active_bundle()
+            if active is None or active.path is None or Path(active.path).resolve() != path.resolve():
+                try:
+                    load_saved_model(path)
+                except TextVAEError as exc:
+                    st.warning(f"The link's model could not be opened ({exc}); the map shows the active model.")
+            return
+
+
+def linkable_model() -> str | None:
+    """The active model's folder name when it is in the server's models folder (then a link can open it)."""
+    from studio.models import active_bundle, models_dir
+
+    bundle = active_bundle()
+    if bundle is None or bundle.path is None:
+        return None
+    path = Path(bundle.path).resolve()
+    return path.name if path.parent == models_dir().resolve() else None
+
+
 def publish_view(corpus_file: str | None) -> None:
     """Write the map's current controls (and the bundled corpus's file name, if it is one) into the address."""
     for name, (key, _) in PARAMS.items():
@@ -76,10 +108,11 @@ def publish_view(corpus_file: str | None) -> None:
             st.query_params.pop(name, None)
         else:
             st.query_params[name] = str(value)
-    if corpus_file:
-        st.query_params[CORPUS] = corpus_file
-    else:
-        st.query_params.pop(CORPUS, None)
+    for name, given in ((CORPUS, corpus_file), (MODEL, linkable_model())):
+        if given:
+            st.query_params[name] = given
+        else:
+            st.query_params.pop(name, None)
     st.session_state[APPLIED] = repr(
-        sorted((n, st.query_params[n]) for n in (*PARAMS, CORPUS) if n in st.query_params)
+        sorted((n, st.query_params[n]) for n in (*PARAMS, CORPUS, MODEL) if n in st.query_params)
     )  # the address now says what the page shows: nothing to apply on the next run

@@ -50,3 +50,25 @@ def test_a_link_opens_the_bundled_corpus_it_names(app_env):
     assert_ok(at)
     assert at.session_state["corpus"].name == "sentiment-labelled.csv" and at.session_state["corpus"].labels
     assert at.session_state["keep.map.color"] == "label"
+
+
+def test_a_link_names_a_saved_model_and_opens_it_in_a_new_session(app_env, trained):
+    import shutil
+
+    _, directory, _ = trained
+    saved = app_env / "models" / "alice-model"
+    shutil.copytree(directory, saved)
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.run()
+    first.switch_page("app_pages/latent_space.py")
+    first.query_params["model"] = "alice-model"
+    first.run()
+    assert_ok(first)
+    assert str(first.session_state["model"].path).endswith("alice-model") and value(first, "model") == "alice-model"
+    other = AppTest.from_file(APP, default_timeout=120)  # a new session: the demo model, until the link says more
+    other.run()
+    other.switch_page("app_pages/latent_space.py")
+    other.query_params["model"] = "../alice-model"  # not a folder of the models folder: ignored
+    other.run()
+    assert_ok(other)
+    assert other.session_state["model"] is None and value(other, "model") is None
