@@ -19,8 +19,8 @@ page_header(
     "Every dot is a sentence, placed by its code z. Nearby dots: sentences the model finds alike. "
     "Hover to read, drag to select.",
 )
+view_link.open_view_link()  # a link to a view sets the model, the corpus and the controls once
 bundle = require_model()
-view_link.open_view_link()  # a link to a view sets the corpus and the controls once
 found = active_corpus()
 if found is None:
     st.warning("Choose sentences on the **Data** page first.", icon=":material/info:")

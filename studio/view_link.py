@@ -56,37 +56,46 @@ def open_view_link() -> None:
     if not given or st.session_state.get(APPLIED) == signature:
         return
     st.session_state[APPLIED] = signature
-    if MODEL in given:
-        _open_saved_model(given[MODEL])
-    if CORPUS in given:
-        _open_bundled_corpus(given[CORPUS])
     for name, (key, parse) in PARAMS.items():
         if name in given and (value := parse(given[name])) is not None:
             st.session_state[KEEP + key] = value
+    opened_model = MODEL in given and _open_saved_model(given[MODEL])
+    opened_corpus = CORPUS in given and _open_bundled_corpus(given[CORPUS])
+    if opened_model or opened_corpus:
+        st.rerun()  # the whole app again, its sidebar included, with the link's model and corpus
 
 
-def _open_bundled_corpus(file_name: str) -> None:
-    from studio.corpora import bundled_corpora, bundled_corpus, set_active_corpus
+def _open_bundled_corpus(file_name: str) -> bool:
+    """Make the bundled corpus of this file name the active one; whether it was not already."""
+    from studio.corpora import active_corpus, bundled_corpora, bundled_corpus, set_active_corpus
 
     for path in bundled_corpora():
         if path.name == file_name:
-            set_active_corpus(*bundled_corpus(path))
-            return
+            corpus, corpus_id = bundled_corpus(path)
+            if (found := active_corpus()) is not None and found[1] == corpus_id:
+                return False
+            set_active_corpus(corpus, corpus_id)
+            return True
+    return False
 
 
-def _open_saved_model(folder_name: str) -> None:
+def _open_saved_model(folder_name: str) -> bool:
+    """Make the model of this folder in the shared models folder the active one; whether it was not already."""
     from studio.models import active_bundle, load_saved_model, saved_models
     from textvae import TextVAEError
 
     for path in saved_models():  # the shared models folder only: a name cannot reach a session's private models
         if path.name == folder_name:
             active = active_bundle()
-            if active is None or active.path is None or Path(active.path).resolve() != path.resolve():
-                try:
-                    load_saved_model(path)
-                except TextVAEError as exc:
-                    st.warning(f"The link's model could not be opened ({exc}); the map shows the active model.")
-            return
+            if active is not None and active.path is not None and Path(active.path).resolve() == path.resolve():
+                return False
+            try:
+                load_saved_model(path)
+            except TextVAEError as exc:
+                st.warning(f"The link's model could not be opened ({exc}); the map shows the active model.")
+                return False
+            return True
+    return False
 
 
 def linkable_model() -> str | None:

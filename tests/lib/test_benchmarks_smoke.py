@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 from benchmarks import ptb
 from benchmarks.ptb import main
 from benchmarks.recipes import MAX_TOKENS, make_configs
@@ -186,3 +188,16 @@ def test_live_map_measures_training_with_and_without_its_snapshots(tmp_path, cap
     assert all(r["frames"] >= 3 for r in result["runs"]["with"])  # the start, every 2 steps, the end
     assert all(v > 0 for m in result["medians"].values() for v in m.values())
     assert result["slowdown_cpu"] > -1
+
+
+def test_the_replay_benchmark_saves_a_bundle_with_the_replay_it_asks_for(trained, tmp_path):
+    from benchmarks.replay_fps import replay_bundle, summary
+
+    _, directory, _ = trained
+    bundle = load_bundle(replay_bundle(directory, tmp_path / "replay", snapshots=12, points=30))
+    history = bundle.latent_history
+    assert len(history) == 12 and history.stacked().shape == (12, 30, bundle.config.latent_dim)
+    assert np.abs(history.stacked()[0]).mean() < np.abs(history.stacked()[-1]).mean()  # points drift outwards
+    result = summary([0.0, 180.0, 370.0], [0.0, 16.0, 40.0, 50.0])
+    assert result["snapshots_shown"] == 3 and result["median_ms_between_snapshots"] == 185.0
+    assert result["browser_fps"] == 60.0 and result["longest_frame_ms"] == 24.0
