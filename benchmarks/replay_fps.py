@@ -15,28 +15,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from benchmarks.app_server import ROOT, app_server, chromium
+
 FOLDER = "replay-benchmark"
 REPLAY = "latent space forming during training"
 # The replay's figure: back to its first snapshot, press Play, time each snapshot and each browser frame.
@@ -74,24 +62,6 @@ def replay_bundle(source: Path, out: Path, snapshots: int, points: int, seed: in
     return save_bundle(bundle, out)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_health(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("streamlit did not start")
-
-
 def summary(shown: list[float], frames: list[float], timed_out: bool = False) -> dict:
     """Snapshots shown, ms between them, and the browser's frame rate while playing."""
     gaps = np.diff(shown) if len(shown) > 1 else np.array([np.nan])
@@ -112,27 +82,18 @@ def measure(snapshots: int, points: int, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         models = Path(tmp) / "models"
         replay_bundle(ROOT / "assets" / "demo-model", models / FOLDER, snapshots, points)
-        port = _free_port()
-        env = {**os.environ, "TEXTVAE_MODELS_DIR": str(models), "TEXTVAE_BACKGROUND_TSNE": "0"}
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-        command += ["--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1", "--server.port", str(port)]
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            _wait_for_health(f"http://127.0.0.1:{port}", server)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.goto(f"http://127.0.0.1:{port}/latent_space?model={FOLDER}", timeout=180_000)
-                page.get_by_text(REPLAY).first.click(timeout=180_000)
-                chart = page.locator(".stPlotlyChart", has_text="press Play").first
-                chart.wait_for(timeout=120_000)
-                chart.scroll_into_view_if_needed()
-                time.sleep(2)
-                results = [summary(**page.evaluate(PLAY)) for _ in range(runs)]
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(30)
+        env = {"TEXTVAE_MODELS_DIR": str(models), "TEXTVAE_BACKGROUND_TSNE": "0"}
+        with app_server(env) as (url, _), sync_playwright() as p:
+            browser = chromium(p)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{url}/latent_space?model={FOLDER}", timeout=180_000)
+            page.get_by_text(REPLAY).first.click(timeout=180_000)
+            chart = page.locator(".stPlotlyChart", has_text="press Play").first
+            chart.wait_for(timeout=120_000)
+            chart.scroll_into_view_if_needed()
+            time.sleep(2)
+            results = [summary(**page.evaluate(PLAY)) for _ in range(runs)]
+            browser.close()
     return {
         "snapshots": snapshots,
         "points": points,
