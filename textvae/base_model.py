@@ -1,12 +1,15 @@
-"""The general-English base model that the presets fine-tune from: what it learns from, and how it is rebuilt.
+r"""The general-English base model that the presets fine-tune from: what it learns from, and how it is rebuilt.
 
-    python -m textvae.base_model --data ../shared/data --out assets/base-model
+    python -m textvae.base_model --data ../shared/data --out /tmp/base-stage-1 --minutes 40
+    python -m textvae.base_model --data ../shared/data --out assets/base-model --minutes 75 \
+        --init /tmp/base-stage-1 --free-bits 0.5
 
 It reads the raw corpora of ``--data`` (Project Gutenberg books as downloaded, cleaned by the corpus loader;
 SNLI; the labelled sentiment CSV; Alice; the Penn Treebank sentences that have no ``<unk>`` or ``N``
 placeholder), leaves out the held-out novel that the targets are measured on and every Jane Austen novel,
-trains one byte-level BPE sentence VAE and saves it with fp16 weights. Seeded: the same data, seed and
-threads give the same model.
+trains one byte-level BPE sentence VAE and saves it with fp16 weights, with the words of its training text
+(``words.txt``). The bundled one was built in the two stages above (assets/README.md has their numbers). Seeded;
+a time budget makes the number of steps depend on the machine's speed.
 """
 
 from __future__ import annotations
