@@ -14,6 +14,7 @@ training, and after. The browsers run on the same machine as the server, so the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -55,6 +56,17 @@ def open_page(page, title: str) -> float:
 def exceptions(page) -> list[str]:
     boxes = page.locator('[data-testid="stException"]')
     return [boxes.nth(i).inner_text()[:300] for i in range(boxes.count())]
+
+
+def training_workers(pid: int) -> int:
+    """How many training worker processes the server has now."""
+    import psutil
+
+    found = 0
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            found += "textvae.worker" in " ".join(child.cmdline())
+    return found
 
 
 class Sampler(threading.Thread):
@@ -101,8 +113,8 @@ def measure(sessions: int, rounds: int, mode: str) -> dict:
                 page.locator("text=/tokens\\/s|Preparing/").count() > 0 for page in opened[:2]
             )  # both should still be training: else the numbers were not measured under load
             found = exceptions(browsing) + [e for page in opened[:2] for e in exceptions(page)]
-            for page in opened[:2]:
-                page.get_by_text("active model now").first.wait_for(timeout=600_000)
+            while training_workers(pid):  # the trainings' worker processes end with their trainings
+                time.sleep(1)
             sampler.done.set()
             time.sleep(5)
             rss_after = rss_mb(pid)
