@@ -317,8 +317,9 @@ def test_many_sessions_two_trainings_and_a_queue(load_server, browser, timings):
             queue_wait = time.perf_counter() - t_closed
             assert "A session ended: its training" in load_server["log"].read_text()
 
-            press_stop(pages[1])
-            press_stop(pages[2])
+            if stop_button(pages[1]).is_enabled():  # its training began minutes ago: it may have ended by itself
+                press_stop(pages[1])
+            press_stop(pages[2])  # started just now: Stop must work
         rss_peak = sampler.peak
         time.sleep(2)
         rss_after = rss_mb(pid)
