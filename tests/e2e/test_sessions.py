@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and_wait, streamlit_server
 
@@ -90,6 +91,25 @@ def stop_button(page):
 def press_stop(page) -> None:
     run_and_wait(page, lambda: stop_button(page).click())
     page.wait_for_selector("text=/Stopped after .*stopped by the user/", timeout=PAGE_READY_LIMIT_S * 1000)
+
+
+def stop_unless_ended(page, timeout_s: float = 120) -> None:
+    """Stop a training that began minutes ago, or see that it already ended by itself.
+
+    When it ends, the page reruns in full (loading the model), which on a busy server can take a while; Stop is
+    disabled afterwards. So: poll until the page says it ended, or Stop can be pressed.
+    """
+    ended = page.locator("text=/(Finished|Stopped) after/")
+    button = stop_button(page)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if ended.count():
+            return
+        with contextlib.suppress(PlaywrightTimeoutError):  # it may end (and rerun) between the look and the click
+            if button.count() and button.is_enabled(timeout=2000):
+                run_and_wait(page, lambda: button.click(timeout=2000))
+        time.sleep(0.5)
+    raise AssertionError(f"neither ended nor stoppable within {timeout_s:.0f} s; the page shows:\n{main_text(page)}")
 
 
 def main_text(page) -> str:
@@ -317,8 +337,7 @@ def test_many_sessions_two_trainings_and_a_queue(load_server, browser, timings):
             queue_wait = time.perf_counter() - t_closed
             assert "A session ended: its training" in load_server["log"].read_text()
 
-            if stop_button(pages[1]).is_enabled():  # its training began minutes ago: it may have ended by itself
-                press_stop(pages[1])
+            stop_unless_ended(pages[1])  # its training began minutes ago: it may have ended by itself
             press_stop(pages[2])  # started just now: Stop must work
         rss_peak = sampler.peak
         time.sleep(2)
