@@ -35,6 +35,8 @@ from .worker import (
     THREADS_LINE,
     applying_threads,
     job_data,
+    load_result,
+    raise_for_outcome,
     run_job,
     write_job,
 )
@@ -159,7 +161,7 @@ def train_on_ray(
     The training asks Ray for ``training.threads`` CPUs (1 when unset) and keeps that many threads: the cluster
     shares its cores, so ``cpu_share`` (this machine's fair share) is not used. A cluster or actor failure is
     raised as a ``TextVAEError`` that says so."""
-    from .bundle import load_bundle, save_bundle
+    from .bundle import save_bundle
 
     ray = connect()
     training, tokenizer = training or TrainConfig(), tokenizer or TokenizerConfig()
@@ -191,15 +193,9 @@ def train_on_ray(
                     fn(message)
             else:
                 time.sleep(POLL_S)
-        if outcome["type"] == "error":
-            if outcome.get("kind") == "crash":
-                log.error("Training on the Ray cluster crashed:\n%s", outcome.get("trace", ""))
-                raise TextVAEError(f"Training failed unexpectedly ({outcome['message']}).")
-            raise TextVAEError(outcome["message"])
+        raise_for_outcome(outcome, "Training on the Ray cluster")
         files = ray.get(actor.result_files.remote(), timeout=CALL_TIMEOUT_S)
-        bundle = load_bundle(_write_files(local / RESULT_DIR, files))
-        bundle.path = None  # its folder is temporary: the caller saves it where it belongs
-        return bundle, None
+        return load_result(_write_files(local / RESULT_DIR, files)), None
     except TextVAEError:
         raise
     except Exception as exc:  # the actor died, the node went away, a call timed out

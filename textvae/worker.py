@@ -139,6 +139,27 @@ def _worker_log_tail(folder: Path, chars: int = 2000) -> str:
         return ""
 
 
+def raise_for_outcome(outcome: dict, where: str) -> None:
+    """A training's error outcome raised as the ``TextVAEError`` the app shows; a crash's trace goes to the log
+    (``where`` names the worker in it). Local workers and Ray actors end the same way."""
+    if outcome["type"] != "error":
+        return
+    if outcome.get("kind") == "crash":
+        log.error("%s crashed:\n%s", where, outcome.get("trace", ""))
+        raise TextVAEError(f"Training failed unexpectedly ({outcome['message']}).")
+    raise TextVAEError(outcome["message"])
+
+
+def load_result(folder: str | Path):
+    """The finished training's bundle, checked as an upload is; its folder is temporary, so ``path`` is None
+    and the caller saves it where it belongs."""
+    from .bundle import load_bundle
+
+    bundle = load_bundle(folder)
+    bundle.path = None
+    return bundle
+
+
 def train_in_worker(
     corpus: Corpus,
     valid: Corpus | None = None,
@@ -159,7 +180,7 @@ def train_in_worker(
     worker is raised here as the same ``TextVAEError`` message; a worker that crashes or is killed raises
     a ``TextVAEError`` that says so (its log goes to this process's log).
     """
-    from .bundle import load_bundle, save_bundle
+    from .bundle import save_bundle
 
     training, tokenizer = training or TrainConfig(), tokenizer or TokenizerConfig()
     folder = Path(tempfile.mkdtemp(prefix="textvae-job-"))
@@ -205,14 +226,8 @@ def train_in_worker(
             log.error("Training worker ended with exit code %s; its log:\n%s", code, _worker_log_tail(folder))
             why = " (killed: the server may have run out of memory)" if code in (-9, 137) else ""
             raise TextVAEError(f"The training process ended unexpectedly with exit code {code}{why}.")
-        if outcome["type"] == "error":
-            if outcome.get("kind") == "crash":
-                log.error("Training worker crashed:\n%s", outcome.get("trace", ""))
-                raise TextVAEError(f"Training failed unexpectedly ({outcome['message']}).")
-            raise TextVAEError(outcome["message"])
-        bundle = load_bundle(outcome["path"])
-        bundle.path = None  # its folder is temporary: the caller saves it where it belongs
-        return bundle, None
+        raise_for_outcome(outcome, "Training worker")
+        return load_result(outcome["path"]), None
     finally:
         if proc is not None and proc.poll() is None:
             proc.kill()
