@@ -1,4 +1,6 @@
-"""textvae.ray_executor: trainings on a Ray cluster (a local Ray instance started here), as a job runs them."""
+"""The two training back ends: local worker processes (textvae.worker) and a Ray cluster (textvae.ray_executor).
+
+What a job relies on is tested on both; the Ray cluster is a local Ray instance started here."""
 
 from __future__ import annotations
 
@@ -47,14 +49,23 @@ def test_a_job_trains_on_the_cluster_and_its_bundle_comes_back(cluster, monkeypa
     assert bundle.tokenizer.encode(CORPUS.sentences[0])
 
 
-def test_stop_reaches_the_cluster_and_the_best_weights_come_back(cluster):
+@pytest.fixture(params=["worker", "ray"])
+def executor(request):
+    """Each back end, called as a job calls it."""
+    if request.param == "ray":
+        request.getfixturevalue("cluster")
+        return train_on_ray
+    return train_in_worker
+
+
+def test_stop_reaches_the_training_and_its_best_weights_come_back(executor):
     stop = threading.Event()
 
     def stop_after_first_step(event: dict) -> None:
         if event["type"] == "step":
             stop.set()
 
-    bundle, _ = train_on_ray(
+    bundle, _ = executor(
         CORPUS,
         model=TINY_MODEL,
         training=TrainConfig(epochs=500, batch_size=16, threads=1, log_every=1),
@@ -63,11 +74,12 @@ def test_stop_reaches_the_cluster_and_the_best_weights_come_back(cluster):
         stop=stop,
     )
     assert bundle.metrics["result"]["reason"] == "stopped" and bundle.metrics["result"]["epochs_done"] < 500
+    assert bundle.path is None  # its folder was temporary
 
 
-def test_a_library_error_on_the_cluster_is_raised_with_its_message(cluster):
+def test_a_library_error_is_raised_with_its_message(executor):
     with pytest.raises(TextVAEError, match="training needs at least"):
-        train_on_ray(Corpus(make_sentences(5)), model=TINY_MODEL, tokenizer=TOKENIZER)
+        executor(Corpus(make_sentences(5)), model=TINY_MODEL, tokenizer=TOKENIZER)
 
 
 def test_a_killed_training_is_a_clear_error_not_a_hang(cluster):

@@ -34,30 +34,6 @@ def test_a_worker_trains_and_relays_every_event():
     assert bundle.tokenizer.encode(CORPUS.sentences[0])  # a usable tokenizer came back
 
 
-def test_stop_reaches_the_worker_and_its_best_weights_come_back():
-    stop = threading.Event()
-
-    def stop_after_first_step(event: dict) -> None:
-        if event["type"] == "step":
-            stop.set()
-
-    bundle, _ = train_in_worker(
-        CORPUS,
-        model=TINY_MODEL,
-        training=TrainConfig(epochs=500, batch_size=16, threads=1, log_every=1),
-        tokenizer=TOKENIZER,
-        callbacks=[stop_after_first_step],
-        stop=stop,
-    )
-    assert bundle.metrics["result"]["reason"] == "stopped"
-    assert bundle.metrics["result"]["epochs_done"] < 500
-
-
-def test_a_library_error_in_the_worker_is_raised_with_its_message():
-    with pytest.raises(TextVAEError, match="training needs at least"):
-        train_in_worker(Corpus(make_sentences(5)), model=TINY_MODEL, tokenizer=TOKENIZER)
-
-
 def test_a_killed_worker_is_a_clear_error_not_a_hang():
     def kill_it(proc) -> None:
         proc.kill()
