@@ -18,18 +18,8 @@ import sys
 import tempfile
 import time
 
-from benchmarks.app_server import IDLE, app_server, chromium
+from benchmarks.app_server import IDLE, WATCH_RUNS, app_server, chromium
 
-# Counts finished script runs (an attribute change whose old value was "running").
-WATCH_RUNS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (window.__runs === undefined) {
-    window.__runs = 0;
-    new MutationObserver(records => { for (const r of records) if (r.oldValue === 'running') window.__runs++; })
-      .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-  }
-  return window.__runs;
-}"""
 # page, its button, and how each repeat changes the input: a number field's name, or the "To" sentence
 PAGES = (
     ("sample", "Sample", "Seed"),

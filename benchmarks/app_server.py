@@ -1,5 +1,6 @@
-"""The app and a browser for the browser benchmarks: `streamlit run app.py` on a free local port, Debian's
-Chromium driven by Playwright (never `playwright install`), and the server's memory."""
+"""The app and a browser, for the browser benchmarks and the browser tests (``tests/e2e`` imports them from here):
+`streamlit run app.py` on a free local port, Debian's Chromium driven by Playwright (never `playwright install`),
+the app's script runs as the browser sees them, and the server's memory."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("TEXTVAE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -26,25 +27,37 @@ CHROMIUM_ARGS = [
 ]
 # A page has finished running its script (Streamlit marks the app while a script runs).
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+WATCH_RUNS = """() => {
+  // Counts finished script runs: attribute changes whose old value was "running" (records keep every change,
+  // even when running -> notRunning happens before the observer callback gets to look).
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__runs === undefined) {
+    window.__runs = 0;
+    new MutationObserver(records => { for (const r of records) if (r.oldValue === 'running') window.__runs++; })
+      .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  }
+  return window.__runs;
+}"""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextlib.contextmanager
-def app_server(env: dict[str, str], log: Path | None = None) -> Iterator[tuple[str, int]]:
-    """The app on 127.0.0.1 with ``env`` added to this environment; yields (its URL, its process id)."""
-    port = _free_port()
+def app_server(env: dict[str, str], log: Path | None = None, start_timeout_s: float = 90) -> Iterator[tuple[str, int]]:
+    """The app on 127.0.0.1 with ``env`` added to this environment, once it answers its health check; yields (its
+    URL, its process id) and stops it on exit. Its output goes to ``log`` (whose tail a failed start shows)."""
+    port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     command += ["--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1", "--server.port", str(port)]
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + start_timeout_s
         while True:
             try:
                 with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
@@ -53,8 +66,12 @@ def app_server(env: dict[str, str], log: Path | None = None) -> Iterator[tuple[s
             except OSError:
                 pass
             if server.poll() is not None or time.time() > deadline:
-                raise SystemExit("streamlit did not start")
-            time.sleep(0.3)
+                tail = ""
+                if log:
+                    out.flush()
+                    tail = ":\n" + log.read_text()[-3000:]
+                raise RuntimeError("streamlit did not start" + tail)
+            time.sleep(0.2)
         yield url, server.pid
     finally:
         server.terminate()

@@ -11,24 +11,12 @@ import itertools
 import os
 import random
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("TEXTVAE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, WATCH_RUNS, app_server
+
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IDLE", "WATCH_RUNS"]  # re-exported: the tests import them from here
 SCREENSHOTS = ROOT / "screenshots"
 
 
@@ -59,12 +47,6 @@ def sentences(n: int, seed: int = 0) -> list[str]:
     return [f"{s} {v} {o}." for s, v, o in combos[:n]]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _demo_model(tmp_path_factory) -> str | None:
     """The bundled demo model; a tiny stand-in when a checkout does not have it (yet)."""
     if os.environ.get("TEXTVAE_DEMO_MODEL") or (ROOT / "assets" / "demo-model" / "model.safetensors").exists():
@@ -92,10 +74,8 @@ def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models
     stops the server on exit.
     ``env`` adds or overrides environment variables (say a training cap of 2).
     """
-    port = _free_port()
     models_dir = models_dir or tmp_path_factory.mktemp("models")
     env = {
-        **os.environ,
         "TEXTVAE_MODELS_DIR": str(models_dir),
         "TEXTVAE_QUICK_MINUTES": os.environ.get("TEXTVAE_QUICK_MINUTES", "0.35"),
         "TEXTVAE_BASE_MODEL": str(models_dir / "no-base-model"),  # from scratch unless a test names one in env
@@ -106,66 +86,10 @@ def streamlit_server(tmp_path_factory, env: dict[str, str] | None = None, models
     demo = _demo_model(tmp_path_factory)
     if demo:
         env["TEXTVAE_DEMO_MODEL"] = demo
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115 (closed in the finally below)
+    log = tmp_path_factory.mktemp("log") / "streamlit.log"
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                log.flush()
-                raise RuntimeError("streamlit did not start:\n" + Path(log.name).read_text()[-3000:])
-            time.sleep(0.2)
-        yield {"url": url, "started": started, "log": Path(log.name), "pid": proc.pid, "models_dir": Path(models_dir)}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-WATCH_RUNS = """() => {
-  // Counts finished script runs: attribute changes whose old value was "running" (records keep every change,
-  // even when running -> notRunning happens before the observer callback gets to look).
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (window.__runs === undefined) {
-    window.__runs = 0;
-    new MutationObserver(records => { for (const r of records) if (r.oldValue === 'running') window.__runs++; })
-      .observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-  }
-  return window.__runs;
-}"""
+    with app_server(env, log, start_timeout_s=60) as (url, pid):
+        yield {"url": url, "started": started, "log": log, "pid": pid, "models_dir": Path(models_dir)}
 
 
 def run_and_wait(page, action, timeout: float = 120_000) -> float:

@@ -17,10 +17,10 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from benchmarks.app_server import rss_mb
 from tests.e2e.browser import IDLE, WATCH_RUNS, assert_no_exception, go, run_and_wait, streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -124,16 +124,6 @@ def secret_corpus(tmp_path: Path, n: int = 3000) -> Path:
         "\n".join(f"Zebraquartz {words[i % 8]} {words[(i // 8) % 8]} number {i} hums softly." for i in range(n)) + "\n"
     )
     return path
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of the server process and all its children, in MB."""
-    proc = psutil.Process(pid)
-    total = proc.memory_info().rss
-    for child in proc.children(recursive=True):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += child.memory_info().rss
-    return total / 2**20
 
 
 class RssSampler:
