@@ -4,7 +4,7 @@ import streamlit as st
 
 from studio import maps
 from studio.cached import cached_interpolation
-from studio.components import csv_download, decode_controls, page_header
+from studio.components import csv_download, decode_controls, page_header, sentence_table
 from studio.corpora import active_corpus
 from studio.examples import example_key
 from studio.messages import check_typed, show_error
@@ -52,7 +52,7 @@ def interpolation() -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("The path")
-        st.table(frame.set_index("step"), border="horizontal")  # a table wraps whole sentences
+        sentence_table(frame.set_index("step"), hide_index=False)
         csv_download(frame, "interpolation.csv", key="interp.download")
     with right:
         st.subheader("On the latent map")

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from studio.cached import NOISE_LEVELS, cached_reconstruction
-from studio.components import decode_controls, page_header
+from studio.components import decode_controls, page_header, sentence_table
 from studio.compression_view import sentence_bits_row
 from studio.examples import example_key
 from studio.figures import code_figure
@@ -59,19 +59,14 @@ def reconstruction() -> None:
     )
 
     st.subheader("Adding noise to z")
-    st.dataframe(
-        rec.table,
-        width="stretch",
-        hide_index=True,
-        height=38 + 35 * len(rec.table),
-        column_config={
-            "noise σ": st.column_config.NumberColumn("noise σ", format="%.2f", width="small"),
-            "decoded": st.column_config.TextColumn(width="large"),
-            "token accuracy": st.column_config.ProgressColumn(
-                "token accuracy", format="percent", min_value=0.0, max_value=1.0, width="small"
-            ),
-            "distance moved": st.column_config.NumberColumn(format="%.2f", width="small"),
-        },
+    sentence_table(
+        rec.table.assign(
+            **{
+                "noise σ": rec.table["noise σ"].map("{:.2f}".format),
+                "token accuracy": rec.table["token accuracy"].map("{:.0%}".format),
+                "distance moved": rec.table["distance moved"].map("{:.2f}".format),
+            }
+        )
     )
     st.caption(
         "z + σ·ε with ε ~ N(0, I): small noise keeps the meaning, large noise lands on another sentence. "

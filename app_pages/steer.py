@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from studio import steering
-from studio.components import page_header
+from studio.components import page_header, sentence_table
 from studio.messages import check_typed, md_escape, show_error
 from studio.models import require_model
 from studio.state import keep, keep_choice
@@ -68,4 +68,4 @@ st.caption(
 )
 with st.expander("Every step"):
     frame = pd.DataFrame({"how far": [f"{a:.0%}" for a in path.amounts], "sentence": path.sentences})
-    st.table(frame.set_index("how far"), border="horizontal")
+    sentence_table(frame.set_index("how far"), hide_index=False)

@@ -155,9 +155,18 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
+def sentence_table(frame: pd.DataFrame, height: int | None = None, hide_index: bool = True) -> None:
+    """Sentences shown whole: ``st.table`` wraps them where ``st.dataframe`` cuts a long one. ``st.table`` reads
+    Markdown in its cells, so text cells are escaped and show exactly as written. With ``height`` (pixels) the
+    table scrolls inside a box of that height."""
+    shown = frame.map(lambda v: md_escape(v) if isinstance(v, str) else v)
+    box = st.container(height=height, border=False) if height else st.container()
+    box.table(shown, border="horizontal", hide_index=hide_index)
+
+
 def table_with_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
     """A table of sentences, every row shown and every sentence whole (wrapped), and its CSV download."""
-    st.table(frame, border="horizontal", hide_index=True)
+    sentence_table(frame)
     csv_download(frame, file_name, key=key)
 
 

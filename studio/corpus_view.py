@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from studio import figures
+from studio.components import sentence_table
 from studio.corpora import report_line, table_columns
 from studio.messages import md_escape
 from studio.state import keep
@@ -135,7 +136,7 @@ def corpus_tabs(corpus: Corpus, stats) -> None:
         frame = pd.DataFrame({"sentence": corpus.sentences[:PREVIEW_ROWS]}, index=range(1, shown + 1))
         if corpus.labels is not None:
             frame["label"] = corpus.labels[:PREVIEW_ROWS]
-        st.dataframe(frame, width="stretch", height=360)
+        sentence_table(frame, height=360, hide_index=False)
         if len(corpus) > PREVIEW_ROWS:
             st.caption(f"The first {PREVIEW_ROWS} of {len(corpus):,} sentences.")
     with tab_lengths:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from studio.components import csv_download
+from studio.components import csv_download, sentence_table
 from studio.maps import MapData, neighbour_choices, neighbour_query
 from studio.projections import MAP_POINT_CAP
 from studio.state import keep, keep_choice
@@ -127,11 +127,8 @@ def neighbours(data: MapData, typed_z: np.ndarray | None) -> None:
     n_neigh = c2.slider("How many", 3, 30, 10, key=keep("map.nn.k", 10))
     query, exclude = neighbour_query(choice, data.z, typed_z)
     hits = nearest_neighbors(data.z, query, int(n_neigh), exclude=exclude)
-    st.dataframe(
-        pd.DataFrame({"distance": [round(d, 3) for _, d in hits], "sentence": [data.sentences[i] for i, _ in hits]}),
-        width="stretch",
-        hide_index=True,
-        column_config={"distance": st.column_config.NumberColumn(width="small", format="%.3f")},
+    sentence_table(
+        pd.DataFrame({"distance": [f"{d:.3f}" for _, d in hits], "sentence": [data.sentences[i] for i, _ in hits]})
     )
     st.caption("Euclidean distance between posterior means: 0 is the same code.")
 
@@ -150,16 +147,4 @@ def cluster_table(data: MapData, summary: ClusterSummary, k: int, words: list[li
             "most central sentence": [data.sentences[i] for i in summary.representatives],
         }
     ).sort_values("sentences", ascending=False)
-    st.dataframe(
-        frame,
-        width="stretch",
-        hide_index=True,
-        column_config={
-            "cluster": st.column_config.NumberColumn(width="small"),
-            "sentences": st.column_config.ProgressColumn(
-                "sentences", format="%d", min_value=0, max_value=int(max(summary.sizes)), width="small"
-            ),
-            "top words": st.column_config.TextColumn(width="medium"),
-            "most central sentence": st.column_config.TextColumn(width="large"),
-        },
-    )
+    sentence_table(frame)

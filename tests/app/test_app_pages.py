@@ -273,7 +273,7 @@ def test_sharing_puts_the_model_in_the_models_folder(app_env, trained, monkeypat
 def test_the_latent_map_lists_clusters_and_neighbours(app_env):
     at = open_page("app_pages/latent_space.py")
     assert_ok(at)
-    assert len(at.dataframe) >= 2  # neighbours and cluster summary
+    assert len(at.table) >= 2  # neighbours and cluster summary, whole sentences
     at.text_input(key="keep.map.typed").set_value("A man is playing a guitar.").run()
     assert_ok(at)
     at.text_input(key="keep.map.search").set_value("dog").run()
@@ -322,7 +322,7 @@ def test_reconstruction_reports_bits_and_noise(app_env):
     sentence = at.text_input(key="keep.recon.sentence").value
     assert text == 8 * len(sentence.encode("utf-8")) and model > 0 and code >= 0
     assert f"is {int(text):,} bits as text" in at.info[0].value
-    assert len(at.dataframe[0].value) >= 7
+    assert len(at.table[0].value) >= 7
 
 
 def test_an_empty_sentence_is_an_error_not_a_crash(app_env):

@@ -18,6 +18,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from studio import corpora, resume
+from studio.messages import md_escape
 from studio.paths import ROOT
 from studio.runtime import server_limits
 from studio.training_fields import TRAINING_FIELDS, field_bounds
@@ -126,7 +127,7 @@ def test_the_upload_limit_does_not_apply_to_the_bundled_demo_corpus(app_env, mon
     if page == "app_pages/train.py":
         assert any("Training on **snli\\-sentences\\.txt**" in m.value for m in at.markdown)
     else:
-        assert at.get("plotly_chart") and len(at.dataframe) >= 2  # the demo corpus's map, its neighbours and clusters
+        assert at.get("plotly_chart") and len(at.table) >= 2  # the demo corpus's map, its neighbours and clusters
 
 
 def test_a_numeric_column_chosen_as_text_is_refused(app_env):
@@ -192,7 +193,7 @@ def test_an_unusual_but_good_upload_is_accepted(app_env, case):
     corpus = at.session_state["corpus"]
     assert corpus is not None and corpus.name == name
     assert any(expected in s for s in corpus.sentences), corpus.sentences[:3]
-    assert any(expected in s for s in at.dataframe[0].value["sentence"])  # the preview shows it as it is
+    assert any(md_escape(expected) in s for s in at.table[0].value["sentence"])  # the preview shows it as it is
     if warning:
         assert warning in messages(at, "warning")
 
@@ -213,9 +214,11 @@ def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
     assert_ok(at)
     corpus = at.session_state["corpus"]
     assert corpus.sentences[0].startswith("<script>alert('x')</script>")  # kept as data, not stripped
-    preview = at.dataframe[0].value  # tables render cells as text
-    assert preview["sentence"][1].startswith("<script>") and preview["label"][1] in ("<i>pos</i>", "<i>neg</i>")
-    assert "<script>" in " ".join(at.dataframe[1].value["word"])  # top words, as data
+    preview = at.table[0].value  # Markdown escaped: st.table would render it
+    assert preview["sentence"][1] == md_escape(corpus.sentences[0])  # numbered from 1
+    assert preview["sentence"][1].startswith("\\<script\\>")
+    assert preview["label"][1] in (md_escape("<i>pos</i>"), md_escape("<i>neg</i>"))
+    assert "<script>" in " ".join(at.dataframe[0].value["word"])  # top words: a data grid shows cells as text
     for element in [
         *at.markdown,
         *at.success,

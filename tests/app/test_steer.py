@@ -55,7 +55,7 @@ def test_the_map_can_use_the_direction_as_its_x_axis_and_names_its_clusters(app_
     at.button_group(key="keep.map.method").set_value("axis").run()
     assert_ok(at)
     assert any("x: from the average “day” code (0) to the average “night” code (1)" in c.value for c in at.caption)
-    summary = next(d.value for d in at.dataframe if "top words" in d.value.columns)
+    summary = next(t.value for t in at.table if "top words" in t.value.columns)
     assert len(summary) == 8 and summary["top words"].str.len().gt(0).all()
     vocabulary = {word.strip(".").lower() for sentence in make_sentences(200) for word in sentence.split()}
     assert all(word in vocabulary for name in summary["top words"] for word in name.split(", "))
