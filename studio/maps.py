@@ -43,8 +43,12 @@ def _encode(model_id: str, corpus_id: str, cap: int, _bundle: ModelBundle, _corp
     return MapData(idx, sentences, labels, z, len(_corpus) > cap)
 
 
-def encoded(bundle: ModelBundle, corpus: Corpus, corpus_id: str, cap: int = MAP_POINT_CAP) -> MapData:
-    return _encode(active_model_id(), corpus_id, cap, bundle, corpus)
+def encoded(
+    bundle: ModelBundle, corpus: Corpus, corpus_id: str, cap: int = MAP_POINT_CAP, model_id: str | None = None
+) -> MapData:
+    """The corpus's codes (at most ``cap`` sentences), cached per model and corpus; ``model_id`` for callers
+    outside a session (the warm-up), else the session's active model."""
+    return _encode(model_id or active_model_id(), corpus_id, cap, bundle, corpus)
 
 
 def _projection(

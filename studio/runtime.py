@@ -60,7 +60,7 @@ def warm_up() -> None:
             import sklearn.cluster
             import sklearn.decomposition  # noqa: F401
 
-            from studio import corpora, maps, models
+            from studio import corpora, maps, models, steering
             from textvae.housekeeping import remove_old_session_folders
 
             removed = remove_old_session_folders(models.models_dir())  # unreachable leftovers only
@@ -73,6 +73,8 @@ def warm_up() -> None:
             if bundle is not None and found is not None:
                 corpus, corpus_id = found
                 maps.warm_map(models.demo_model_id(), corpus_id, bundle, corpus)
+            if bundle is not None:
+                steering.warm(models.demo_model_id(), bundle)
         except Exception:  # never let a warm-up problem reach a user; the pages compute on demand
             log.warning("warm-up failed", exc_info=True)
 

@@ -49,6 +49,18 @@ def labelled_corpus() -> Labelled | None:
     return Labelled(corpus, corpus_id, label_values(corpus), bundled=True)
 
 
+def warm(model_id: str, bundle: ModelBundle) -> None:
+    """Compute (into the caches) what the Steer page first shows with ``bundle``: the bundled sentiment sentences'
+    codes, the negative → positive direction and the example review's path (3-4 s on a first visit otherwise)."""
+    path = corpora_dir() / SENTIMENT_CORPUS
+    if not path.is_file():
+        return
+    corpus, corpus_id = bundled_corpus(path)
+    data = maps.encoded(bundle, corpus, corpus_id, model_id=model_id)
+    found = _direction(model_id, corpus_id, "negative", "positive", data.z, data.labels)
+    _path(model_id, corpus_id, "negative", "positive", SENTIMENT_EXAMPLE, bundle, found)
+
+
 def default_pair(labels: list[str]) -> tuple[str, str]:
     """negative -> positive when the labels have them, else the two commonest labels."""
     if {"negative", "positive"} <= set(labels):

@@ -77,3 +77,20 @@ def test_without_a_base_model_nothing_is_offered(app_env):
     at = open_page("app_pages/steer.py")
     assert_ok(at)
     assert not any(b.key == "steer.use_base" for b in at.button)
+
+
+def test_the_warm_up_computes_what_the_steer_page_first_shows(app_env, monkeypatch):
+    from studio import maps, models, steering
+    from textvae import latent
+
+    maps._encode.clear()
+    steering._direction.clear()
+    steering._path.clear()
+    encodings = []
+    encode = latent.encode_corpus
+    monkeypatch.setattr(latent, "encode_corpus", lambda *a, **k: encodings.append(1) or encode(*a, **k))
+    steering.warm(models.demo_model_id(), models.demo_bundle())  # as the server's warm-up thread does
+    assert encodings == [1]
+    at = open_page("app_pages/steer.py")
+    assert_ok(at)
+    assert encodings == [1] and at.header[0].value  # the page found the codes, the direction and the path cached
