@@ -55,6 +55,7 @@ def warm_up() -> None:
     _warm_started.set()
 
     def work() -> None:
+        started = time.perf_counter()
         try:
             ensure_library()
             import sklearn.cluster
@@ -75,6 +76,7 @@ def warm_up() -> None:
                 maps.warm_map(models.demo_model_id(), corpus_id, bundle, corpus)
             if bundle is not None:
                 steering.warm(models.demo_model_id(), bundle)
+            log.info("Warm-up done in %.0f s", time.perf_counter() - started)
         except Exception:  # never let a warm-up problem reach a user; the pages compute on demand
             log.warning("warm-up failed", exc_info=True)
 
