@@ -159,7 +159,9 @@ def sentence_table(frame: pd.DataFrame, height: int | None = None, hide_index: b
     """Sentences shown whole: ``st.table`` wraps them where ``st.dataframe`` cuts a long one. ``st.table`` reads
     Markdown in its cells, so text cells are escaped and show exactly as written. With ``height`` (pixels) the
     table scrolls inside a box of that height."""
-    shown = frame.map(lambda v: md_escape(v) if isinstance(v, str) else v)
+    shown = frame.copy()  # column by column: DataFrame.map's per-cell apply cost 0.1 s on a busy server
+    for column in shown.columns:
+        shown[column] = [md_escape(v) if isinstance(v, str) else v for v in shown[column]]
     box = st.container(height=height, border=False) if height else st.container()
     box.table(shown, border="horizontal", hide_index=hide_index)
 

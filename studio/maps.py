@@ -127,10 +127,11 @@ def axis_projection(data: MapData, corpus_id: str, dims: int, cap: int, source: 
 
 
 def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
-    """Compute (into the caches) what the Latent space page shows first: the PCA map and 8 clusters."""
+    """Compute (into the caches) what the Latent space page shows first: the PCA map and 8 named clusters."""
     data = _encode(model_id, corpus_id, MAP_POINT_CAP, bundle, corpus)
     _projection(model_id, corpus_id, MAP_POINT_CAP, "pca", 2, data.z, None)
-    clusters(model_id, corpus_id, MAP_POINT_CAP, 8, data.z)
+    summary = clusters(model_id, corpus_id, MAP_POINT_CAP, 8, data.z)
+    cluster_words(model_id, corpus_id, MAP_POINT_CAP, 8, data.sentences, summary.labels)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)

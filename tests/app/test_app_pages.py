@@ -433,3 +433,21 @@ def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_
     other.switch_page("app_pages/ae_vs_vae.py").run()
     assert_ok(other)
     assert len([c for c in other.get("plotly_chart") if "random points" in c.proto.spec]) == 2
+
+
+def test_the_warm_up_computes_what_the_latent_space_page_first_shows(app_env, monkeypatch):
+    from studio import corpora, maps, models
+    from textvae import cluster_labels, latent
+
+    for cached in (maps._encode, maps.clusters, maps.cluster_words):
+        cached.clear()
+    calls = []
+    for module, name in ((latent, "encode_corpus"), (cluster_labels, "cluster_keywords")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    corpus, corpus_id = corpora.demo_corpus()
+    maps.warm_map(models.demo_model_id(), corpus_id, models.demo_bundle(), corpus)  # as the server's warm-up does
+    assert calls == ["encode_corpus", "cluster_keywords"]
+    at = open_page("app_pages/latent_space.py")
+    assert_ok(at)
+    assert calls == ["encode_corpus", "cluster_keywords"]  # the page found its codes and named clusters cached
