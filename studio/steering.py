@@ -42,6 +42,11 @@ def labelled_corpus() -> Labelled | None:
     found = active_corpus()
     if found is not None and len(label_values(found[0])) >= 2:
         return Labelled(*found, label_values(found[0]), bundled=False)
+    return _bundled_sentiment()
+
+
+def _bundled_sentiment() -> Labelled | None:
+    """The bundled sentiment sentences (None when the checkout lacks them)."""
     path = corpora_dir() / SENTIMENT_CORPUS
     if not path.is_file():
         return None
@@ -51,14 +56,14 @@ def labelled_corpus() -> Labelled | None:
 
 def warm(model_id: str, bundle: ModelBundle) -> None:
     """Compute (into the caches) what the Steer page first shows with ``bundle``: the bundled sentiment sentences'
-    codes, the negative → positive direction and the example review's path (3-4 s on a first visit otherwise)."""
-    path = corpora_dir() / SENTIMENT_CORPUS
-    if not path.is_file():
+    codes, the default direction and the example review's path (3-4 s on a first visit otherwise)."""
+    labelled = _bundled_sentiment()
+    if labelled is None:
         return
-    corpus, corpus_id = bundled_corpus(path)
-    data = maps.encoded(bundle, corpus, corpus_id, model_id=model_id)
-    found = _direction(model_id, corpus_id, "negative", "positive", data.z, data.labels)
-    _path(model_id, corpus_id, "negative", "positive", SENTIMENT_EXAMPLE, bundle, found)
+    source, target = default_pair(labelled.labels)
+    data = maps.encoded(bundle, labelled.corpus, labelled.corpus_id, model_id=model_id)
+    found = _direction(model_id, labelled.corpus_id, source, target, data.z, data.labels)
+    _path(model_id, labelled.corpus_id, source, target, default_sentence(labelled, source), bundle, found)
 
 
 def default_pair(labels: list[str]) -> tuple[str, str]:
