@@ -256,7 +256,8 @@ def open_all_at_once(pages: list, titles: list[str]) -> list[float]:
     """
     clicked = []
     for page, title in zip(pages, titles, strict=False):
-        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+        link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True)
+        link.click(timeout=PAGE_READY_LIMIT_S * 1000)  # the page's own limit: beside two trainings a rerun is slow
         clicked.append(time.perf_counter())
     heading = {title: "TextVAE Studio" if title == "Home" else title for title in titles}
     ready: dict[int, float] = {}
