@@ -40,6 +40,47 @@ WATCH_RUNS = """() => {
 }"""
 
 
+# The page's own view of its websocket: the close code says who ended it (1005: the page itself, as Streamlit's
+# frontend does after an error such as "Bad delta path index", and it then stays disconnected; 1011 "keepalive ping
+# timeout": the server heard no pong for 30 s; 1006: the connection dropped with no close frame).
+REPORT_WEBSOCKET_CLOSES = """(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => console.log('websocket opened'));
+      this.addEventListener('close', e => console.log(`websocket closed: code ${e.code} ${e.reason}`));
+    }
+  };
+})();"""
+
+
+class Drops:
+    """What went wrong in the browsers, as each page saw it: websocket closes, console errors and renderer crashes,
+    with the session and when (s from the start). A closed websocket is a session the server counts as gone."""
+
+    def __init__(self) -> None:
+        self.started, self.seen, self.watched = time.perf_counter(), [], 0
+
+    def watch(self, page, session: str | None = None) -> None:
+        """Record ``page``'s problems under ``session`` (default: "session N", N counting the pages watched)."""
+        self.watched += 1
+        session = session or f"session {self.watched}"
+
+        def note(what: str) -> None:
+            self.seen.append({"session": session, "what": what, "at_s": round(time.perf_counter() - self.started, 1)})
+
+        page.add_init_script(REPORT_WEBSOCKET_CLOSES)
+        page.on(
+            "console", lambda msg: (msg.text.startswith("websocket ") or msg.type == "error") and note(msg.text[:300])
+        )
+        page.on("crash", lambda _page: note("page crashed"))
+
+    def problems(self) -> list[dict]:
+        """Everything seen but websockets opening."""
+        return [e for e in self.seen if e["what"] != "websocket opened"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,7 +8,8 @@ person). Two of them start a Quick training. While both train, one more session 
 ROUNDS times; each page open is timed from the click on its sidebar link until its heading is shown and its
 script has finished. Prints the page-open times (median, max), any exception box, and the server's memory (the
 streamlit process and its children, the training workers included): with the sessions open, the peak while
-training, and after. The browsers run on the same machine as the server, so the numbers are an upper bound.
+training, and after; and what any page saw going wrong (websocket closes, console errors, crashes). The browsers
+run on the same machine as the server, so the numbers are an upper bound.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.app_server import IDLE, app_server, chromium, rss_mb
+from benchmarks.app_server import IDLE, Drops, app_server, chromium, rss_mb
 
 TITLES = ["Latent space", "Interpolate", "Sample", "Reconstruct", "Steer", "Models", "Data", "Home", "Train"]
 
 
-def open_session(browser, url: str):
+def open_session(browser, url: str, drops: Drops, session: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    drops.watch(page, session)
     page.goto(url, timeout=180_000)
     page.wait_for_selector("h1", timeout=180_000)
     page.wait_for_selector(IDLE, timeout=180_000)
@@ -82,18 +84,19 @@ class Sampler(threading.Thread):
             self.done.wait(0.5)
 
 
-def measure(sessions: int, rounds: int, mode: str) -> dict:
+def measure(sessions: int, rounds: int, mode: str, server_log: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {"TEXTVAE_MODELS_DIR": str(Path(tmp) / "models"), "TEXTVAE_MAX_TRAININGS": "2", "TEXTVAE_MODE": mode}
-        with app_server(env, Path(tmp) / "server.log") as (url, pid), sync_playwright() as p:
+        with app_server(env, server_log or Path(tmp) / "server.log") as (url, pid), sync_playwright() as p:
             browser = chromium(p)
             started = time.perf_counter()
+            drops = Drops()
             opened = []
-            for _ in range(sessions - 1):
+            for number in range(1, sessions):
                 t0 = time.perf_counter()
-                opened.append(open_session(browser, url))
+                opened.append(open_session(browser, url, drops, f"session {number}" + " (trains)" * (number <= 2)))
                 print(f"session {len(opened)} open in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
             rss_open = rss_mb(pid)
             sampler = Sampler(pid)
@@ -103,12 +106,13 @@ def measure(sessions: int, rounds: int, mode: str) -> dict:
                 page.get_by_role("button", name="Start training").click()
             for page in opened[:2]:
                 page.locator("text=/tokens\\/s|Preparing/").first.wait_for(timeout=180_000)
-            browsing = open_session(browser, url)
+            browsing = open_session(browser, url, drops, "browsing")
             times: dict[str, list[float]] = {}
             for _ in range(rounds):
                 for title in TITLES:
                     times.setdefault(title, []).append(open_page(browsing, title))
-                    print(f"{title}: {times[title][-1]:.2f} s", file=sys.stderr)
+                    at = time.perf_counter() - drops.started
+                    print(f"{title}: {times[title][-1]:.2f} s (done at {at:.1f} s)", file=sys.stderr)
             still_training = sum(
                 page.locator("text=/tokens\\/s|Preparing/").count() > 0 for page in opened[:2]
             )  # both should still be training: else the numbers were not measured under load
@@ -118,6 +122,7 @@ def measure(sessions: int, rounds: int, mode: str) -> dict:
             sampler.done.set()
             time.sleep(5)
             rss_after = rss_mb(pid)
+            seen = drops.problems()  # before closing the browser, which closes every websocket
             browser.close()
     every = [t for ts in times.values() for t in ts]
     return {
@@ -129,6 +134,7 @@ def measure(sessions: int, rounds: int, mode: str) -> dict:
         "per_page_s": {title: [round(t, 2) for t in ts] for title, ts in times.items()},
         "trainings_running_at_the_end_of_browsing": still_training,
         "exception_boxes": found,
+        "browser_problems": seen,
         "server_rss_mb": {
             "sessions_open": round(rss_open),
             "peak_while_training": round(sampler.peak),
@@ -144,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=30, help="sessions open in all (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=2, help="times the browsing session opens every page")
     parser.add_argument("--mode", choices=("personal", "classroom"), default="classroom")
+    parser.add_argument("--server-log", type=Path, help="keep the server log (TEXTVAE_LOG_TIMING=1 adds page times)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.sessions, args.rounds, args.mode), indent=1))
+    print(json.dumps(measure(args.sessions, args.rounds, args.mode, args.server_log), indent=1))
     return 0
 
 
