@@ -49,6 +49,8 @@ def comparison() -> None:
             st.markdown(f"**{'Autoencoder' if kind == 'autoencoder' else 'VAE'}**: {job_status_line(job)}")
             if job.error:
                 show_error(job.error)
+            else:
+                st.empty()  # the same number of elements in every poll (see studio.training_panel)
         if all(not j.active for j in jobs.values()):
             st.rerun()  # both ended: leave the timer and draw the results
         return

@@ -58,7 +58,10 @@ def sidebar_card() -> None:
                     "Active units: latent dimensions the encoder actually uses (Burda et al. 2016).",
                 )
             running = st.session_state.get("job")
-            if running is not None:
+            if running is None:
+                for _ in range(4):  # the same number of elements in every run (see studio.training_panel)
+                    st.empty()
+            else:
                 from textvae.jobs import JobStatus  # imports torch: a session with a job has it already
 
                 st.divider()
@@ -67,6 +70,8 @@ def sidebar_card() -> None:
                 step = running.last("step")
                 if running.status == JobStatus.RUNNING and step is not None:
                     st.progress(min(1.0, step["progress"]))
+                else:
+                    st.empty()
 
     with st.sidebar:
         card()

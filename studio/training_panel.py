@@ -8,12 +8,22 @@ from studio import figures
 from studio.jobs import collect_finished_job, fmt_seconds, job_status_line, polling
 from studio.latent_replay import frames_from_events, latent_replay
 from studio.messages import md_escape, show_error
+from studio.runtime import server_limits
 from textvae.jobs import JobStatus
 from textvae.verdict import verdict
 
+# Seconds between polls of the live panel: one person watches every second; on a class's server each training
+# tab's poll is a script run and a redraw of four charts in the browser, sharing the CPU with the trainings.
+PANEL_POLL_S = {False: 1.0, True: 2.0}
 
-def _progress(job, start: dict | None, last: dict | None) -> None:
-    if job.status == JobStatus.RUNNING:
+
+def _status(job, start: dict | None, last: dict | None) -> None:
+    """Exactly two elements: the job's state (progress bar, success, queue or error) and a caption of facts."""
+    if job.status == JobStatus.QUEUED:
+        st.info(job_status_line(job), icon=":material/hourglass_top:")
+    elif job.status == JobStatus.FAILED:
+        show_error(job.error or "Training failed.")
+    elif job.status == JobStatus.RUNNING:
         if last is None:
             st.progress(0.0, text="Preparing: building the vocabulary and the model…")
         else:
@@ -31,7 +41,7 @@ def _progress(job, start: dict | None, last: dict | None) -> None:
             f"The best model (by validation ELBO) is the active model now. {md_escape(said)}",
             icon=":material/check_circle:",
         )
-    if start:
+    if start and job.status != JobStatus.FAILED:
         threads = start["threads"]
         st.caption(
             f"{start['n_train']:,} training and {start['n_valid']:,} validation sentences · "
@@ -39,11 +49,18 @@ def _progress(job, start: dict | None, last: dict | None) -> None:
             f"{start['device']} with {threads} thread{'s' if threads != 1 else ''} · "
             f"{start.get('precision', 'fp32')} ({start.get('precision_why', '')}) · seed {start['seed']}"
         )
+    else:
+        st.empty()
 
 
-def _metrics(last: dict, valids: list[dict]) -> None:
-    best = next((e for e in reversed(valids) if e.get("best")), None)
+def _metrics(last: dict | None, valids: list[dict]) -> None:
+    """Five columns of one element each: the numbers, or empty slots before the first step."""
     m = st.columns(5)
+    if last is None:
+        for column in m:
+            column.empty()
+        return
+    best = next((e for e in reversed(valids) if e.get("best")), None)
     m[0].metric(
         "Reconstruction",
         f"{last['recon']:.2f}",
@@ -68,9 +85,14 @@ def _metrics(last: dict, valids: list[dict]) -> None:
 
 
 def training_panel() -> None:
-    """Live view of the session's job; polls once a second while it runs (the worker never calls st.*)."""
+    """Live view of the session's job; polls while it runs (PANEL_POLL_S; the worker never calls st.*).
 
-    @st.fragment(run_every=1.0 if polling() else None)
+    Every run of the fragment draws the same layout (a container of two elements, then three rows of columns
+    with one or two elements each; empty slots where there is nothing yet). Under load a poll can be cut short
+    by the next one, and Streamlit's browser side then loses track of a layout whose size changed between
+    runs: "Bad delta path index", after which the page stays disconnected (seen with 30 sessions on 2 vCPUs)."""
+
+    @st.fragment(run_every=PANEL_POLL_S[server_limits().classroom] if polling() else None)
     def panel() -> None:
         job = st.session_state.get("job")
         if job is None:
@@ -81,33 +103,39 @@ def training_panel() -> None:
         start = next((e for e in events if e["type"] == "start"), None)
         steps = [e for e in events if e["type"] == "step"]
         valids = [e for e in events if e["type"] == "valid" and e.get("phase") != "pretrain"]
-        if job.status == JobStatus.QUEUED:
-            st.info(job_status_line(job), icon=":material/hourglass_top:")
-            return
-        if job.status == JobStatus.FAILED:
-            show_error(job.error or "Training failed.")
-            return
-        last = steps[-1] if steps else None
-        _progress(job, start, last)
+        shown = job.status not in (JobStatus.QUEUED, JobStatus.FAILED)
+        last = steps[-1] if steps and shown else None
+        with st.container():
+            _status(job, start, last)
+        _metrics(last, valids)
+        c1, c2 = st.columns(2)
         if last is not None:
-            _metrics(last, valids)
             loss_fig, kl_fig = figures.loss_figures(steps, valids)
-            c1, c2 = st.columns(2)
             c1.plotly_chart(loss_fig, width="stretch", key="train.loss")
             c2.plotly_chart(kl_fig, width="stretch", key="train.kl")
+        else:
+            c1.empty()
+            c2.empty()
         left, right = st.columns(2)
         with left:
-            if valids and valids[-1].get("kl_per_dim"):
-                kl_fig = figures.kl_per_dim_figure(valids[-1]["kl_per_dim"])
-                st.plotly_chart(kl_fig, width="stretch", key="train.kldim")
+            if shown and valids and valids[-1].get("kl_per_dim"):
+                st.plotly_chart(figures.kl_per_dim_figure(valids[-1]["kl_per_dim"]), width="stretch", key="train.kldim")
                 st.caption(
                     "Grey bars: dimensions the encoder no longer uses (posterior collapse). "
                     "Free bits, KL annealing and BN-VAE keep them alive."
                 )
-            elif job.status == JobStatus.RUNNING:
-                st.caption("The KL per dimension appears after the first validation.")
+            else:
+                st.empty()
+                st.caption(
+                    "The KL per dimension appears after the first validation."
+                    if job.status == JobStatus.RUNNING
+                    else ""
+                )
         with right:
-            if (frames := frames_from_events(events)) is not None:
+            if shown and (frames := frames_from_events(events)) is not None:
                 latent_replay(*frames, animate=job.status != JobStatus.RUNNING, key="train.latent")
+            else:
+                st.empty()
+                st.empty()
 
     panel()
