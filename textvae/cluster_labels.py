@@ -34,9 +34,14 @@ def _english_stop_words() -> frozenset[str]:
 
 
 def words(sentence: str) -> list[str]:
-    """The sentence's words, lowercased: regex words, and character bigrams of Chinese or Japanese text."""
+    """The sentence's words, lowercased: regex words, and character bigrams of Chinese or Japanese text. An elision
+    of one or two letters ("th' Almighty", "o' the") is no word to name a cluster by: it would read as a fragment."""
     found = []
-    for word in _WORD.findall(sentence.lower()):
+    lowered = sentence.lower()
+    for match in _WORD.finditer(lowered):
+        word = match.group()
+        if len(word) <= 2 and lowered[match.end() : match.end() + 1] in ("'", "’"):
+            continue
         pieces = _NO_SPACES.split(word)
         found.extend(piece for piece in pieces if piece)
         for run in _NO_SPACES.findall(word):

@@ -42,6 +42,7 @@ def test_words_of_scripts_with_and_without_spaces():
     assert words("Привет, мир") == ["привет", "мир"]
     assert words("我喜欢苹果。") == ["我喜", "喜欢", "欢苹", "苹果"]
     assert words("iPhone手机") == ["iphone", "手机"]
+    assert words("Th' Almighty, o’ the dogs' bowls") == ["almighty", "the", "dogs", "bowls"]
     assert words("猫") == ["猫"] and words("...") == []
 
 
