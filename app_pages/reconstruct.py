@@ -1,6 +1,6 @@
 import streamlit as st
 
-from studio.cached import NOISE_LEVELS, cached_reconstruction
+from studio.cached import RECON_NOISE, RECON_SEED, cached_reconstruction, noise_levels
 from studio.components import decode_controls, page_header, sentence_table
 from studio.compression_view import sentence_bits_row
 from studio.examples import example_key
@@ -26,18 +26,18 @@ def reconstruction() -> None:
             "Extra noise level (σ)",
             0.0,
             5.0,
-            1.5,
+            RECON_NOISE,
             0.1,
-            key=keep("recon.noise", 1.5),
+            key=keep("recon.noise", RECON_NOISE),
             help="Standard deviation of Gaussian noise added to z, in units of the prior (1 = one typical prior step).",
         )
-        seed = c2.number_input("Noise seed", 0, 2**31 - 1, key=keep("recon.seed", 0))
+        seed = c2.number_input("Noise seed", 0, 2**31 - 1, key=keep("recon.seed", RECON_SEED))
         options = decode_controls("recon")
         st.form_submit_button("Reconstruct", type="primary", icon=":material/autorenew:")
 
     if not check_typed(bundle, {"Sentence": sentence}):
         return
-    levels = tuple(sorted(set(NOISE_LEVELS) | {round(float(noise), 2)}))
+    levels = noise_levels(noise)
     try:
         rec = cached_reconstruction(bundle, sentence, levels, int(seed), options)
     except TextVAEError as exc:

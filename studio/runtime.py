@@ -61,7 +61,8 @@ def warm_up() -> None:
             import sklearn.cluster
             import sklearn.decomposition  # noqa: F401
 
-            from studio import corpora, maps, models, steering
+            from studio import cached, corpora, maps, models, steering
+            from studio.examples import DEMO
             from textvae.housekeeping import remove_old_session_folders
 
             removed = remove_old_session_folders(models.models_dir())  # unreachable leftovers only
@@ -76,6 +77,7 @@ def warm_up() -> None:
                 maps.warm_map(models.demo_model_id(), corpus_id, bundle, corpus)
             if bundle is not None:
                 steering.warm(models.demo_model_id(), bundle)
+                cached.warm_reconstruction(models.demo_model_id(), bundle, DEMO["recon.sentence"])
             log.info("Warm-up done in %.0f s", time.perf_counter() - started)
         except Exception:  # never let a warm-up problem reach a user; the pages compute on demand
             log.warning("warm-up failed", exc_info=True)
