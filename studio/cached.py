@@ -171,8 +171,8 @@ def warm_reconstruction(model_id: str, bundle: ModelBundle, sentence: str) -> No
     """Compute (into the caches) what the Reconstruct page first shows for ``sentence`` with its starting controls:
     the sentence's bits (an importance-weighted estimate: the page's slowest part, 0.3 s on a quiet core and
     4-13 s beside two trainings) and its noise table."""
-    from studio.components import default_decode_options
+    from textvae import DecodeOptions
 
     _sentence_bits(model_id, sentence, bundle)
-    options_key = _options_key(default_decode_options("greedy"))
+    options_key = _options_key(DecodeOptions(method="greedy"))  # what the page's decode_controls() starts at
     _reconstruction(model_id, sentence, noise_levels(RECON_NOISE), RECON_SEED, options_key, bundle)

@@ -77,29 +77,11 @@ def sidebar_card() -> None:
         card()
 
 
-# The decoding widgets' starting values: one source for the widgets and for default_decode_options().
-DECODE_DEFAULTS = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "beam": 4, "no_repeat": 3, "known_words": True}
-
-
-def default_decode_options(method: str = "greedy") -> DecodeOptions:
-    """What decode_controls() returns before anyone touches it (the server's warm-up computes with these)."""
-    from textvae import DecodeOptions
-
-    d = DECODE_DEFAULTS
-    return DecodeOptions(
-        method=method,
-        temperature=d["temperature"],
-        top_k=d["top_k"],
-        top_p=d["top_p"],
-        beam_width=d["beam"],
-        no_repeat_ngram=d["no_repeat"],
-        known_words=d["known_words"],
-    )
-
-
 def decode_controls(prefix: str, default: str = "greedy", container=None) -> DecodeOptions:
-    """Decoding strategy widgets (use inside a form). Returns DecodeOptions."""
+    """Decoding strategy widgets (use inside a form), starting at DecodeOptions' defaults. Returns DecodeOptions."""
     from textvae import DecodeOptions
+
+    start = DecodeOptions()
 
     c = container or st
     labels = {"greedy": "Greedy", "sample": "Sample", "beam": "Beam search"}
@@ -118,49 +100,49 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
             "Temperature",
             0.1,
             2.0,
-            DECODE_DEFAULTS["temperature"],
+            start.temperature,
             0.05,
-            key=keep(f"{prefix}.temperature", DECODE_DEFAULTS["temperature"]),
+            key=keep(f"{prefix}.temperature", start.temperature),
             help="Sampling only. Below 1: safer, more repetitive; above 1: more surprising.",
         )
         top_k = cols[1].number_input(
             "Top-k",
             0,
             1000,
-            DECODE_DEFAULTS["top_k"],
-            key=keep(f"{prefix}.top_k", DECODE_DEFAULTS["top_k"]),
+            start.top_k,
+            key=keep(f"{prefix}.top_k", start.top_k),
             help="Sampling only. Draw from the k likeliest words (0: no limit).",
         )
         top_p = cols[2].slider(
             "Top-p",
             0.05,
             1.0,
-            DECODE_DEFAULTS["top_p"],
+            start.top_p,
             0.05,
-            key=keep(f"{prefix}.top_p", DECODE_DEFAULTS["top_p"]),
+            key=keep(f"{prefix}.top_p", start.top_p),
             help="Sampling only. Draw from the smallest set of words holding this much probability.",
         )
         beam = cols[3].number_input(
             "Beam width",
             1,
             16,
-            DECODE_DEFAULTS["beam"],
-            key=keep(f"{prefix}.beam", DECODE_DEFAULTS["beam"]),
+            start.beam_width,
+            key=keep(f"{prefix}.beam", start.beam_width),
             help="Beam search only. More beams: slower, often more fluent.",
         )
         no_repeat = cols[4].number_input(
             "No repeated n-gram",
             0,
             8,
-            DECODE_DEFAULTS["no_repeat"],
-            key=keep(f"{prefix}.no_repeat", DECODE_DEFAULTS["no_repeat"]),
+            start.no_repeat_ngram,
+            key=keep(f"{prefix}.no_repeat", start.no_repeat_ngram),
             help="Never repeat a run of this many tokens within a sentence, so decoding cannot loop "
             "(“I am sure, I am sure, …”). 0 turns the guard off and shows what the model itself prefers.",
         )
         known_words = st.checkbox(
             "Only words the model has read",
-            DECODE_DEFAULTS["known_words"],
-            key=keep(f"{prefix}.known_words", DECODE_DEFAULTS["known_words"]),
+            start.known_words,
+            key=keep(f"{prefix}.known_words", start.known_words),
             help="Greedy and sampling: a model that writes words piece by piece may join pieces into words that do "
             "not exist (“perceious”). On, every word it writes is one of its training text (and base model). "
             "Off shows what the model itself prefers.",
