@@ -62,8 +62,10 @@ def latent_figure(
     highlight: np.ndarray | None = None,
     extra: list[dict] | None = None,
     height: int = 560,
+    webgl: bool = True,
 ) -> go.Figure:
-    """Scatter (WebGL in 2D) of the map. customdata holds (corpus row, escaped sentence) for hover and selection."""
+    """Scatter (WebGL in 2D unless ``webgl`` is False) of the map. customdata holds (corpus row, escaped sentence)
+    for hover and selection."""
     import pandas as pd
 
     dims = coords.shape[1]
@@ -84,7 +86,7 @@ def latent_figure(
             marker = {**marker, "size": max(2, marker.get("size", size) - 3)}
             fig.add_trace(go.Scatter3d(marker=marker, **common, **xyz))
         else:
-            fig.add_trace(go.Scattergl(marker=marker, **common, **xyz))
+            fig.add_trace((go.Scattergl if webgl else go.Scatter)(marker=marker, **common, **xyz))
 
     dim_others = highlight is not None and highlight.any()
     if color_kind == "category":
@@ -155,8 +157,10 @@ def latent_figure(
 
 
 def grey_map_figure(coords: np.ndarray, sentences: list[str]) -> go.Figure:
-    """The corpus as small grey dots: the background of a path drawn over the map."""
-    fig = latent_figure(coords, sentences, ["corpus"] * len(sentences), "category", "", height=460)
+    """The corpus as small grey dots: the background of a path drawn over the map. SVG, not WebGL: for the few
+    hundred dots of a background a browser without a GPU paints it in about half the time (benchmarks/README.md,
+    "Answers in the browser")."""
+    fig = latent_figure(coords, sentences, ["corpus"] * len(sentences), "category", "", height=460, webgl=False)
     fig.update_traces(marker_color=UNUSED, marker_opacity=0.35, marker_size=4, selector={"name": "corpus"})
     return fig
 
@@ -181,9 +185,9 @@ def path_figure(base: go.Figure | dict, path: np.ndarray, sentences: list[str]) 
     """An interpolation path (2D coordinates, one row per decoded sentence) drawn over ``base`` (a grey map)."""
     fig = go.Figure(base, skip_invalid=True)
     labels = hover_text([f"{i + 1}. {s}" for i, s in enumerate(sentences)])
-    # WebGL like the corpus dots: plotly draws WebGL traces above SVG ones, which would hide the path.
+    # SVG like the grey dots (plotly draws WebGL traces above SVG ones: a WebGL base would hide an SVG path).
     fig.add_trace(
-        go.Scattergl(
+        go.Scatter(
             x=path[:, 0],
             y=path[:, 1],
             mode="lines+markers",

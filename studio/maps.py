@@ -135,7 +135,7 @@ def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _grey_map(model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 2000) -> dict:
+def _grey_map(model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 600) -> dict:
     """The corpus as grey dots, built once per model and corpus (plotly figures are slow to build)."""
     from textvae import latent
 

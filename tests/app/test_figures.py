@@ -98,6 +98,8 @@ def test_the_path_is_drawn_over_the_grey_map():
     fig = figures.path_figure(base.to_dict(), coords(4), ["a", "<b>", "c", "d"])
     path = fig.data[-1]
     assert path.name == "path" and len(path.x) == 4 and path.text[1] == "2. &lt;b&gt;"
+    # all SVG: a WebGL trace would be drawn above the path whatever the order
+    assert all(type(trace) is go.Scatter for trace in fig.data)
 
 
 def test_loss_figures_show_validation_and_beta_on_its_own_axis():
