@@ -6,7 +6,6 @@ Uses the bundled demo model when the checkout has it, else the tiny model from c
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
 
 import pytest
@@ -14,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from studio.messages import md_escape
 from studio.paths import corpora_dir
-from tests.app.apptest import PAGES, SMALL_MODEL, assert_ok, open_page, upload
+from tests.app.apptest import PAGES, SMALL_MODEL, assert_ok, count, let_the_warm_up_finish, open_page, upload
 from tests.helpers import make_sentences
 from textvae import bundle_to_zip
 
@@ -373,8 +372,7 @@ def test_a_page_switch_reuses_the_cached_work(app_env, monkeypatch):
         real = getattr(module, name)
 
         def wrapper(*args, **kwargs):
-            if threading.current_thread().name != "textvae-warm-up":
-                calls.append(name)
+            count(calls, name)
             return real(*args, **kwargs)
 
         monkeypatch.setattr(module, name, wrapper)
@@ -435,31 +433,17 @@ def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_
     assert len([c for c in other.get("plotly_chart") if "random points" in c.proto.spec]) == 2
 
 
-def _let_the_warm_up_finish() -> None:
-    """The server's warm-up thread (a page open starts it, once per process) fills the same caches: let it end
-    first, so that what a test counts is its own work."""
-    for thread in threading.enumerate():
-        if thread.name == "textvae-warm-up":
-            thread.join(300)
-
-
-def _count(calls: list[str], name: str) -> None:
-    """A call of the test's own: the server's warm-up thread, which a page open starts, may run beside it."""
-    if threading.current_thread().name != "textvae-warm-up":
-        calls.append(name)
-
-
 def test_the_warm_up_computes_what_the_latent_space_page_first_shows(app_env, monkeypatch):
     from studio import corpora, maps, models
     from textvae import cluster_labels, latent
 
-    _let_the_warm_up_finish()
+    let_the_warm_up_finish()
     for cached in (maps._encode, maps.clusters, maps.cluster_words):
         cached.clear()
     calls = []
     for module, name in ((latent, "encode_corpus"), (cluster_labels, "cluster_keywords")):
         original = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: _count(calls, _n) or _f(*a, **k))
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: count(calls, _n) or _f(*a, **k))
     corpus, corpus_id = corpora.demo_corpus()
     maps.warm_map(models.demo_model_id(), corpus_id, models.demo_bundle(), corpus)  # as the server's warm-up does
     assert calls == ["encode_corpus", "cluster_keywords"]
@@ -473,13 +457,13 @@ def test_the_warm_up_computes_what_the_reconstruct_page_first_shows(app_env, mon
     from studio.examples import DEMO
     from textvae import compression, generation
 
-    _let_the_warm_up_finish()
+    let_the_warm_up_finish()
     cached._sentence_bits.clear()
     cached._reconstruction.clear()
     calls = []
     for module, name in ((compression, "sentence_bits"), (generation, "decode_latent")):
         original = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: _count(calls, _n) or _f(*a, **k))
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: count(calls, _n) or _f(*a, **k))
     cached.warm_reconstruction(models.demo_model_id(), models.demo_bundle(), DEMO["recon.sentence"])  # as warm_up
     assert calls == ["sentence_bits", "decode_latent"]
     at = open_page("app_pages/reconstruct.py")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.app.apptest import assert_ok, open_page, upload
+from tests.app.apptest import assert_ok, count, let_the_warm_up_finish, open_page, upload
 from tests.helpers import make_sentences
 
 
@@ -83,14 +83,15 @@ def test_the_warm_up_computes_what_the_steer_page_first_shows(app_env, monkeypat
     from studio import maps, models, steering
     from textvae import latent
 
+    let_the_warm_up_finish()
     maps._encode.clear()
     steering._direction.clear()
     steering._path.clear()
     encodings = []
     encode = latent.encode_corpus
-    monkeypatch.setattr(latent, "encode_corpus", lambda *a, **k: encodings.append(1) or encode(*a, **k))
+    monkeypatch.setattr(latent, "encode_corpus", lambda *a, **k: count(encodings, "encode") or encode(*a, **k))
     steering.warm(models.demo_model_id(), models.demo_bundle())  # as the server's warm-up thread does
-    assert encodings == [1]
+    assert encodings == ["encode"]
     at = open_page("app_pages/steer.py")
     assert_ok(at)
-    assert encodings == [1] and at.header[0].value  # the page found the codes, the direction and the path cached
+    assert encodings == ["encode"] and at.header[0].value  # the page found the codes, the direction and the path cached
