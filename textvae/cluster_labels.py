@@ -22,7 +22,9 @@ import numpy as np
 
 TOP_WORDS = 3
 MAX_SHARE = 0.5  # words in more than this share of all sentences say nothing about one cluster
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters of any script, "don't" kept whole
+# Letters of any script, "don't" kept whole; never letters glued to a digit or a letter before them: the "th" of
+# "11th" is no word (a Frankenstein model's cluster was named "oh, alas, th" by the dates of its letters).
+_WORD = re.compile(r"(?<![^\W_])[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Han, Hiragana, Katakana (and their extensions): scripts written without spaces between words
 _NO_SPACES = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 

@@ -44,6 +44,7 @@ def test_words_of_scripts_with_and_without_spaces():
     assert words("iPhone手机") == ["iphone", "手机"]
     assert words("Th' Almighty, o’ the dogs' bowls") == ["almighty", "the", "dogs", "bowls"]
     assert words("猫") == ["猫"] and words("...") == []
+    assert words("Dec. 11th, 17—; the 2nd letter") == ["dec", "the", "letter"]  # no "th" or "nd" of ordinals
 
 
 def test_chinese_and_japanese_clusters_get_bigrams():
