@@ -116,7 +116,9 @@ def test_the_model_card_explains_what_the_bundle_has(trained):
     facts = {row.name: row for row in model_facts(bundle)}
     parameters = sum(p.numel() for p in bundle.model.parameters())
     assert f"{parameters:,} parameters" in facts["Size"].value
-    assert facts["Precision"].value == "fp32" and facts["Training time"].explanation
+    recorded = bundle.metrics["result"]["precision"]  # auto: bf16 on AVX512-BF16 or AMX machines, else fp32
+    assert recorded in ("fp32", "bf16") and facts["Precision"].value == recorded
+    assert facts["Training time"].explanation
     metrics = {row.name: row.value for row in held_out_metrics(bundle)}
     assert metrics["−ELBO (nats a sentence)"] == f"{bundle.metrics['valid']['elbo']:,.2f}"
     assert metrics["Active units"].endswith(f"of {bundle.config.latent_dim}") and "BLEU" not in metrics
