@@ -127,7 +127,7 @@ def _reconstruction(
     eps = torch.randn((len(levels), mu.size(1)), generator=torch.Generator().manual_seed(seed)).to(mu.device)
     z = mu + torch.tensor(levels, dtype=mu.dtype, device=mu.device).unsqueeze(1) * eps
     options = DecodeOptions(**dict(options_key))
-    options.max_length = max(options.max_length, len(reference) + 5)
+    options.max_length = max(generation.length_limit(model, options), len(reference) + 5)
     decoded = generation.decode_latent(model, z, options, words=word_guard(tok))
     table = pd.DataFrame(
         {

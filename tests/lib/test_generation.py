@@ -94,3 +94,21 @@ def test_decode_options_are_validated():
         DecodeOptions(method="telepathy")
     with pytest.raises(TextVAEError):
         DecodeOptions(top_p=0.0)
+
+
+@pytest.mark.parametrize("method", ["greedy", "sample", "beam"])
+def test_decoding_runs_to_the_models_own_length_limit_unless_told(method):
+    """A novel's sentences run to 64 tokens: a fixed shorter default cut a quarter of its samples mid-sentence."""
+    from textvae import SentenceVAE, VAEConfig
+    from textvae.generation import UNGUARDED
+    from textvae.special_tokens import EOS_ID
+
+    torch.manual_seed(0)
+    model = SentenceVAE(VAEConfig(vocab_size=12, embed_dim=8, hidden_dim=16, latent_dim=4, max_length=57)).eval()
+    with torch.no_grad():
+        model.output.bias[EOS_ID] = -50.0  # never ends by itself
+    z = torch.randn(3, 4, generator=torch.Generator().manual_seed(1))
+    gen = torch.Generator().manual_seed(2)
+    assert [len(ids) for ids in decode_latent(model, z, DecodeOptions(method=method, **UNGUARDED), gen)] == [57] * 3
+    told = DecodeOptions(method=method, max_length=9, **UNGUARDED)
+    assert [len(ids) for ids in decode_latent(model, z, told, gen)] == [9] * 3
