@@ -166,7 +166,7 @@ def report_line(report: dict) -> str:
     dropped = {
         k.replace("dropped_", "dropped ").replace("_", " "): v
         for k, v in report.items()
-        if k not in ("read", "kept", "joined_lines") and not k.startswith(REPORT_PREFIX) and v
+        if k not in ("read", "kept", "joined_lines", "split_pieces") and not k.startswith(REPORT_PREFIX) and v
     }
     cleaned = summary_from_counts(report)
     return (

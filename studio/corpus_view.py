@@ -24,15 +24,19 @@ PREVIEW_ROWS = 500
 
 def cleaning_options() -> dict:
     """The cleaning widgets (an expander); their values as CorpusOptions fields."""
+    from textvae.corpus.loading import CorpusOptions  # no torch: the corpus package imports none
+
     with st.expander("Cleaning options", icon=":material/tune:"):
         c1, c2, c3 = st.columns(3)
         max_words = c1.number_input(
             "Max words per sentence",
             1,
             200,
-            40,
-            key=keep("data.max_words", 40),
-            help="Longer sentences are cut to this many words (or dropped, below).",
+            CorpusOptions.max_words,
+            key=keep("data.max_words", CorpusOptions.max_words),
+            help="Longer sentences are split into parts of at most this many words, each cut after a clause "
+            "(; : or a comma) where there is one, so that the model never learns to stop mid-phrase "
+            "(or dropped, below).",
         )
         min_words = c2.number_input(
             "Min words per sentence",
@@ -58,7 +62,7 @@ def cleaning_options() -> dict:
         drop_long = c5.toggle(
             "Drop long sentences",
             key=keep("data.drop_long", False),
-            help="Drop sentences over the limit instead of cutting them.",
+            help="Drop sentences over the limit instead of splitting them.",
         )
         dedupe = c6.toggle(
             "Remove duplicates", key=keep("data.dedupe", False), help="Keep only the first copy of repeated sentences."

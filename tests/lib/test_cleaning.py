@@ -291,7 +291,8 @@ def test_cli_inspect(tmp_path, capsys):
     assert "sentences" in out and "Removed 6 lines of Project Gutenberg header" in out
     assert main(["inspect", str(path), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["removed"]["licence"] == 5 and info["sentences"] == 4 and info["language"] == "en"
+    assert info["removed"]["licence"] == 5 and info["sentences"] == 5 and info["language"] == "en"
+    assert info["report"]["split_long"] == 1  # Alice's first sentence, 57 words: cut after "nothing to do:"
     assert main(["inspect", str(path), "--sentences"]) == 0
     lines = capsys.readouterr().out.strip().split("\n")
     assert lines == load_corpus(path).sentences

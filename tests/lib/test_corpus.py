@@ -2,6 +2,7 @@ import pytest
 
 from textvae import CorpusOptions, TextVAEError, corpus_stats, load_corpus, train_valid_split
 from textvae.corpus import normalize_text, split_sentences, strip_markdown
+from textvae.corpus.segmentation import split_long
 
 PROSE = """Alice was beginning to get very tired of sitting by her sister on the
 bank. Mr. Rabbit said "Oh dear!" and ran off.
@@ -78,12 +79,36 @@ def test_normalisation_nfkc_whitespace_and_lowercase():
     assert normalize_text("Hello World", lowercase=True) == "hello world"
 
 
-def test_long_sentences_are_truncated_or_dropped_and_counted():
+def test_long_sentences_are_split_into_even_parts_or_dropped_and_counted():
     data = ("word " * 60 + "\nshort one\n").encode()
-    truncated = load_corpus(data, name="l.txt", options=CorpusOptions(max_words=10, split="lines"))
-    assert len(truncated.sentences[0].split()) == 10 and truncated.report["truncated"] == 1
+    split = load_corpus(data, name="l.txt", options=CorpusOptions(max_words=25, split="lines"))
+    assert [len(s.split()) for s in split.sentences] == [20, 20, 20, 2]  # nothing lost, no one-word tail
+    assert split.report["split_long"] == 1 and split.report["split_pieces"] == 3
+    assert "Split 1 sentence over 25 words into 3 parts" in split.warnings[0]
     dropped = load_corpus(data, name="l.txt", options=CorpusOptions(max_words=10, drop_long=True, split="lines"))
     assert dropped.sentences == ["short one"] and dropped.report["dropped_long"] == 1
+
+
+def test_a_long_sentence_is_cut_after_a_clause_not_mid_phrase():
+    """A model trained on pieces cut mid-clause learns to stop mid-clause."""
+    sentence = (
+        "I saw him too; he was in a boat, and he rowed towards the shore with a speed that no man could have "
+        "matched, while I stood on the rocks and watched the waves, the wind and the rain come down upon us."
+    )
+    pieces = [" ".join(p) for p in split_long(sentence.split(), 20)]
+    assert " ".join(pieces) == sentence
+    assert all(len(p.split()) <= 20 for p in pieces)
+    assert all(p.endswith((";", ",", ".")) for p in pieces), pieces
+    # a strong mark (; : a dash) wins over a comma nearer the even cut
+    marks = "a b c d e f; g h i, j k l m n o p"
+    assert " ".join(split_long(marks.split(), 12)[0]) == "a b c d e f;"
+    assert split_long(["w"] * 41, 40) == [["w"] * 21, ["w"] * 20]  # no mark at all: even parts
+
+
+def test_the_limit_to_sentences_counts_the_parts_of_a_split_sentence():
+    data = ("word " * 60 + "\nshort one\nanother one\n").encode()
+    kept = load_corpus(data, name="l.txt", options=CorpusOptions(max_words=25, split="lines", max_sentences=2))
+    assert len(kept.sentences) == 2 and kept.report["dropped_over_limit"] == 2
 
 
 def test_deduplication_is_optional_and_counted():

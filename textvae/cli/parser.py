@@ -135,7 +135,12 @@ def add_split_argument(p: argparse.ArgumentParser) -> None:
 
 
 def add_max_words(p: argparse.ArgumentParser, default: int) -> None:
-    p.add_argument("--max-words", type=int, default=default, help="truncate longer sentences (default: %(default)s)")
+    p.add_argument(
+        "--max-words",
+        type=int,
+        default=default,
+        help="split longer sentences into parts, cut after a clause where there is one (default: %(default)s)",
+    )
 
 
 def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> None:
@@ -147,7 +152,12 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
     p.add_argument(
         "--greedy", action="store_true", help="greedy decoding (the default unless sampling options are given)"
     )
-    p.add_argument("--max-length", type=int, default=None, help="longest output in tokens")
+    p.add_argument(
+        "--max-length",
+        type=int,
+        default=None,
+        help="longest output in tokens (default: the model's own limit, its longest training sentence)",
+    )
     p.add_argument(
         "--no-repeat-ngram",
         type=int,

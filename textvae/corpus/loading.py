@@ -17,7 +17,15 @@ from ..limits import get_limits
 from ..validation import check_fields, check_range
 from .cleaning import CleaningReport, clean_text, report_counts, too_few_left
 from .decoding import decode_bytes
-from .segmentation import MAX_LINE_CHARS, SPLIT_MODES, cut_long_lines, normalize_text, strip_markdown, text_to_units
+from .segmentation import (
+    MAX_LINE_CHARS,
+    SPLIT_MODES,
+    cut_long_lines,
+    normalize_text,
+    split_long,
+    strip_markdown,
+    text_to_units,
+)
 from .tables import TABLE_DELIMITERS, read_table
 
 TEXT_SUFFIXES = (".txt", ".md", *TABLE_DELIMITERS)
@@ -29,7 +37,7 @@ class CorpusOptions:
     """How to turn a file into sentences."""
 
     lowercase: bool = False
-    max_words: int = 40  # longer sentences are truncated (or dropped, see drop_long)
+    max_words: int = 40  # longer sentences are split at clause marks (or dropped, see drop_long)
     min_words: int = 1
     drop_long: bool = False
     dedupe: bool = False
@@ -183,7 +191,8 @@ def _check_size(size: int, name: str, limit: int) -> None:
 def clean_sentences(
     units: list[str], labels: list[str] | None, options: CorpusOptions, cap: int | None = None
 ) -> Corpus:
-    """Normalise, cap length, drop empty/short lines, optionally de-duplicate; count each change.
+    """Normalise, split long sentences at clause marks, drop empty/short lines, optionally de-duplicate; count
+    each change.
 
     At most ``options.max_sentences`` and ``cap`` (the deployment's limit) sentences are kept.
     """
@@ -193,35 +202,47 @@ def clean_sentences(
     kept_labels: list[str] = []
     seen: set[str] = set()
     for i, unit in enumerate(units):
-        text = normalize_text(unit, options.lowercase)
-        words = text.split()
+        words = normalize_text(unit, options.lowercase).split()
         if not words:
             report["dropped_empty"] += 1
             continue
         if len(words) < options.min_words:
             report["dropped_short"] += 1
             continue
+        pieces = [words]
         if len(words) > options.max_words:
             if options.drop_long:
                 report["dropped_long"] += 1
                 continue
-            text = " ".join(words[: options.max_words])
-            report["truncated"] += 1
-        if options.dedupe:
-            if text in seen:
-                report["dropped_duplicate"] += 1
+            pieces = split_long(words, options.max_words)
+            report["split_long"] += 1
+            report["split_pieces"] += len(pieces)
+        for piece in pieces:
+            text = " ".join(piece)
+            if len(piece) < options.min_words:
+                report["dropped_short"] += 1
                 continue
-            seen.add(text)
-        sentences.append(text)
-        if labels is not None:
-            kept_labels.append(normalize_text(labels[i]) or "(none)")
+            if options.dedupe:
+                if text in seen:
+                    report["dropped_duplicate"] += 1
+                    continue
+                seen.add(text)
+            sentences.append(text)
+            if labels is not None:
+                kept_labels.append(normalize_text(labels[i]) or "(none)")
+            if limit and len(sentences) >= limit:
+                break
         if limit and len(sentences) >= limit:
             report["dropped_over_limit"] = len(units) - i - 1
             break
     report["kept"] = len(sentences)
     warnings = []
-    if report["truncated"]:
-        warnings.append(f"Truncated {report['truncated']} sentences to {options.max_words} words.")
+    if report["split_long"]:
+        warnings.append(
+            f"Split {report['split_long']:,} sentence{'s' if report['split_long'] > 1 else ''} over "
+            f"{options.max_words} words into "
+            f"{report['split_pieces']:,} parts, each cut after a clause (at ; : a dash or a comma) where there is one."
+        )
     if report["dropped_over_limit"]:
         why = " (the TEXTVAE_MAX_SENTENCES limit)" if cap and limit == cap and cap != options.max_sentences else ""
         warnings.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -66,6 +67,30 @@ def _chunks(text: str, size: int) -> list[str]:
         pieces.append(text[start:end])
         start = end
     return pieces
+
+
+# Where a sentence over the word limit is cut: after a word ending a clause. A model trained on pieces cut
+# mid-clause learns to stop mid-clause (15 % of Frankenstein's sentences are over 40 words).
+_STRONG_BREAK = re.compile(r"[;:—–.!?…][\"”’)\]]*$")
+_COMMA_BREAK = re.compile(r",[\"”’)\]]*$")
+
+
+def split_long(words: list[str], max_words: int) -> list[list[str]]:
+    """A sentence's words as pieces of at most ``max_words``, of even length, each cut after a clause mark
+    (; : a dash or a sentence end, else a comma) where one lies between a third of the limit and the limit."""
+    pieces = []
+    while len(words) > max_words:
+        target = math.ceil(len(words) / math.ceil(len(words) / max_words))  # even pieces: no one-word tail
+        window = range(max(1, max_words // 3), max_words + 1)  # cut after words[:cut]
+        cut = target
+        for mark in (_STRONG_BREAK, _COMMA_BREAK):
+            breaks = [i for i in window if mark.search(words[i - 1])]
+            if breaks:
+                cut = min(breaks, key=lambda i: abs(i - target))
+                break
+        pieces.append(words[:cut])
+        words = words[cut:]
+    return [*pieces, words]
 
 
 def _paragraphs(text: str) -> list[list[str]]:
