@@ -8,7 +8,8 @@ HOLD_OUT share of sentences (its last chapters) is held out. ``train --preset`` 
 --from-scratch) learns from the rest, timed from the corpus file to the saved bundle. Then the held-out
 sentences are evaluated (bits per character from the IW-NLL, KL, active units, greedy reconstruction
 accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word 3-grams, glued words and words
-that no known text has, with the word guard (the app's default) and without it.
+that no known text has, with the word guard (the app's default) and without it; 200 more for those that stop
+mid-phrase.
 Prints one JSON object and writes it to benchmarks/results/own-text-<book>-<preset>[-scratch].json.
 """
 
@@ -74,6 +75,11 @@ def non_words(sentence: str, known: set[str]) -> list[str]:
     return [w for w in WORD.findall(sentence) if len(w) > 1 and w.lower() not in known]
 
 
+def ends_mid_phrase(sentence: str) -> bool:
+    """Stops on a word, not after a sentence end, clause mark or closing quote ("…and the monster was in the")."""
+    return sentence.rstrip()[-1:].isalnum()
+
+
 def run_cli(argv: list[str]) -> str:
     """``python -m textvae`` in this process; its standard output."""
     from textvae.cli import main
@@ -113,6 +119,7 @@ def measure(
     unguarded, _ = sample_prior(
         bundle.model, bundle.tokenizer, 20, DecodeOptions(method="sample", temperature=0.8, known_words=False)
     )
+    many, _ = sample_prior(bundle.model, bundle.tokenizer, 200, DecodeOptions(method="sample", temperature=0.8), 1)
     known = known_words(train, bundle.tokenizer)
     return {
         "book": book.name,
@@ -130,6 +137,8 @@ def measure(
         "unknown_rate": test["unknown_rate"],
         "samples": samples,
         "samples_with_unk": sum("<unk>" in s for s in samples),
+        "of_200_samples_ending_mid_phrase": sum(map(ends_mid_phrase, many)),
+        "of_200_samples_starting_lower_case": sum(s[:1].islower() for s in many),
         "samples_with_repeated_trigram": sum(repeated_trigrams(s) > 0 for s in samples),
         "glued_words": sorted({w for s in samples for w in glued_words(s, known)}),
         "non_words": sorted({w for s in samples for w in non_words(s, known)}),

@@ -96,13 +96,17 @@ def test_a_long_sentence_is_cut_after_a_clause_not_mid_phrase():
         "matched, while I stood on the rocks and watched the waves, the wind and the rain come down upon us."
     )
     pieces = [" ".join(p) for p in split_long(sentence.split(), 20)]
-    assert " ".join(pieces) == sentence
+    assert pieces[1].startswith("And he rowed") and pieces[2].startswith("While I stood")  # each starts a sentence
+    assert " ".join(pieces).lower() == sentence.lower()
     assert all(len(p.split()) <= 20 for p in pieces)
     assert all(p.endswith((";", ",", ".")) for p in pieces), pieces
     # a strong mark (; : a dash) wins over a comma nearer the even cut
     marks = "a b c d e f; g h i, j k l m n o p"
     assert " ".join(split_long(marks.split(), 12)[0]) == "a b c d e f;"
     assert split_long(["w"] * 41, 40) == [["w"] * 21, ["w"] * 20]  # no mark at all: even parts
+    assert split_long(["W", *["“w"] * 40], 40)[1][0] == "“W"  # after an opening quote
+    assert split_long(["“W", *["w"] * 40], 40)[1][0] == "W"  # a sentence that opens with a quote
+    assert split_long(["w"] * 41, 40)[1][0] == "w"  # a sentence in lower case stays so
 
 
 def test_the_limit_to_sentences_counts_the_parts_of_a_split_sentence():

@@ -30,6 +30,7 @@ def test_a_raw_book_is_cleaned_split_trained_evaluated_and_its_samples_checked(t
     assert result["train_sentences"] + result["held_out_sentences"] == 400
     assert "licence" in result["cleaning"] and len(result["samples"]) == 20
     assert result["held_out"]["bits_per_char"] > 0 and result["samples_with_unk"] == 0
+    assert 0 <= result["of_200_samples_ending_mid_phrase"] <= 200
     assert (tmp_path / "results" / "own-text-tiny_book-quick-scratch.json").exists()
 
 
@@ -38,3 +39,5 @@ def test_glued_words_and_repeated_trigrams_are_found():
     assert own_text.glued_words("I told youThat and towhether the cat.", known) == ["youThat", "towhether"]
     assert own_text.repeated_trigrams("I am sure, I am sure, I am sure") == 4
     assert own_text.repeated_trigrams("I am sure of it.") == 0
+    assert own_text.ends_mid_phrase("and the monster was in the") and own_text.ends_mid_phrase("he was 20")
+    assert not any(map(own_text.ends_mid_phrase, ["He left.", "“Go!”", "I saw him too;", "the lake, ", "Why?"]))

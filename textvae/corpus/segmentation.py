@@ -77,7 +77,10 @@ _COMMA_BREAK = re.compile(r",[\"”’)\]]*$")
 
 def split_long(words: list[str], max_words: int) -> list[list[str]]:
     """A sentence's words as pieces of at most ``max_words``, of even length, each cut after a clause mark
-    (; : a dash or a sentence end, else a comma) where one lies between a third of the limit and the limit."""
+    (; : a dash or a sentence end, else a comma) where one lies between a third of the limit and the limit.
+    When the sentence starts with a capital, so does each piece ("a film covered my eyes." -> "A film…"): a model
+    learns its sentences' starts from them."""
+    capital = _capitalised(words[0]) == words[0]  # its first letter (after any “ or parenthesis) is a capital
     pieces = []
     while len(words) > max_words:
         target = math.ceil(len(words) / math.ceil(len(words) / max_words))  # even pieces: no one-word tail
@@ -90,7 +93,19 @@ def split_long(words: list[str], max_words: int) -> list[list[str]]:
                 break
         pieces.append(words[:cut])
         words = words[cut:]
+        if capital:
+            words = [_capitalised(words[0]), *words[1:]]
     return [*pieces, words]
+
+
+def _capitalised(word: str) -> str:
+    """The word with its first letter upper-cased, after any opening punctuation ("“well," -> "“Well,")."""
+    for i, char in enumerate(word):
+        if char.isalpha():
+            return word[:i] + char.upper() + word[i + 1 :]
+        if char.isalnum():
+            return word
+    return word
 
 
 def _paragraphs(text: str) -> list[list[str]]:
