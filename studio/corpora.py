@@ -160,18 +160,22 @@ def report_line(report: dict) -> str:
     """What cleaning did: "Removed 300 lines of licence text, …; joined 5,595 hard-wrapped lines. Read 120 units,
     kept 100; dropped empty: 20." ("" for no report)."""
     from textvae.corpus.cleaning import REPORT_PREFIX, summary_from_counts
+    from textvae.corpus.loading import split_summary
 
     if not report:
         return ""
     dropped = {
         k.replace("dropped_", "dropped ").replace("_", " "): v
         for k, v in report.items()
-        if k not in ("read", "kept", "joined_lines", "split_pieces") and not k.startswith(REPORT_PREFIX) and v
+        if k not in ("read", "kept", "joined_lines", "split_long", "split_pieces")
+        and not k.startswith(REPORT_PREFIX)
+        and v
     }
-    cleaned = summary_from_counts(report)
+    cleaned, split = summary_from_counts(report), split_summary(report)
     return (
         (cleaned + " " if cleaned else "")
         + f"Read {report.get('read', 0):,} units, kept {report.get('kept', 0):,}"
         + ("; " + ", ".join(f"{k}: {v:,}" for k, v in dropped.items()) if dropped else "")
+        + (f"; {split}" if split else "")
         + "."
     )

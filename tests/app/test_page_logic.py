@@ -76,6 +76,11 @@ def test_report_line():
     assert report_line(report) == "Read 10 units, kept 6; dropped empty: 3, dropped too short: 1."
 
 
+def test_report_line_says_how_many_long_sentences_were_split():
+    report = {"read": 10, "kept": 14, "split_long": 2, "split_pieces": 6}
+    assert report_line(report) == "Read 10 units, kept 14; split 2 long sentences into 6 parts at clause marks."
+
+
 def test_report_line_says_what_cleaning_a_book_removed():
     report = {"read": 900, "kept": 800, "removed_licence": 58, "removed_chapter_headings": 61, "joined_lines": 400}
     line = report_line(report)

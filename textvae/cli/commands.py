@@ -84,6 +84,7 @@ def cmd_train(args) -> int:
 def _train(args, model: dict, training, tokenizer, save: bool) -> int:
     from ..bundle import load_bundle, save_bundle
     from ..config import TrainConfig
+    from ..corpus.loading import split_summary
     from ..pipeline import train_model
 
     if args.resume:
@@ -101,6 +102,8 @@ def _train(args, model: dict, training, tokenizer, save: bool) -> int:
     valid = _load_corpus(args.valid, args, tokenizer.lowercase) if args.valid else None
     for warning in train.warnings:
         print(f"note: {warning}", file=sys.stderr)
+    if split := split_summary(train.report):
+        print(f"note: {split[0].upper()}{split[1:]}.", file=sys.stderr)
     print(
         f"training on {len(train)} sentences from {train.name} "
         f"(seed {training.seed}; same seed, data and threads give the same model)",

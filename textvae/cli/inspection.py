@@ -36,6 +36,7 @@ def inspect_corpus(path: str, args: argparse.Namespace) -> tuple[dict, list[str]
     from ..corpus import corpus_stats, load_corpus
     from ..corpus.cleaning import REPORT_PREFIX, summary_from_counts
     from ..corpus.language import detect_language, is_cjk
+    from ..corpus.loading import split_summary
 
     options = CorpusOptions(
         lowercase=args.lowercase,
@@ -62,6 +63,7 @@ def inspect_corpus(path: str, args: argparse.Namespace) -> tuple[dict, list[str]
         "max_length": stats.max_length,
         "mean_characters": round(sum(len(s) for s in corpus.sentences) / max(1, len(corpus)), 2),
         "cleaning": summary_from_counts(corpus.report) or "Nothing to clean.",
+        "long_sentences": split_summary(corpus.report),
         "removed": removed,
         "joined_lines": corpus.report.get("joined_lines", 0),
         "report": corpus.report,
@@ -88,6 +90,7 @@ def format_stats(info: dict) -> str:
         ("text", f"{info['characters']:,} characters (mean {info['mean_characters']:.1f} a sentence)"),
         ("cleaning", info["cleaning"]),
     ]
+    rows += [("long sentences", info["long_sentences"])] if info["long_sentences"] else []
     rows += [("warning", warning) for warning in info["warnings"]]
     rows.append((f"top {unit}s", ", ".join(f"{w} {n:,}" for w, n in info["top"])))
     return "\n".join(f"{key:<14} {value}" for key, value in rows)
