@@ -27,7 +27,9 @@ METHODS = ("greedy", "sample", "beam")
 @dataclass
 class DecodeOptions:
     method: str = "greedy"
-    temperature: float = 1.0
+    # Below 1 favours the likelier words: at 0.8 a one-minute model's samples break less ("the d stupor"); 1 is the
+    # model's own distribution.
+    temperature: float = 0.8
     top_k: int = 0  # 0: no limit
     top_p: float = 1.0
     beam_width: int = 4

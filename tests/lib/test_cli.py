@@ -228,3 +228,15 @@ def test_any_words_turns_the_word_guard_off_and_it_is_on_by_default():
     parse = build_parser().parse_args
     assert decode_options(parse(["sample", "m", "--temperature", "0.8"])).known_words is True
     assert decode_options(parse(["sample", "m", "--temperature", "0.8", "--any-words"])).known_words is False
+
+
+def test_sampling_defaults_to_temperature_0_8_and_1_is_the_models_own_distribution():
+    from textvae.cli.commands import decode_options
+    from textvae.cli.parser import build_parser
+
+    parse = build_parser().parse_args
+    default = decode_options(parse(["sample", "m"]))
+    assert (default.method, default.temperature) == ("sample", 0.8)
+    own = decode_options(parse(["interpolate", "m", "a", "b", "--temperature", "1"]))
+    assert (own.method, own.temperature) == ("sample", 1.0)  # a temperature given means sampling
+    assert decode_options(parse(["interpolate", "m", "a", "b"])).method == "greedy"

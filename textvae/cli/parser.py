@@ -145,7 +145,12 @@ def add_max_words(p: argparse.ArgumentParser, default: int) -> None:
 
 def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> None:
     """Decoding options; an option not given takes DecodeOptions' default (see commands.decode_options)."""
-    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: 1, unchanged)")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=None,
+        help="sampling temperature (default: 0.8; 1 is the model's own distribution)",
+    )
     p.add_argument("--top-k", type=int, default=None, help="sample only from the k likeliest tokens (default: all)")
     p.add_argument("--top-p", type=float, default=None, help="nucleus sampling mass (default: 1, all)")
     p.add_argument("--beam", type=int, default=0, help="beam width; > 1 uses beam search")
