@@ -61,6 +61,8 @@ else:
             "Best: one sentence per line, a few thousand lines or more. Prose is split into sentences; "
             "tables let you pick the text and label columns. No file at hand? Pick a bundled corpus above."
         )
+        if active is not None:  # back on this page after choosing one: its numbers and sentences, not a blank
+            candidate, candidate_id = active, st.session_state.corpus_id
     else:
         data, suffix = upload.getvalue(), Path(upload.name).suffix.lower()
         try:

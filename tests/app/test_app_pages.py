@@ -53,6 +53,16 @@ def test_an_uploaded_text_file_becomes_the_active_corpus(app_env):
     assert at.metric[0].value == "300"
 
 
+def test_back_on_the_data_page_the_active_corpus_shows_its_numbers(app_env):
+    """The file uploader forgets its file when a person moves to another page; the page shows the active corpus."""
+    at = open_page("app_pages/data.py")
+    upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
+    at.file_uploader(key="data.upload").set_value(None).run()  # what coming back to the page looks like
+    assert_ok(at)
+    assert len(at.session_state["corpus"]) == 300 and at.metric[0].value == "300"
+    assert not any(b.key == "data.use" for b in at.button)  # it is the active corpus: nothing to confirm
+
+
 def test_a_binary_upload_is_refused_with_a_message(app_env):
     at = open_page("app_pages/data.py")
     upload(at, "photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(100))
