@@ -108,6 +108,8 @@ def test_a_long_sentence_is_cut_after_a_clause_not_mid_phrase():
     assert split_long(["W", *["“w"] * 40], 40)[1][0] == "“W"  # after an opening quote
     assert split_long(["“W", *["w"] * 40], 40)[1][0] == "W"  # a sentence that opens with a quote
     assert split_long(["w"] * 41, 40)[1][0] == "w"  # a sentence in lower case stays so
+    assert split_long(["1.", *["w"] * 40], 40)[1][0] == "w"  # so does one that opens with a number
+    assert split_long(["W", *["1st"] * 40], 40)[1][0] == "1st"  # nothing to capitalise
 
 
 def test_the_limit_to_sentences_counts_the_parts_of_a_split_sentence():

@@ -80,7 +80,8 @@ def split_long(words: list[str], max_words: int) -> list[list[str]]:
     (; : a dash or a sentence end, else a comma) where one lies between a third of the limit and the limit.
     When the sentence starts with a capital, so does each piece ("a film covered my eyes." -> "A film…"): a model
     learns its sentences' starts from them."""
-    capital = _capitalised(words[0]) == words[0]  # its first letter (after any “ or parenthesis) is a capital
+    first = _first_letter(words[0])
+    capital = first is not None and words[0][first].isupper()  # "“Well" yes; "well", "1." or "—" no
     pieces = []
     while len(words) > max_words:
         target = math.ceil(len(words) / math.ceil(len(words) / max_words))  # even pieces: no one-word tail
@@ -98,14 +99,20 @@ def split_long(words: list[str], max_words: int) -> list[list[str]]:
     return [*pieces, words]
 
 
-def _capitalised(word: str) -> str:
-    """The word with its first letter upper-cased, after any opening punctuation ("“well," -> "“Well,")."""
+def _first_letter(word: str) -> int | None:
+    """Where the word's first letter is, when only punctuation comes before it ("“well," -> 1; "1st" -> None)."""
     for i, char in enumerate(word):
         if char.isalpha():
-            return word[:i] + char.upper() + word[i + 1 :]
+            return i
         if char.isalnum():
-            return word
-    return word
+            return None
+    return None
+
+
+def _capitalised(word: str) -> str:
+    """The word with its first letter upper-cased, after any opening punctuation ("“well," -> "“Well,")."""
+    i = _first_letter(word)
+    return word if i is None else word[:i] + word[i].upper() + word[i + 1 :]
 
 
 def _paragraphs(text: str) -> list[list[str]]:
