@@ -34,8 +34,8 @@ def cleaning_options() -> dict:
             200,
             CorpusOptions.max_words,
             key=keep("data.max_words", CorpusOptions.max_words),
-            help="Longer sentences are split into parts of at most this many words, each cut after a clause "
-            "(; : or a comma) where there is one, so that the model never learns to stop mid-phrase "
+            help="Longer sentences are split into parts of at most this many words, each cut after a clause mark "
+            "(; : a dash, else a comma) where there is one, so that the model never learns to stop mid-phrase "
             "(or dropped, below).",
         )
         min_words = c2.number_input(

@@ -82,10 +82,10 @@ def split_long(words: list[str], max_words: int) -> list[list[str]]:
     learns its sentences' starts from them."""
     first = _first_letter(words[0])
     capital = first is not None and words[0][first].isupper()  # "“Well" yes; "well", "1." or "—" no
+    window = range(max(1, max_words // 3), max_words + 1)  # where a cut may fall: after words[:cut]
     pieces = []
     while len(words) > max_words:
         target = math.ceil(len(words) / math.ceil(len(words) / max_words))  # even pieces: no one-word tail
-        window = range(max(1, max_words // 3), max_words + 1)  # cut after words[:cut]
         cut = target
         for mark in (_STRONG_BREAK, _COMMA_BREAK):
             breaks = [i for i in window if mark.search(words[i - 1])]
