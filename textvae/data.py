@@ -47,28 +47,38 @@ class Batch:
 ENCODE_CHUNK = 2048  # sentences per tokenizer call; one call over a whole corpus holds ~3 KB per sentence at once
 
 
-def encode_sentences(tokenizer: TextTokenizer, sentences: list[str], max_tokens: int) -> list[list[int]]:
-    """Token ids per sentence, truncated to ``max_tokens``; a sentence with no token gets <unk>."""
+def encode_sentences(
+    tokenizer: TextTokenizer, sentences: list[str], max_tokens: int, keep_next: bool = False
+) -> list[list[int]]:
+    """Token ids per sentence, truncated to ``max_tokens``; a sentence with no token gets <unk>.
+
+    With ``keep_next`` (training data), a longer sentence keeps one token more: ``collate(..., limit=max_tokens)``
+    makes it the target after the last input token, so a cut sentence never teaches the model to end there."""
+    keep = max_tokens + 1 if keep_next else max_tokens
     shared = list(
         range(tokenizer.vocab_size)
     )  # one int object per id, not one per token: 8 bytes a token instead of 36
     ids: list[list[int]] = []
     for start in range(0, len(sentences), ENCODE_CHUNK):
         for seq in tokenizer.encode_batch(sentences[start : start + ENCODE_CHUNK]):
-            ids.append([shared[i] for i in seq[:max_tokens]] if seq else [tokenizer.unk_id])
+            ids.append([shared[i] for i in seq[:keep]] if seq else [tokenizer.unk_id])
     return ids
 
 
-def collate(sequences: list[list[int]], index: list[int] | None = None) -> Batch:
+def collate(sequences: list[list[int]], index: list[int] | None = None, limit: int | None = None) -> Batch:
+    """One padded batch. A sequence longer than ``limit`` was cut (``encode_sentences(..., keep_next=True)``):
+    its first ``limit`` tokens are the input, and the target after them is its next token, not <eos>."""
     if not sequences:
         raise TextVAEError("Nothing to encode.")
+    after = [seq[limit] if limit is not None and len(seq) > limit else EOS_ID for seq in sequences]
+    sequences = [seq[:limit] for seq in sequences] if limit is not None else sequences
     lengths = torch.tensor([len(s) for s in sequences], dtype=torch.long)
     width = int(lengths.max())
     tokens = torch.full((len(sequences), width), PAD_ID, dtype=torch.long)
     target = torch.full((len(sequences), width + 1), PAD_ID, dtype=torch.long)
     for row, seq in enumerate(sequences):
         tokens[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-        target[row, len(seq)] = EOS_ID
+        target[row, len(seq)] = after[row]
     target[:, :width] = torch.where(tokens != PAD_ID, tokens, target[:, :width])
     dec_input = torch.cat([torch.full((len(sequences), 1), BOS_ID, dtype=torch.long), tokens], dim=1)
     mask = torch.arange(width + 1).unsqueeze(0) <= lengths.unsqueeze(1)

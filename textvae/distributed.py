@@ -113,13 +113,15 @@ def shard(indices: list[int], rank: int, size: int) -> tuple[list[int], int, flo
 
 
 def sharded_batches(
-    sequences: list[list[int]], batch_size: int, world: World, rng: np.random.Generator
+    sequences: list[list[int]], batch_size: int, world: World, rng: np.random.Generator, limit: int | None = None
 ) -> Iterator[tuple[Batch, Shard]]:
-    """One epoch of this rank's parts of the global batches (``batch_size`` x world sentences), shuffled by ``rng``."""
+    """One epoch of this rank's parts of the global batches (``batch_size`` x world sentences), shuffled by ``rng``;
+    ``limit``: as ``collate``'s (a cut sentence's next token is its last target)."""
     for indices in bucketed_batches([len(s) for s in sequences], batch_size * world.size, shuffle=True, rng=rng):
         rows, start, weight = shard(indices, world.rank, world.size)
-        tokens = sum(len(sequences[i]) + 1 for i in indices)  # as Batch.n_predicted counts: words and <eos>
-        yield collate([sequences[i] for i in rows], rows), Shard(start, len(indices), weight, tokens)
+        inputs = (len(sequences[i]) if limit is None else min(len(sequences[i]), limit) for i in indices)
+        tokens = sum(n + 1 for n in inputs)  # as Batch.n_predicted counts: words and <eos> (or the next token)
+        yield collate([sequences[i] for i in rows], rows, limit), Shard(start, len(indices), weight, tokens)
 
 
 # ---------------------------------------------------------------- the loss, as a module DDP can wrap

@@ -69,7 +69,7 @@ def train_model(
         base_words = base.tokenizer.words if base is not None and base.tokenizer.words else frozenset()
         tok = tok.with_words(lexicon(train.sentences) | base_words)
     unknown = tok.unknown_rate(valid.sentences)
-    train_ids = encode_sentences(tok, train.sentences, net.config.max_length)
+    train_ids = encode_sentences(tok, train.sentences, net.config.max_length, keep_next=True)
     valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)
     trainer = Trainer(net, train_ids, valid_ids, training, probe_sentences=valid.sentences)
     if resume_state is not None:

@@ -194,7 +194,8 @@ class Trainer:
                 broadcast_parameters(self.model)  # each process drew its own new decoder: take rank 0's
                 self.optimizer = self._make_optimizer()
             rng = np.random.default_rng([cfg.seed, self.epoch])
-            for batch, part in sharded_batches(self.train_seqs, cfg.batch_size, self.world, rng):
+            limit = self.model.config.max_length
+            for batch, part in sharded_batches(self.train_seqs, cfg.batch_size, self.world, rng, limit):
                 stopped, elapsed = agree(stop is not None and stop.is_set(), time.perf_counter() - start, self.device)
                 if stopped:
                     reason = "stopped"

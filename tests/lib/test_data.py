@@ -38,3 +38,34 @@ def test_iterate_batches_maps_rows_back_to_sources():
             seen[source] = int(batch.lengths[row])
     assert seen == {0: 5, 1: 1, 2: 3, 3: 2}
     assert len(batches) == 2 and all(isinstance(b.tokens, torch.Tensor) for b in batches)
+
+
+def test_a_cut_sentence_is_trained_to_go_on_not_to_end():
+    # [5, 6, 7, 8] cut at 3 tokens: the input is 5 6 7 and the target after 7 is 8 (the sentence goes on), not <eos>
+    batch = collate([[5, 6, 7, 8], [9]], limit=3)
+    assert batch.tokens.tolist() == [[5, 6, 7], [9, 0, 0]]
+    assert batch.dec_input.tolist() == [[2, 5, 6, 7], [2, 9, 0, 0]]
+    assert batch.target.tolist() == [[5, 6, 7, 8], [9, 3, 0, 0]]
+    assert batch.lengths.tolist() == [3, 1] and batch.n_predicted == 6
+    assert collate([[5, 6, 7]], limit=3).target.tolist() == [[5, 6, 7, 3]]  # exactly at the limit: it ends
+
+
+def test_training_ids_keep_the_token_after_the_limit():
+    from textvae.data import encode_sentences
+    from textvae.tokenizer import TextTokenizer
+
+    tok = TextTokenizer.train(["one two three four five six"] * 5, "word", 50, 1, False)
+    long = "one two three four five six"
+    assert len(encode_sentences(tok, [long], 4)[0]) == 4
+    kept = encode_sentences(tok, [long, "one two"], 4, keep_next=True)
+    assert kept == [tok.encode(long)[:5], tok.encode("one two")]
+
+
+def test_sharded_batches_count_a_cut_sentence_as_limit_plus_one_predicted_tokens():
+    from textvae.distributed import World, sharded_batches
+
+    seqs = [[4] * 7, [5] * 2]
+    parts = list(sharded_batches(seqs, 2, World(), np.random.default_rng(0), limit=5))
+    batch, shard = parts[0]
+    assert shard.global_tokens == batch.n_predicted == (5 + 1) + (2 + 1)
+    assert sorted(batch.target[:, 5].tolist()) == [0, 4]  # the cut row's 6th target is its 6th token
