@@ -10,7 +10,6 @@ A bundle's tokenizer.json holds its whole pipeline, so tokenizers saved before k
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
@@ -19,23 +18,20 @@ from .config import TOKENIZER_KINDS as KINDS
 from .errors import TextVAEError
 from .limits import get_limits
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK, UNK_ID
+from .unicode_form import unicode_form
 
 WORD_START = "\u2581"
 # A word (with its leading-space mark) or a single punctuation mark (with its mark).
 _PIECE = Regex(rf"{WORD_START}?[^\s\p{{P}}{WORD_START}]+|{WORD_START}?\p{{P}}")
 
 
-def _nfkc(text: str) -> str:
-    """Python's NFKC before the tokenizer's own: its Rust tables are of an older Unicode than Python's
-    (U+10781 stays as it is there), and the corpus is cleaned with Python's (corpus.normalize_text)."""
-    return unicodedata.normalize("NFKC", text)
-
-
 def _normalizer(lowercase: bool) -> normalizers.Normalizer:
     """The same cleaning as corpus.normalize_text, so a typed sentence reads like a corpus line:
-    control characters separate words, invisible marks (soft hyphen, BOM, direction marks) vanish."""
+    control characters separate words, invisible marks (soft hyphen, BOM, direction marks) vanish.
+
+    No NFKC step: every text is put in ``unicode_form`` before it reaches the tokenizer (NFKC that keeps the
+    full-width punctuation of Chinese and Japanese). Tokenizers saved before this have an NFKC step, and keep it."""
     steps = [
-        normalizers.NFKC(),
         normalizers.Replace(Regex(r"[\p{Cc}\x{200B}]"), " "),
         normalizers.Replace(Regex(r"[\x{00AD}\x{FEFF}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}]"), ""),
         normalizers.Replace(WORD_START, "_"),
@@ -155,7 +151,7 @@ class TextTokenizer:
             _byte_pipeline(tok, lowercase)
         else:
             raise TextVAEError(f"Tokenizer kind must be one of {', '.join(KINDS)}, not {kind!r}.")
-        tok.train_from_iterator((_nfkc(s) for s in sentences), trainer)
+        tok.train_from_iterator((unicode_form(s) for s in sentences), trainer)
         return cls(tok)
 
     @classmethod
@@ -182,11 +178,13 @@ class TextTokenizer:
     def encode(self, sentence: str) -> list[int]:
         if not isinstance(sentence, str):
             raise TextVAEError(f"Only text can be tokenised, not {type(sentence).__name__}.")
-        return self._tok.encode(_nfkc(sentence), add_special_tokens=False).ids
+        return self._tok.encode(unicode_form(sentence), add_special_tokens=False).ids
 
     def encode_batch(self, sentences: list[str]) -> list[list[int]]:
         try:
-            return [e.ids for e in self._tok.encode_batch([_nfkc(s) for s in sentences], add_special_tokens=False)]
+            return [
+                e.ids for e in self._tok.encode_batch([unicode_form(s) for s in sentences], add_special_tokens=False)
+            ]
         except TypeError as exc:  # raised by tokenizers for anything but a list of strings
             raise TextVAEError("Only a list of sentences (strings) can be tokenised.") from exc
 

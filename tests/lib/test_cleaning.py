@@ -272,11 +272,11 @@ def test_a_file_of_only_licence_text_is_refused():
 
 def test_chinese_is_split_at_its_sentence_marks():
     corpus = load_corpus(HONGLOUMENG.encode(), name="hlm.txt")
-    # NFKC (as for every corpus) makes the full-width comma, colon and question mark ASCII.
+    # the full-width comma, colon and question mark stay as they are (textvae.unicode_form)
     assert corpus.sentences[:3] == [
         "此开卷第一回也。",
-        "作者自云:因曾历过一番梦幻之后,故将真事隐去。",
-        "但书中所记何事何人?",
+        "作者自云：因曾历过一番梦幻之后，故将真事隐去。",
+        "但书中所记何事何人？",
     ]
     assert len(corpus.sentences) == 8 and corpus.report["removed_chapter_headings"] == 2
     raw = load_corpus(HONGLOUMENG.encode(), name="hlm.txt", options=CorpusOptions(clean=False))

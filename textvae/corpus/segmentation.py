@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
 import numpy as np
 
+from ..unicode_form import unicode_form
 from .language import detect_language, is_cjk, split_cjk
 
 MAX_PARAGRAPH_CHARS = 20_000  # pysbd is quadratic-ish on huge paragraphs: chunk them first
@@ -26,8 +26,9 @@ _INVISIBLE = {
 
 
 def normalize_text(text: str, lowercase: bool = False) -> str:
-    """NFKC, controls to spaces, invisible marks dropped, white space collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    """NFKC (full-width punctuation kept: ``unicode_form``), controls to spaces, invisible marks dropped, white
+    space collapsed."""
+    text = unicode_form(text).translate(_INVISIBLE)
     text = " ".join(text.split())
     return text.lower() if lowercase else text
 
