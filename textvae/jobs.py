@@ -63,13 +63,16 @@ class TrainingSlots:
         self._running: set[TrainingJob] = set()
 
     def acquire(self, job: TrainingJob, give_up: Callable[[], bool], poll_s: float = 0.25) -> bool:
-        """Block until ``job`` may train (True) or ``give_up()`` says to stop waiting (False)."""
+        """Block until ``job`` may train (True) or ``give_up()`` says to stop waiting (False). ``give_up`` is asked
+        before the slot is taken too: a job stopped while it waited never starts, even if a slot frees at once."""
         with self._cond:
             self._waiting.append(job)
             try:
-                while not (self._waiting[0] is job and len(self._running) < self.capacity):
+                while True:
                     if give_up():
                         return False
+                    if self._waiting[0] is job and len(self._running) < self.capacity:
+                        break
                     self._cond.wait(poll_s)
                 self._running.add(job)
                 return True

@@ -132,6 +132,25 @@ def test_a_queued_job_can_be_stopped_before_it_starts():
     assert a.join(10) and slots.running == 0
 
 
+def test_a_job_stopped_while_it_waits_does_not_take_the_slot_that_frees_next():
+    # stopped, then the slot frees: the waiting thread wakes to both at once, and the stop wins (before, it took
+    # the slot and started a worker process for a training nobody wanted)
+    import threading
+
+    slots = TrainingSlots(1)
+    holder = object()
+    slots.acquire(holder, lambda: False)
+    stopped = threading.Event()
+    got: list[bool] = []
+    waiter = threading.Thread(target=lambda: got.append(slots.acquire(object(), stopped.is_set, poll_s=30)))
+    waiter.start()
+    wait_for(lambda: slots.waiting == 1)
+    stopped.set()
+    slots.release(holder)  # wakes the waiting thread
+    waiter.join(10)
+    assert got == [False] and slots.running == 0 and slots.waiting == 0
+
+
 def test_a_library_error_surfaces_as_its_message():
     job = fake_job(
         FakeTraining(TextVAEError("The corpus has 3 sentences; training needs at least 20.")), TrainingSlots(1)
