@@ -157,7 +157,7 @@ def latent_figure(
 
 
 def grey_map_figure(coords: np.ndarray, sentences: list[str]) -> go.Figure:
-    """The corpus as small grey dots: the background of a path drawn over the map. SVG, not WebGL: for the few
+    """The corpus as small grey dots: the background of points drawn over the map. SVG, not WebGL: for the few
     hundred dots of a background a browser without a GPU paints it in about half the time (benchmarks/README.md,
     "Answers in the browser")."""
     fig = latent_figure(coords, sentences, ["corpus"] * len(sentences), "category", "", height=460, webgl=False)
@@ -177,31 +177,6 @@ def prior_points_figure(coords: np.ndarray, sentences: list[str], prior_coords: 
         marker=dict(size=13, color="#E4572E", symbol="star"),
         name="random points z ~ N(0, I)",
         hoverinfo="skip",
-    )
-    return fig
-
-
-def path_figure(base: go.Figure | dict, path: np.ndarray, sentences: list[str]) -> go.Figure:
-    """An interpolation path (2D coordinates, one row per decoded sentence) drawn over ``base`` (a grey map)."""
-    fig = go.Figure(base, skip_invalid=True)
-    labels = hover_text([f"{i + 1}. {s}" for i, s in enumerate(sentences)])
-    # SVG like the grey dots (plotly draws WebGL traces above SVG ones: a WebGL base would hide an SVG path).
-    fig.add_trace(
-        go.Scatter(
-            x=path[:, 0],
-            y=path[:, 1],
-            mode="lines+markers",
-            name="path",
-            text=labels,
-            hovertemplate="%{text}<extra></extra>",
-            line={"color": "#E4572E", "width": 3},
-            marker={
-                "size": 11,
-                "color": np.linspace(0, 1, len(path)),
-                "colorscale": [[0, "#E4572E"], [1, "#4F46E5"]],
-                "line": {"width": 1, "color": "white"},
-            },
-        )
     )
     return fig
 

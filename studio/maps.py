@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from studio import figures
+from studio import path_chart
 from studio.messages import md_escape
 from studio.models import active_model_id
 from studio.projections import MAP_POINT_CAP, PROJECTIONS, tsne
 from textvae.errors import TextVAEError
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
+    import pandas as pd
 
     from textvae import Corpus, ModelBundle, latent
 
@@ -135,19 +135,21 @@ def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _grey_map(model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 600) -> dict:
-    """The corpus as grey dots, built once per model and corpus (plotly figures are slow to build)."""
+def _grey_dots(
+    model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 600
+) -> pd.DataFrame:
+    """The corpus as grey dots under an interpolation path, chosen once per model and corpus."""
     from textvae import latent
 
     shown = latent.map_sample(len(_data.sentences), points)
-    return figures.grey_map_figure(_proj.coords[shown], [_data.sentences[i] for i in shown]).to_dict()
+    return path_chart.grey_dots(_proj.coords[shown], [_data.sentences[i] for i in shown])
 
 
 def path_over_map(
     model_id: str, corpus_id: str, data: MapData, proj: latent.Projection, path: np.ndarray, sentences: list[str]
-) -> go.Figure:
-    """An interpolation path drawn over the grey corpus map."""
-    return figures.path_figure(_grey_map(model_id, corpus_id, data, proj), path, sentences)
+) -> pd.DataFrame:
+    """The data of an interpolation path drawn over the grey corpus map (``path_chart.SPEC`` draws it)."""
+    return path_chart.path_data(_grey_dots(model_id, corpus_id, data, proj), path, sentences)
 
 
 # ---------------------------------------------------------------- the page's arithmetic (plain functions)

@@ -92,14 +92,10 @@ def test_an_extra_point_is_drawn_with_its_escaped_text_and_no_map_row():
     assert typed.customdata[0][1] == "&lt;b&gt;typed&lt;/b&gt;"
 
 
-def test_the_path_is_drawn_over_the_grey_map():
+def test_the_grey_map_is_svg_grey_dots():
     base = figures.grey_map_figure(coords(10), [f"s{i}" for i in range(10)])
     assert base.data[0].name == "corpus" and base.data[0].marker.color == figures.UNUSED
-    fig = figures.path_figure(base.to_dict(), coords(4), ["a", "<b>", "c", "d"])
-    path = fig.data[-1]
-    assert path.name == "path" and len(path.x) == 4 and path.text[1] == "2. &lt;b&gt;"
-    # all SVG: a WebGL trace would be drawn above the path whatever the order
-    assert all(type(trace) is go.Scatter for trace in fig.data)
+    assert all(type(trace) is go.Scatter for trace in base.data)  # SVG: a WebGL trace would hide what is drawn over it
 
 
 def test_loss_figures_show_validation_and_beta_on_its_own_axis():

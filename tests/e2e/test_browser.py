@@ -94,6 +94,14 @@ def test_interpolation_answers_quickly(page, timings):
     timings["interpolate (click to result)"] = seconds
     assert_no_exception(page)
     assert page.locator('[data-testid="stTable"]').count() >= 1
+    # A new path updates the chart in place: the same drawing, not a new chart drawn from scratch.
+    chart = '[data-testid="stVegaLiteChart"] svg'
+    page.wait_for_selector(chart)
+    page.evaluate(f"() => {{ window.__pathChart = document.querySelector('{chart}'); }}")
+    page.get_by_role("textbox", name="To", exact=True).fill("Two dogs play in the snow.")
+    run_and_wait(page, lambda: page.get_by_role("button", name="Interpolate").click())
+    assert_no_exception(page)
+    assert page.evaluate(f"() => document.querySelector('{chart}') === window.__pathChart")
 
 
 def test_sampling_answers_quickly(page, timings):
