@@ -33,7 +33,7 @@ def test_decode_of_encode_is_the_normalised_text_for_any_unicode(text):
 
 def test_the_round_trip_survives_saving_the_tokenizer():
     again = TextTokenizer.from_json(TOKENIZER.to_json())
-    for sentence in TRAINING[:4]:  # NFKC, as the corpus cleans: full-width "！" reads "!"
+    for sentence in TRAINING[:4]:  # as the corpus cleans them (textvae.unicode_form: full-width "！" stays)
         assert again.decode(again.encode(sentence)) == normalize_text(sentence)
 
 
