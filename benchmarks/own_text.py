@@ -8,8 +8,9 @@ HOLD_OUT share of sentences (its last chapters) is held out. ``train --preset`` 
 --from-scratch) learns from the rest, timed from the corpus file to the saved bundle. Then the held-out
 sentences are evaluated (bits per character from the IW-NLL, KL, active units, greedy reconstruction
 accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word 3-grams, glued words and words
-that no known text has, with the word guard (the app's default) and without it; 200 more for those that stop
-mid-phrase.
+that no known text has, with the word guard (the app's default) and without it; 1,000 more, with the sentence
+shape guard (the app's default) and without it, for those that stop mid-phrase, begin in lower case or reach the
+length limit.
 Prints one JSON object and writes it to benchmarks/results/own-text-<book>-<preset>[-scratch].json.
 """
 
@@ -80,6 +81,23 @@ def ends_mid_phrase(sentence: str) -> bool:
     return sentence.rstrip()[-1:].isalnum()
 
 
+def shape_counts(bundle, options, n: int = 1000) -> dict:
+    """Of n samples: those that stop mid-phrase, begin in lower case, or reach the model's length limit."""
+    import torch
+
+    from textvae.generation import decode_latent, guards, length_limit
+
+    generator = torch.Generator().manual_seed(1)
+    z = torch.randn((n, bundle.config.latent_dim), generator=generator)
+    ids = decode_latent(bundle.model, z, options, generator, *guards(bundle.tokenizer))
+    texts = bundle.tokenizer.decode_batch(ids)
+    return {
+        "mid_phrase": sum(map(ends_mid_phrase, texts)),
+        "lower_case_start": sum(s.strip()[:1].islower() for s in texts),
+        "at_length_limit": sum(len(row) >= length_limit(bundle.model, options) for row in ids),
+    }
+
+
 def run_cli(argv: list[str]) -> str:
     """``python -m textvae`` in this process; its standard output."""
     from textvae.cli import main
@@ -119,7 +137,10 @@ def measure(
     unguarded, _ = sample_prior(
         bundle.model, bundle.tokenizer, 20, DecodeOptions(method="sample", temperature=0.8, known_words=False)
     )
-    many, _ = sample_prior(bundle.model, bundle.tokenizer, 200, DecodeOptions(method="sample", temperature=0.8), 1)
+    shapes = {
+        name: shape_counts(bundle, DecodeOptions(method="sample", temperature=0.8, sentence_shape=on))
+        for name, on in (("shape_guard_on", True), ("shape_guard_off", False))
+    }
     known = known_words(train, bundle.tokenizer)
     return {
         "book": book.name,
@@ -137,8 +158,8 @@ def measure(
         "unknown_rate": test["unknown_rate"],
         "samples": samples,
         "samples_with_unk": sum("<unk>" in s for s in samples),
-        "of_200_samples_ending_mid_phrase": sum(map(ends_mid_phrase, many)),
-        "of_200_samples_starting_lower_case": sum(s[:1].islower() for s in many),
+        "sentence_shape": str(bundle.tokenizer.shape),
+        "of_1000_samples": shapes,
         "samples_with_repeated_trigram": sum(repeated_trigrams(s) > 0 for s in samples),
         "glued_words": sorted({w for s in samples for w in glued_words(s, known)}),
         "non_words": sorted({w for s in samples for w in non_words(s, known)}),

@@ -119,7 +119,6 @@ def _reconstruction(
     from textvae.data import encode_sentences
     from textvae.evaluation import token_accuracy
     from textvae.objective import gaussian_kl
-    from textvae.word_guard import word_guard
 
     model, tok = _bundle.model, _bundle.tokenizer
     mu, logvar = generation.posterior(model, tok, [sentence])
@@ -128,7 +127,7 @@ def _reconstruction(
     z = mu + torch.tensor(levels, dtype=mu.dtype, device=mu.device).unsqueeze(1) * eps
     options = DecodeOptions(**dict(options_key))
     options.max_length = max(generation.length_limit(model, options), len(reference) + 5)
-    decoded = generation.decode_latent(model, z, options, words=word_guard(tok))
+    decoded = generation.decode_latent(model, z, options, None, *generation.guards(tok))
     table = pd.DataFrame(
         {
             "noise σ": list(levels),

@@ -148,6 +148,15 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
             "not exist (“perceious”). On, every word it writes is one of its training text (and base model). "
             "Off shows what the model itself prefers.",
         )
+        sentence_shape = st.checkbox(
+            "Begin and end sentences as the training text does",
+            start.sentence_shape,
+            key=keep(f"{prefix}.sentence_shape", start.sentence_shape),
+            help="A model trained for a minute sometimes stops on a word (“…and the monster was in the”) or begins "
+            "in lower case. On, when nearly all its training sentences end with a mark (. ? ! ” 。) a sentence ends "
+            "only after one of those marks, and when nearly all begin with a capital none begins in lower case. "
+            "Off shows what the model itself prefers.",
+        )
     return DecodeOptions(
         method=method,
         temperature=float(temperature),
@@ -156,6 +165,7 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
         beam_width=int(beam),
         no_repeat_ngram=int(no_repeat),
         known_words=bool(known_words),
+        sentence_shape=bool(sentence_shape),
     )
 
 

@@ -34,6 +34,7 @@ from .safe_files import (
     CONFIG,
     LATENT_HISTORY,
     METRICS,
+    SHAPE,
     TOKENIZER,
     TRAINING_STATE,
     WEIGHTS,
@@ -43,6 +44,7 @@ from .safe_files import (
     read_zip_file,
     read_zip_members,
 )
+from .sentence_shape import SentenceShape
 from .tokenizer import TextTokenizer
 from .word_guard import words_from_text, words_to_text
 
@@ -107,6 +109,8 @@ def save_bundle(
         (tmp / METRICS).write_text(json.dumps(bundle.metrics, indent=1, default=float))
         if bundle.tokenizer.words is not None:
             (tmp / WORDS).write_text(words_to_text(bundle.tokenizer.words), encoding="utf-8")
+        if bundle.tokenizer.shape is not None:
+            (tmp / SHAPE).write_text(bundle.tokenizer.shape.to_json(), encoding="utf-8")
         if bundle.latent_history is not None and len(bundle.latent_history):
             (tmp / LATENT_HISTORY).write_bytes(bundle.latent_history.to_bytes())
         if training_state:
@@ -267,6 +271,8 @@ def bundle_from_files(files: dict[str, bytes], path: Path | None = None) -> Mode
     metrics = clean_metrics(_read_json(files[METRICS], METRICS))
     if WORDS in files:
         tokenizer.words = words_from_text(bytes(files[WORDS]).decode("utf-8", errors="replace"))
+    if SHAPE in files:
+        tokenizer.shape = SentenceShape.from_json(bytes(files[SHAPE]).decode("utf-8", errors="replace"))
     history = None
     if LATENT_HISTORY in files:
         history = LatentHistory.from_bytes(bytes(files[LATENT_HISTORY]), model_config.latent_dim)

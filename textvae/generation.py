@@ -16,6 +16,7 @@ from torch import Tensor
 from .data import collate, encode_sentences
 from .errors import TextVAEError
 from .model import SentenceVAE
+from .sentence_shape import ShapeGuard, shape_guard
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from .tokenizer import TextTokenizer
 from .validation import check_fields, check_range
@@ -41,6 +42,7 @@ class DecodeOptions:
     no_repeat_ngram: int = 3
     allow_unknown: bool = False
     known_words: bool = True  # only words of the training text, greedy and sampling (textvae.word_guard)
+    sentence_shape: bool = True  # begin and end as the training text's sentences do (textvae.sentence_shape)
     tidy: bool = True  # no space after an opening quote or bracket, none before closing punctuation (see tidy_spacing)
 
     def __post_init__(self) -> None:
@@ -57,7 +59,7 @@ class DecodeOptions:
 
 
 # Decoding for metrics: what the model itself prefers, with no guard.
-UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True, "known_words": False, "tidy": False}
+UNGUARDED = {"no_repeat_ngram": 0, "allow_unknown": True, "known_words": False, "sentence_shape": False, "tidy": False}
 
 _AFTER_OPENING = re.compile(r"([“‘«(\[¿¡]) +")
 _BEFORE_CLOSING = re.compile(r" +([”’»)\].,;:!?…])")
@@ -89,10 +91,12 @@ def _banned_tokens(history: list[list[int]], n: int) -> list[tuple[int, int]]:
     return banned
 
 
-def _guard(logits: Tensor, history: list[list[int]], options: DecodeOptions) -> Tensor:
+def _guard(logits: Tensor, history: list[list[int]], options: DecodeOptions, shape: ShapeGuard | None) -> Tensor:
     """Logits with the tokens decoding must not emit set to -inf: never pad or bos, <unk> and repeats
-    unless the options allow them."""
+    unless the options allow them, and what breaks the sentence shape (``shape``, when given)."""
     logits[:, [PAD_ID, BOS_ID]] = float("-inf")
+    if shape is not None:
+        shape.mask(logits, history)
     if not options.allow_unknown:
         logits[:, UNK_ID] = float("-inf")
     banned = _banned_tokens(history, options.no_repeat_ngram)
@@ -127,15 +131,18 @@ def decode_latent(
     options: DecodeOptions | None = None,
     generator: torch.Generator | None = None,
     words: WordGuard | None = None,
+    shape: ShapeGuard | None = None,
 ) -> list[list[int]]:
     """Token ids (eos excluded) for each row of z; with ``words`` (and ``options.known_words``), greedy and
-    sampling write only known words (beam search is not guarded)."""
+    sampling write only known words (beam search is not guarded); with ``shape`` (and
+    ``options.sentence_shape``), sentences begin and end as the training text's do."""
     options = options or DecodeOptions()
     words = words if options.known_words else None
+    shape = shape if options.sentence_shape else None
     model.eval()
     z = z.to(model.device, torch.float32)
     if options.method == "beam" and options.beam_width > 1:
-        return _beam_search(model, z, options)
+        return _beam_search(model, z, options, shape)
     n = z.size(0)
     tokens = torch.full((n,), BOS_ID, dtype=torch.long, device=model.device)
     state, out = None, []
@@ -144,7 +151,7 @@ def decode_latent(
     writing = [START] * n  # each row's word in progress, for the word guard
     for _ in range(length_limit(model, options)):
         logits, state = _step(model, tokens, z, state)
-        logits = _guard(logits, history, options)
+        logits = _guard(logits, history, options, shape)
         if options.method == "sample":
             probs = _filter_logits(logits, options).softmax(-1)
             if not bool(torch.isfinite(probs).all()):  # only weights far outside any trained range do this
@@ -188,14 +195,21 @@ def decode_texts(
     model: SentenceVAE, tokenizer: TextTokenizer, z: Tensor, options: DecodeOptions | None = None
 ) -> list[str]:
     """The sentence each row of z decodes to, spaced for reading (greedy unless the options say otherwise)."""
-    return _texts(tokenizer, decode_latent(model, z, options, words=word_guard(tokenizer)), options)
+    return _texts(tokenizer, decode_latent(model, z, options, None, *guards(tokenizer)), options)
+
+
+def guards(tokenizer: TextTokenizer) -> tuple[WordGuard | None, ShapeGuard | None]:
+    """The display guards a tokenizer carries: its known words and its sentences' shape (None where it has none)."""
+    return word_guard(tokenizer), shape_guard(tokenizer)
 
 
 def _until_eos(ids: list[int]) -> list[int]:
     return ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids
 
 
-def _beam_search(model: SentenceVAE, z: Tensor, options: DecodeOptions, length_penalty: float = 0.7) -> list[list[int]]:
+def _beam_search(
+    model: SentenceVAE, z: Tensor, options: DecodeOptions, shape: ShapeGuard | None, length_penalty: float = 0.7
+) -> list[list[int]]:
     n, w, v = z.size(0), options.beam_width, model.config.vocab_size
     zb = z.repeat_interleave(w, 0)
     tokens = torch.full((n * w,), BOS_ID, dtype=torch.long, device=z.device)
@@ -207,7 +221,7 @@ def _beam_search(model: SentenceVAE, z: Tensor, options: DecodeOptions, length_p
     state = None
     for _ in range(length_limit(model, options)):
         logits, state = _step(model, tokens, zb, state)
-        logp = _guard(logits, history.tolist(), options).log_softmax(-1)
+        logp = _guard(logits, history.tolist(), options, shape).log_softmax(-1)
         # A finished beam may only continue with eos at no cost.
         logp = torch.where(finished.unsqueeze(1), torch.full_like(logp, float("-inf")), logp)
         logp[finished, EOS_ID] = 0.0
@@ -264,7 +278,7 @@ def sample_prior(
     _check_count("n", n)
     gen = _generator(seed, model.device)
     z = torch.randn((n, model.config.latent_dim), generator=gen, device=model.device)
-    return _texts(tokenizer, decode_latent(model, z, options, gen, word_guard(tokenizer)), options), z
+    return _texts(tokenizer, decode_latent(model, z, options, gen, *guards(tokenizer)), options), z
 
 
 def reconstruct(
@@ -293,7 +307,7 @@ def variations(
     gen = _generator(seed, model.device)
     eps = torch.randn((n, mu.size(1)), generator=gen, device=model.device)
     z = mu + radius * eps * torch.exp(0.5 * logvar)
-    return _texts(tokenizer, decode_latent(model, z, options, gen, word_guard(tokenizer)), options)
+    return _texts(tokenizer, decode_latent(model, z, options, gen, *guards(tokenizer)), options)
 
 
 def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:

@@ -17,6 +17,7 @@ from .errors import TextVAEError
 from .evaluation import reconstruction_quality
 from .events import Callback
 from .model import SentenceVAE
+from .sentence_shape import SentenceShape
 from .tokenizer import TextTokenizer
 from .training import Trainer, seed_everything
 from .word_guard import lexicon
@@ -65,9 +66,9 @@ def train_model(
             train.sentences, tokenizer.kind, tokenizer.vocab_size, tokenizer.min_frequency, tokenizer.lowercase
         )
         net = SentenceVAE(VAEConfig(vocab_size=tok.vocab_size, **(model or {})))
-    if resume is None:  # the words the display guard lets it write: its training text's, and its base's
+    if resume is None:  # the display guards: words of its training text and its base's; its sentences' shape
         base_words = base.tokenizer.words if base is not None and base.tokenizer.words else frozenset()
-        tok = tok.with_words(lexicon(train.sentences) | base_words)
+        tok = tok.with_guards(lexicon(train.sentences) | base_words, SentenceShape.learn(train.sentences))
     unknown = tok.unknown_rate(valid.sentences)
     train_ids = encode_sentences(tok, train.sentences, net.config.max_length, keep_next=True)
     valid_ids = encode_sentences(tok, valid.sentences, net.config.max_length)

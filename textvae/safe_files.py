@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import TextVAEError
 
-WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY, WORDS = (
+WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY, WORDS, SHAPE = (
     "model.safetensors",
     "config.json",
     "tokenizer.json",
@@ -25,9 +25,10 @@ WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY, WORDS = (
     "training_state.safetensors",
     "latent_history.safetensors",  # the live map's frames, to replay the training (textvae.latent_history)
     "words.txt",  # the words of the training text, for the display guard (textvae.word_guard)
+    "shape.json",  # how the training text's sentences begin and end, for the display (textvae.sentence_shape)
 )
 REQUIRED_FILES = (WEIGHTS, CONFIG, TOKENIZER, METRICS)
-ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE, LATENT_HISTORY, WORDS}
+ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE, LATENT_HISTORY, WORDS, SHAPE}
 MAX_FILE_BYTES = {
     WEIGHTS: 700 * 2**20,
     CONFIG: 2**20,
@@ -36,6 +37,7 @@ MAX_FILE_BYTES = {
     TRAINING_STATE: 1400 * 2**20,
     LATENT_HISTORY: 64 * 2**20,
     WORDS: 32 * 2**20,
+    SHAPE: 2**16,
 }
 MAX_ZIP_BYTES = 800 * 2**20
 MAX_ZIP_ENTRIES = 20

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
@@ -19,6 +20,9 @@ from .errors import TextVAEError
 from .limits import get_limits
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK, UNK_ID
 from .unicode_form import unicode_form
+
+if TYPE_CHECKING:
+    from .sentence_shape import SentenceShape
 
 WORD_START = "\u2581"
 # A word (with its leading-space mark) or a single punctuation mark (with its mark).
@@ -106,9 +110,10 @@ class TextTokenizer:
 
     pad_id, unk_id, bos_id, eos_id = PAD_ID, UNK_ID, BOS_ID, EOS_ID
 
-    def __init__(self, tokenizer: Tokenizer, words: frozenset[str] | None = None):
+    def __init__(self, tokenizer: Tokenizer, words: frozenset[str] | None = None, shape: SentenceShape | None = None):
         self._tok = tokenizer
         self.words = words  # the words of its training text, for the display guard (textvae.word_guard)
+        self.shape = shape  # how its training text's sentences begin and end (textvae.sentence_shape)
         tokenizer.encode_special_tokens = True  # "[EOS]" typed in a sentence is text, not the end-of-sentence id
         for i, token in enumerate(SPECIAL_TOKENS):
             if tokenizer.token_to_id(token) != i:
@@ -208,9 +213,9 @@ class TextTokenizer:
             return bytes(_BYTE_OF[c] for c in self._id_to_token[token_id])
         return self._id_to_token[token_id].replace(WORD_START, " ").encode("utf-8")
 
-    def with_words(self, words: frozenset[str]) -> TextTokenizer:
-        """The same tokenizer (shared, not copied) carrying other known words."""
-        return TextTokenizer(self._tok, words)
+    def with_guards(self, words: frozenset[str], shape: SentenceShape | None) -> TextTokenizer:
+        """The same tokenizer (shared, not copied) carrying other known words and sentence shape."""
+        return TextTokenizer(self._tok, words, shape)
 
     def decode(self, ids: Iterable[int]) -> str:
         """ids -> natural text. Stops at eos; pad and bos are skipped; unknown words read "<unk>"."""

@@ -221,13 +221,16 @@ def test_every_train_default_shown_is_the_configs_default():
         assert flag.default is None or "default:" in flag.help or f"(default: {flag.default})" in help_text
 
 
-def test_any_words_turns_the_word_guard_off_and_it_is_on_by_default():
+def test_any_words_and_any_shape_turn_the_display_guards_off_and_they_are_on_by_default():
     from textvae.cli.commands import decode_options
     from textvae.cli.parser import build_parser
 
     parse = build_parser().parse_args
-    assert decode_options(parse(["sample", "m", "--temperature", "0.8"])).known_words is True
+    default = decode_options(parse(["sample", "m", "--temperature", "0.8"]))
+    assert default.known_words is True and default.sentence_shape is True
     assert decode_options(parse(["sample", "m", "--temperature", "0.8", "--any-words"])).known_words is False
+    for argv in (["sample", "m"], ["reconstruct", "m", "A sentence."], ["interpolate", "m", "One.", "Two."]):
+        assert decode_options(parse([*argv, "--any-shape"])).sentence_shape is False
 
 
 def test_sampling_defaults_to_temperature_0_8_and_1_is_the_models_own_distribution():

@@ -30,7 +30,9 @@ def test_a_raw_book_is_cleaned_split_trained_evaluated_and_its_samples_checked(t
     assert result["train_sentences"] + result["held_out_sentences"] == 400
     assert "licence" in result["cleaning"] and len(result["samples"]) == 20
     assert result["held_out"]["bits_per_char"] > 0 and result["samples_with_unk"] == 0
-    assert 0 <= result["of_200_samples_ending_mid_phrase"] <= 200
+    guarded, unguarded = result["of_1000_samples"]["shape_guard_on"], result["of_1000_samples"]["shape_guard_off"]
+    assert guarded["lower_case_start"] == 0 and guarded["mid_phrase"] <= guarded["at_length_limit"]
+    assert 0 <= unguarded["mid_phrase"] <= 1000 and "'.'" in result["sentence_shape"]
     assert (tmp_path / "results" / "own-text-tiny_book-quick-scratch.json").exists()
 
 

@@ -60,7 +60,7 @@ def bpe_model() -> tuple[SentenceVAE, TextTokenizer]:
     model = SentenceVAE(VAEConfig(vocab_size=tokenizer.vocab_size, embed_dim=16, hidden_dim=32, latent_dim=4)).eval()
     with torch.no_grad():
         model.output.bias[tokenizer.eos_id] = 0.5  # some sentences end
-    return model, tokenizer.with_words(lexicon(SENTENCES))
+    return model, tokenizer.with_guards(lexicon(SENTENCES), None)
 
 
 @pytest.mark.parametrize("method", ["greedy", "sample"])

@@ -41,7 +41,13 @@ def decode_options(args):
         method = "sample"
     else:
         method = args.default_method
-    return dataclasses.replace(options, method=method, beam_width=max(args.beam, 1), known_words=not args.any_words)
+    return dataclasses.replace(
+        options,
+        method=method,
+        beam_width=max(args.beam, 1),
+        known_words=not args.any_words,
+        sentence_shape=not args.any_shape,
+    )
 
 
 def _load_corpus(path: str, args, lowercase: bool = False):

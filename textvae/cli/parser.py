@@ -175,6 +175,12 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
         help="let greedy and sampling write words the model never read (by default a sub-word model writes only "
         "words of its training text, never pieces joined into non-words)",
     )
+    p.add_argument(
+        "--any-shape",
+        action="store_true",
+        help="let sentences begin and end anyhow (by default, when nearly all training sentences end with a mark "
+        "or begin with a capital, decoded ones do too)",
+    )
     p.set_defaults(default_method=default_method)
 
 

@@ -1,0 +1,109 @@
+"""textvae.sentence_shape: text a person reads begins and ends as the training text's sentences do."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.helpers import make_sentences
+from textvae import DecodeOptions, SentenceVAE, TextTokenizer, TextVAEError, VAEConfig, load_bundle, save_bundle
+from textvae.generation import UNGUARDED, decode_latent, guards
+from textvae.sentence_shape import SentenceShape, ShapeGuard
+
+NOVEL = [f"Sentence {i} of the book{'.?!'[i % 3]}" for i in range(100)]
+# ids 0-3 are the special tokens (their text is "")
+PIECES = [b"", b"", b"", b"", b" the", b"The", b".", b" \xe2\x80\x99", b"\xe3\x80", b"\x82", b" ", b"cat"]
+EOS, THE, THE_CAPITAL, DOT, QUOTE, FULL_STOP_1, FULL_STOP_2, SPACE, CAT = range(3, 12)
+SHAPE = SentenceShape(frozenset({".", "\u2019", "\u3002"}), no_lower_start=True)
+
+
+def test_a_rule_is_learnt_only_where_nearly_all_sentences_keep_it():
+    shape = SentenceShape.learn(NOVEL)
+    assert shape.endings == {".", "?", "!"} and shape.no_lower_start
+    words_at_the_end = NOVEL[:90] + [f"a line without a mark {i}" for i in range(10)]
+    assert SentenceShape.learn(words_at_the_end).endings == frozenset()  # 10 % end on a word: no end rule
+    assert not SentenceShape.learn(words_at_the_end).no_lower_start  # 10 % begin in lower case
+    assert not SentenceShape.learn([s.lower() for s in NOVEL]).no_lower_start
+    assert not SentenceShape.learn([f"“{s.lower()}”" for s in NOVEL]).no_lower_start  # the first letter counts
+    assert SentenceShape.learn([f"“{s}”" for s in NOVEL]).no_lower_start
+    assert SentenceShape.learn([*NOVEL, "One odd line;"]).endings == {".", "?", "!"}  # a mark used once is no habit
+    assert not SentenceShape.learn(NOVEL[:10]).rules  # too few sentences to say
+    assert not SentenceShape.learn(["我爱你。"] * 50).no_lower_start and SentenceShape.learn(
+        ["我爱你。"] * 50
+    ).endings == {"。"}
+
+
+def test_the_shape_file_round_trips_and_a_bad_one_is_refused_with_a_message():
+    assert SentenceShape.from_json(SHAPE.to_json()) == SHAPE
+    for bad in (
+        "[",
+        "[]",
+        '{"endings": ["a"], "no_lower_start": true}',
+        '{"endings": [".."], "no_lower_start": true}',
+        '{"endings": ["."], "no_lower_start": 1}',
+        '{"endings": "."}',
+    ):
+        with pytest.raises(TextVAEError, match=r"shape\.json"):
+            SentenceShape.from_json(bad)
+
+
+def masked(guard: ShapeGuard, ids: list[int]) -> set[int]:
+    logits = torch.zeros(1, len(PIECES))
+    guard.mask(logits, [ids])
+    return {int(t) for t in torch.nonzero(torch.isinf(logits[0]))}
+
+
+def test_a_sentence_ends_only_after_a_word_and_one_of_the_endings_and_begins_without_lower_case():
+    guard = ShapeGuard(PIECES, SHAPE)
+    assert masked(guard, []) == {EOS, THE, CAT}  # nothing written: no end, no lower-case start
+    assert masked(guard, [SPACE]) == {EOS, THE, CAT}  # a space is not a start yet
+    assert masked(guard, [THE_CAPITAL]) == {EOS}  # "The" ends on a word
+    assert masked(guard, [THE_CAPITAL, DOT]) == set() and masked(guard, [THE_CAPITAL, DOT, SPACE]) == set()
+    assert masked(guard, [QUOTE]) == {EOS, THE, CAT}  # "’" alone is no sentence, and "’cat" begins in lower case
+    assert masked(guard, [CAT, QUOTE]) == set()
+    assert masked(guard, [CAT, FULL_STOP_1]) == {EOS} and masked(guard, [CAT, FULL_STOP_1, FULL_STOP_2]) == set()
+    assert masked(guard, [CAT, DOT, EOS]) == set()  # a finished row is left alone
+    assert masked(ShapeGuard(PIECES, SentenceShape(frozenset(), True)), [CAT]) == set()  # no end rule
+    assert masked(ShapeGuard(PIECES, SentenceShape(frozenset({"."}), False)), []) == {EOS}  # no start rule
+
+
+@pytest.fixture(scope="module")
+def chatty_model() -> tuple[SentenceVAE, TextTokenizer]:
+    """An untrained decoder that ends sentences early and anywhere, and a tokenizer carrying a novel's shape."""
+    sentences = make_sentences(300)
+    tokenizer = TextTokenizer.train(sentences, "bpe", vocab_size=400)
+    torch.manual_seed(0)
+    model = SentenceVAE(VAEConfig(vocab_size=tokenizer.vocab_size, embed_dim=16, hidden_dim=32, latent_dim=4)).eval()
+    with torch.no_grad():
+        model.output.bias[tokenizer.eos_id] = 2.0
+    return model, tokenizer.with_guards(frozenset(), SentenceShape.learn(sentences))
+
+
+@pytest.mark.parametrize("method", ["greedy", "sample", "beam"])
+def test_guarded_decoding_keeps_the_shape_where_unguarded_does_not(chatty_model, method):
+    model, tokenizer = chatty_model
+    z = 3 * torch.randn(24, 4, generator=torch.Generator().manual_seed(1))
+    _, shape = guards(tokenizer)
+
+    def broken(options: DecodeOptions) -> int:
+        """Sentences that end (before the length limit) without "." or begin in lower case."""
+        rows = decode_latent(model, z, options, torch.Generator().manual_seed(2), None, shape)
+        texts = [tokenizer.decode(row).strip() for row in rows]
+        return sum(
+            (len(row) < options.max_length and not text.endswith(".")) or text[:1].islower()
+            for row, text in zip(rows, texts, strict=True)
+        )
+
+    assert broken(DecodeOptions(method=method, max_length=30, sentence_shape=False)) > 0
+    assert broken(DecodeOptions(method=method, max_length=30)) == 0
+    assert DecodeOptions(**UNGUARDED).sentence_shape is False  # metrics score the model, not the guard
+
+
+def test_a_trained_model_learns_its_corpus_shape_and_keeps_it_in_its_bundle(trained, tmp_path):
+    bundle, _, corpus = trained
+    assert bundle.tokenizer.shape == SentenceShape.learn(corpus.sentences) and bundle.tokenizer.shape.rules
+    loaded = load_bundle(save_bundle(bundle, tmp_path / "b"))
+    assert loaded.tokenizer.shape == bundle.tokenizer.shape and (tmp_path / "b" / "shape.json").exists()
+    (tmp_path / "b" / "shape.json").write_text('{"endings": "x"}')
+    with pytest.raises(TextVAEError, match=r"shape\.json"):
+        load_bundle(tmp_path / "b")
