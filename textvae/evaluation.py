@@ -13,6 +13,7 @@ import torch
 from .data import iterate_batches
 from .model import SentenceVAE
 from .objective import gaussian_kl
+from .word_guard import is_unspaced
 
 AU_THRESHOLD = 0.01  # Burda et al. 2016: a unit is active if Var_x(E_q[z_u]) >= 0.01
 
@@ -144,7 +145,8 @@ def token_accuracy(reference: list[int], decoded: list[int], eos: int) -> float:
 def reconstruction_quality(
     model: SentenceVAE, tokenizer, sequences: list[list[int]], batch_size: int = 256
 ) -> tuple[float, float]:
-    """Greedy decoding from the posterior mean: token accuracy over all tokens (see ``token_accuracy``) and BLEU."""
+    """Greedy decoding from the posterior mean: token accuracy over all tokens (see ``token_accuracy``) and BLEU
+    (over characters for text mostly in a script without spaces, where BLEU's words would be whole clauses)."""
     import sacrebleu
 
     from .generation import UNGUARDED, DecodeOptions, decode_latent
@@ -163,8 +165,16 @@ def reconstruction_quality(
         total += count
     refs = tokenizer.decode_batch(sequences)
     hyps = tokenizer.decode_batch(decoded)
-    bleu = sacrebleu.corpus_bleu(hyps, [refs]).score
+    bleu = sacrebleu.corpus_bleu(hyps, [refs], tokenize=bleu_tokenizer(refs)).score
     return correct / max(total, 1), bleu
+
+
+def bleu_tokenizer(texts: list[str]) -> str:
+    """sacrebleu's "char" for text whose letters are mostly of scripts without spaces (Chinese, Japanese, Thai),
+    else its default "13a" (words)."""
+    letters = [c for text in texts for c in text if c.isalpha()]
+    unspaced = sum(map(is_unspaced, letters))
+    return "char" if letters and unspaced >= 0.5 * len(letters) else "13a"
 
 
 def bits_per_character(nll: float, tokenizer, sequences: list[list[int]]) -> float:

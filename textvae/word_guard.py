@@ -3,7 +3,9 @@
 A byte-level BPE model writes a rare word piece by piece, and sampling can join pieces into words that do not
 exist. For text a person reads (samples, interpolations, reconstructions), decoding may then only continue a word
 that begins a word of its training text, and only end one that is such a word; when none of the likely tokens
-keeps to that, the model's own choice is taken (the guard never blocks). The known words travel in the bundle
+keeps to that, the model's own choice is taken (the guard never blocks). A word that begins in lower case stays in
+lower case ("disqualiFIEd", "démodÉ" are pieces of known words in the wrong case); one that begins with a capital
+may go on in either ("Elizabeth", "NOTICE", "McDonald"). The known words travel in the bundle
 (``words.txt``). Scripts written without spaces (Chinese, Japanese, Thai…) are not guarded: a run of their
 characters is a clause, not a word. Evaluation never uses the guard (``DecodeOptions.known_words``).
 """
@@ -27,22 +29,33 @@ CANDIDATES = 64  # greedy: the likeliest tokens tried first; sampling: draws bef
 _UNSPACED = ((0x0E00, 0x0EFF), (0x1780, 0x17FF), (0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
 
 
+def is_unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words."""
+    return any(low <= ord(char) <= high for low, high in _UNSPACED)
+
+
 def is_word_character(char: str) -> bool:
     """A letter of a script that separates its words (a word of the guard is a run of these)."""
-    return char.isalpha() and not any(low <= ord(char) <= high for low, high in _UNSPACED)
+    return char.isalpha() and not is_unspaced(char)
 
 
-def _runs(text: str) -> list[str]:
-    """The text's words: maximal runs of word characters, lowercased; a break (any other character) is ""."""
+def _runs(text: str, lower: bool = True) -> list[str]:
+    """The text's words: maximal runs of word characters, lowercased unless not ``lower``; a break (any other
+    character) is ""."""
     runs, current = [], []
     for char in text:
         if is_word_character(char):
             current.append(char)
         else:
-            runs.append("".join(current).lower())
+            runs.append("".join(current))
             current = []
-    runs.append("".join(current).lower())
-    return runs
+    runs.append("".join(current))
+    return [run.lower() for run in runs] if lower else runs
+
+
+def _miscased(word: str) -> bool:
+    """A capital in a word that began in lower case ("disqualiFIEd"): no text writes its words so."""
+    return word[:1].islower() and any(map(str.isupper, word))
 
 
 def lexicon(sentences: Iterable[str]) -> frozenset[str]:
@@ -75,7 +88,7 @@ class _Piece:
     inner_ok: bool  # the complete words inside it (between breaks) are known, and its tail starts a known word
 
 
-State = tuple[str, bytes]  # a row's word being written, and the bytes of a character not complete yet
+State = tuple[str, bytes]  # a row's word being written (case kept), and the bytes of a character not complete yet
 START: State = ("", b"")
 
 
@@ -105,10 +118,10 @@ class WordGuard:
     def _piece(self, text: str) -> _Piece:
         if not text:  # a special token (end of sentence), or only part of a character: the word is unchanged
             return _Piece("", True, "", True)
-        runs = _runs(text)
+        runs = _runs(text, lower=False)  # as written: the case of a word is judged too
         if len(runs) == 1:
             return _Piece(runs[0], True, "", True)
-        inner_ok = all(not w or w in self.words for w in runs[1:-1]) and (not runs[-1] or runs[-1] in self.prefixes)
+        inner_ok = all(self._complete(w) for w in runs[1:-1]) and self._begins(runs[-1])
         return _Piece(runs[0], False, runs[-1], inner_ok)
 
     def _effect(self, state: State, token: int) -> tuple[_Piece, bytes]:
@@ -120,7 +133,12 @@ class WordGuard:
         return self._piece(text), rest
 
     def _complete(self, word: str) -> bool:
-        return not word or word in self.words
+        """No word, or a known word in a case a text writes it."""
+        return not word or (word.lower() in self.words and not _miscased(word))
+
+    def _begins(self, word: str) -> bool:
+        """No word, or the beginning of a known word in a case a text writes it."""
+        return not word or (word.lower() in self.prefixes and not _miscased(word))
 
     def allowed(self, state: State, token: int) -> bool:
         if not self.bytes[token]:  # a special token ends the sentence: its last word must be a known one
@@ -128,10 +146,10 @@ class WordGuard:
         piece, rest = self._effect(state, token)
         joined = state[0] + piece.lead
         if piece.whole:
-            ok, word = not joined or joined in self.prefixes, joined
+            ok, word = self._begins(joined), joined
         else:
             ok, word = piece.inner_ok and self._complete(joined), piece.tail
-        return ok and (not rest or (word, rest) in self.partial or self._complete(word))
+        return ok and (not rest or (word.lower(), rest) in self.partial or self._complete(word))
 
     def advance(self, state: State, token: int) -> State:
         piece, rest = self._effect(state, token)

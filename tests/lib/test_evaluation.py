@@ -1,9 +1,11 @@
 import pytest
+import sacrebleu
 import torch
 
 from textvae.data import encode_sentences
 from textvae.evaluation import (
     active_units,
+    bleu_tokenizer,
     elbo_metrics,
     evaluate,
     importance_weighted_nll,
@@ -73,3 +75,10 @@ def test_bits_per_character_divide_the_nll_in_bits_by_the_characters_plus_one_se
     assert bits_per_character(2.0, bundle.tokenizer, seqs) == pytest.approx(2.0 * len(seqs) / math.log(2) / characters)
     metrics = evaluate(bundle.model, bundle.tokenizer, seqs[:20], iw_samples=5)
     assert metrics["bits_per_char"] == pytest.approx(bits_per_character(metrics["nll_iw"], bundle.tokenizer, seqs[:20]))
+
+
+def test_bleu_counts_characters_for_text_written_without_spaces_and_words_otherwise():
+    refs, hyps = ["宝玉笑道：“你来了。”", "黛玉听了便不言语。"], ["宝玉道：“你来。”", "黛玉听了不言。"]
+    assert bleu_tokenizer(refs) == "char" and bleu_tokenizer(["The cat sat.", "我爱 Paris today, as ever."]) == "13a"
+    assert sacrebleu.corpus_bleu(hyps, [refs]).score == 0  # by words, each sentence is one or two "words"
+    assert sacrebleu.corpus_bleu(hyps, [refs], tokenize=bleu_tokenizer(refs)).score > 30

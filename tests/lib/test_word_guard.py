@@ -42,6 +42,38 @@ def test_a_character_written_byte_by_byte_is_judged_when_it_is_complete():
     assert not guard.allowed(("cat", b"\xc3"), E_ACUTE_2)  # "caté" is no word
 
 
+def test_a_word_that_begins_in_lower_case_stays_in_lower_case():
+    pieces = [
+        b"",
+        b"",
+        b"",
+        b"",
+        b" caf",
+        b"\xc3\x89",
+        b"\xc3\xa9",
+        b" C",
+        b"AT",
+        b"at",
+        b"At",
+        b" c",
+        b"\xc3",
+        b"\x89",
+    ]
+    caf, e_capital, e_small, c_capital, at_capital, at_small, at_title, c_small, e_byte_1, e_capital_byte_2 = range(
+        4, 14
+    )
+    guard = WordGuard(pieces, WORDS)
+    assert guard.allowed(guard.advance(START, caf), e_small) and not guard.allowed(guard.advance(START, caf), e_capital)
+    pending = guard.advance(guard.advance(START, caf), e_byte_1)
+    assert not guard.allowed(pending, e_capital_byte_2)  # "cafÉ", written byte by byte
+    after_c = guard.advance(START, c_capital)
+    assert guard.allowed(after_c, at_capital) and guard.allowed(after_c, at_small)  # "CAT", "Cat"
+    assert not guard.allowed(guard.advance(START, c_small), at_capital)  # "cAT"
+    assert not guard.allowed(guard.advance(START, c_small), at_title) and guard.allowed(
+        guard.advance(START, c_small), at_small
+    )
+
+
 def test_greedy_and_sampling_take_the_likeliest_token_that_keeps_words_known():
     guard = WordGuard(PIECES, WORDS)
     logits = torch.full((len(PIECES),), -5.0)
