@@ -178,7 +178,7 @@ def decode_latent(
         done |= tokens == EOS_ID
         if bool(done.all()):
             break
-    return [_until_eos(row) for row in torch.stack(out, 1).tolist()]
+    return _finished(torch.stack(out, 1).tolist(), shape)
 
 
 def length_limit(model: SentenceVAE, options: DecodeOptions) -> int:
@@ -201,6 +201,12 @@ def decode_texts(
 def guards(tokenizer: TextTokenizer) -> tuple[WordGuard | None, ShapeGuard | None]:
     """The display guards a tokenizer carries: its known words and its sentences' shape (None where it has none)."""
     return word_guard(tokenizer), shape_guard(tokenizer)
+
+
+def _finished(rows: list[list[int]], shape: ShapeGuard | None) -> list[list[int]]:
+    """Each row up to its end of sentence; with a shape guard, a row the length limit cut is shown up to its last
+    ending, where it has one."""
+    return [_until_eos(row) if EOS_ID in row or shape is None else shape.trim(row) for row in rows]
 
 
 def _until_eos(ids: list[int]) -> list[int]:
@@ -237,7 +243,7 @@ def _beam_search(
             break
     normalised = (scores.view(-1) / lengths.clamp(min=1) ** length_penalty).view(n, w)
     best = normalised.argmax(1) + torch.arange(n, device=z.device) * w
-    return [_until_eos(row) for row in history[best].tolist()]
+    return _finished(history[best].tolist(), shape)
 
 
 # ---------------------------------------------------------------- sentence-level helpers

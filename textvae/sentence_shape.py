@@ -113,6 +113,16 @@ class ShapeGuard:
             if first_letter((pending + piece).decode("utf-8", "ignore")).islower()
         ]  # rare: a sentence that begins with a character written byte by byte
 
+    def trim(self, ids: list[int]) -> list[int]:
+        """A sentence the length limit cut (``ids`` without an end), up to its last token after which it may end;
+        the whole of it when there is none."""
+        for end in range(len(ids), 0, -1):
+            text, pending = self._written(ids[:end])
+            visible = self.bytes[ids[end - 1]].strip() and not pending
+            if visible and text[-1:] in self.shape.endings and any(map(str.isalnum, text)):
+                return ids[:end]
+        return ids
+
     def mask(self, logits: Tensor, history: list[list[int]]) -> Tensor:
         """``logits`` (rows × vocabulary) with the tokens that break the shape set to -inf, in place: a first
         letter in lower case, and the end of sentence before a word or after anything but an ending ("’" alone

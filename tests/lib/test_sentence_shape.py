@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
@@ -67,6 +69,13 @@ def test_a_sentence_ends_only_after_a_word_and_one_of_the_endings_and_begins_wit
     assert masked(ShapeGuard(PIECES, SentenceShape(frozenset({"."}), False)), []) == {EOS}  # no start rule
 
 
+def test_a_sentence_the_length_limit_cut_is_shown_up_to_its_last_ending():
+    guard = ShapeGuard(PIECES, SHAPE)
+    assert guard.trim([THE_CAPITAL, DOT, SPACE, CAT, THE]) == [THE_CAPITAL, DOT]
+    assert guard.trim([CAT, FULL_STOP_1, FULL_STOP_2, THE, FULL_STOP_1]) == [CAT, FULL_STOP_1, FULL_STOP_2]
+    assert guard.trim([QUOTE, CAT, THE]) == [QUOTE, CAT, THE]  # no ending after a word: all of it
+
+
 @pytest.fixture(scope="module")
 def chatty_model() -> tuple[SentenceVAE, TextTokenizer]:
     """An untrained decoder that ends sentences early and anywhere, and a tokenizer carrying a novel's shape."""
@@ -107,3 +116,21 @@ def test_a_trained_model_learns_its_corpus_shape_and_keeps_it_in_its_bundle(trai
     (tmp_path / "b" / "shape.json").write_text('{"endings": "x"}')
     with pytest.raises(TextVAEError, match=r"shape\.json"):
         load_bundle(tmp_path / "b")
+
+
+def test_guarded_decoding_of_a_model_that_never_ends_stops_at_its_last_ending(chatty_model):
+    model, tokenizer = chatty_model
+    _, shape = guards(tokenizer)
+    endless = SentenceVAE(model.config).eval()
+    endless.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        endless.output.bias[tokenizer.eos_id] = -100.0
+        endless.output.bias[tokenizer.encode("A dog.")[-1]] += 4.0  # "." is likely: most rows write one
+    z = 3 * torch.randn(24, 4, generator=torch.Generator().manual_seed(1))
+    options = DecodeOptions(method="sample", max_length=30, known_words=False)
+    rows = decode_latent(endless, z, options, torch.Generator().manual_seed(2), None, shape)
+    texts = [tokenizer.decode(row).strip() for row in rows]
+    ended = [text.endswith(".") for text in texts]
+    assert all(end or not re.search(r"[^\W_].*\.", text) for end, text in zip(ended, texts, strict=True))
+    assert sum(ended) > 12  # the others wrote no "." after a word
+    assert all(len(row) == 30 for row in decode_latent(endless, z, options, torch.Generator().manual_seed(2)))
