@@ -65,8 +65,9 @@ def comparison() -> None:
             st.markdown("\n".join(f"{i + 1}. {md_escape(t) or '*(empty)*'}" for i, t in enumerate(shown.prior_texts)))
     st.caption(
         "Grey: the corpus sentences, each at its code. Stars: random points drawn from the prior N(0, I), "
-        "numbered as the sentences they decode to (greedy). The VAE's KL term keeps the codes where the prior "
-        "draws from; the autoencoder's codes sit wherever they like, so most random points fall in holes."
+        "numbered as the sentences they decode to (greedy, with no display guard: what each model itself writes). "
+        "The VAE's KL term keeps the codes where the prior draws from; the autoencoder's codes sit wherever they "
+        "like, so most random points fall in holes."
     )
 
 

@@ -82,11 +82,12 @@ class View:
 
 @st.cache_data(show_spinner="Encoding the corpus and decoding random points…", max_entries=16, ttl=3600)
 def view(corpus_id: str, seed: int, kind: str, _bundle: ModelBundle, _sentences: list[str]) -> View:
-    """One model's map, its random prior points decoded greedily, and how well its codes fill the prior."""
+    """One model's map, its random prior points decoded greedily, and how well its codes fill the prior. The display
+    guards stay off (as for metrics): they would dress the autoencoder's nonsense as sentences, hiding the point."""
     from textvae.ae_vs_vae import prior_fit
     from textvae.data import encode_sentences
     from textvae.evaluation import posterior_stats
-    from textvae.generation import DecodeOptions, sample_prior
+    from textvae.generation import UNGUARDED, DecodeOptions, sample_prior
     from textvae.latent import map_sample, project
 
     rows = map_sample(len(_sentences), MAP_SENTENCES, seed)
@@ -94,5 +95,6 @@ def view(corpus_id: str, seed: int, kind: str, _bundle: ModelBundle, _sentences:
     ids = encode_sentences(_bundle.tokenizer, sentences, _bundle.config.max_length)
     mu, logvar = (t.numpy() for t in posterior_stats(_bundle.model, ids))
     projection = project(mu, "pca", 2, seed)
-    texts, z = sample_prior(_bundle.model, _bundle.tokenizer, PRIOR_POINTS, DecodeOptions(method="greedy"), seed)
+    options = DecodeOptions(method="greedy", **{**UNGUARDED, "tidy": True})
+    texts, z = sample_prior(_bundle.model, _bundle.tokenizer, PRIOR_POINTS, options, seed)
     return View(projection.coords, sentences, projection.transform(z.numpy()), texts, prior_fit(mu, logvar, seed))

@@ -419,8 +419,17 @@ def test_show_posterior_collapse_switches_the_fixes_off_and_back(app_env):
 
 def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_env, monkeypatch):
     import textvae.ae_vs_vae
+    import textvae.generation
 
     monkeypatch.setattr(textvae.ae_vs_vae, "MINUTES", 0.05)  # seconds, not the page's 45 s each
+    decoded_with = []
+    real_sample_prior = textvae.generation.sample_prior
+
+    def sample_prior(model, tokenizer, n, options=None, seed=0):
+        decoded_with.append(options)
+        return real_sample_prior(model, tokenizer, n, options, seed)
+
+    monkeypatch.setattr(textvae.generation, "sample_prior", sample_prior)
     at = open_page("app_pages/data.py")
     upload(at, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
     at.switch_page("app_pages/ae_vs_vae.py").run()
@@ -436,6 +445,10 @@ def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_
     charts = [c for c in at.get("plotly_chart") if "aevae.map" in c.proto.id or "random points" in c.proto.spec]
     assert len(charts) == 2
     assert any("nats a sentence" in c.value for c in at.caption)
+    # random points decode as each model writes them: no guard dresses the autoencoder's nonsense as sentences
+    assert len(decoded_with) == 2 and not any(
+        o.known_words or o.sentence_shape or o.no_repeat_ngram for o in decoded_with
+    )
     other = open_page("app_pages/data.py")  # another person, same corpus and seed: the results at once
     upload(other, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
     other.switch_page("app_pages/ae_vs_vae.py").run()
