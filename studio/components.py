@@ -77,6 +77,27 @@ def sidebar_card() -> None:
         card()
 
 
+# The display guards' checkboxes: (DecodeOptions field, label, help). Each is on by default; off shows what the
+# model itself prefers.
+_GUARD_BOXES = (
+    (
+        "known_words",
+        "Only words the model has read",
+        "Greedy and sampling: a model that writes words piece by piece may join pieces into words that do not exist "
+        "(“perceious”). On, every word it writes is one of its training text (and base model). Off shows what the "
+        "model itself prefers.",
+    ),
+    (
+        "sentence_shape",
+        "Begin and end sentences as the training text does",
+        "A model trained for a minute sometimes stops on a word (“…and the monster was in the”) or begins in lower "
+        "case. On, when nearly all its training sentences end with a mark (. ? ! ” 。) a sentence ends only after one "
+        "of those marks, and when nearly all begin with a capital none begins in lower case. Off shows what the "
+        "model itself prefers.",
+    ),
+)
+
+
 def decode_controls(prefix: str, default: str = "greedy", container=None) -> DecodeOptions:
     """Decoding strategy widgets (use inside a form), starting at DecodeOptions' defaults. Returns DecodeOptions."""
     from textvae import DecodeOptions
@@ -140,23 +161,12 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
             help="Never repeat a run of this many tokens within a sentence, so decoding cannot loop "
             "(“I am sure, I am sure, …”). 0 turns the guard off and shows what the model itself prefers.",
         )
-        known_words = st.checkbox(
-            "Only words the model has read",
-            start.known_words,
-            key=keep(f"{prefix}.known_words", start.known_words),
-            help="Greedy and sampling: a model that writes words piece by piece may join pieces into words that do "
-            "not exist (“perceious”). On, every word it writes is one of its training text (and base model). "
-            "Off shows what the model itself prefers.",
-        )
-        sentence_shape = st.checkbox(
-            "Begin and end sentences as the training text does",
-            start.sentence_shape,
-            key=keep(f"{prefix}.sentence_shape", start.sentence_shape),
-            help="A model trained for a minute sometimes stops on a word (“…and the monster was in the”) or begins "
-            "in lower case. On, when nearly all its training sentences end with a mark (. ? ! ” 。) a sentence ends "
-            "only after one of those marks, and when nearly all begin with a capital none begins in lower case. "
-            "Off shows what the model itself prefers.",
-        )
+        guards = {
+            field: st.checkbox(
+                label, getattr(start, field), key=keep(f"{prefix}.{field}", getattr(start, field)), help=why
+            )
+            for field, label, why in _GUARD_BOXES
+        }
     return DecodeOptions(
         method=method,
         temperature=float(temperature),
@@ -164,8 +174,7 @@ def decode_controls(prefix: str, default: str = "greedy", container=None) -> Dec
         top_p=float(top_p),
         beam_width=int(beam),
         no_repeat_ngram=int(no_repeat),
-        known_words=bool(known_words),
-        sentence_shape=bool(sentence_shape),
+        **{field: bool(on) for field, on in guards.items()},
     )
 
 
