@@ -9,8 +9,9 @@ HOLD_OUT share of sentences (its last chapters) is held out. ``train --preset`` 
 sentences are evaluated (bits per character from the IW-NLL, KL, active units, greedy reconstruction
 accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word 3-grams, glued words and words
 that no known text has, with the word guard (the app's default) and without it; 1,000 more, with the sentence
-shape guard (the app's default) and without it, for those that stop mid-phrase, begin in lower case or reach the
-length limit.
+shape guard (the app's default) and without it, for those that stop mid-phrase, begin in lower case, reach the
+length limit, write a word twice in a row that the book never doubles, or put two marks together as the book never
+does (",," "::").
 Prints one JSON object and writes it to benchmarks/results/own-text-<book>-<preset>[-scratch].json.
 """
 
@@ -26,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from textvae.sentence_shape import SentenceShape, doubled_words, mark_pairs
 
 HOLD_OUT = 0.1  # the book's last tenth: its last chapters
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -81,8 +84,19 @@ def ends_mid_phrase(sentence: str) -> bool:
     return sentence.rstrip()[-1:].isalnum()
 
 
-def shape_counts(bundle, options, n: int = 1000) -> dict:
-    """Of n samples: those that stop mid-phrase, begin in lower case, or reach the model's length limit."""
+def odd_doubles(sentence: str, book: SentenceShape) -> list[str]:
+    """Words written twice in a row that the book never doubles ("and and")."""
+    return sorted(doubled_words(sentence) - (book.doubled or frozenset()))
+
+
+def odd_marks(sentence: str, book: SentenceShape) -> list[str]:
+    """Pairs of marks that never meet in the book (",," ",.")."""
+    return sorted(mark_pairs(sentence) - (book.pairs or frozenset()))
+
+
+def shape_counts(bundle, options, book: SentenceShape, n: int = 1000) -> dict:
+    """Of n samples: those that stop mid-phrase, begin in lower case, reach the model's length limit, double a word
+    or put two marks together as the book (``book``: the shape of its training sentences) never does."""
     import torch
 
     from textvae.generation import decode_latent, guards, length_limit
@@ -95,6 +109,8 @@ def shape_counts(bundle, options, n: int = 1000) -> dict:
         "mid_phrase": sum(map(ends_mid_phrase, texts)),
         "lower_case_start": sum(s.strip()[:1].islower() for s in texts),
         "at_length_limit": sum(len(row) >= length_limit(bundle.model, options) for row in ids),
+        "doubled_word": sum(bool(odd_doubles(s, book)) for s in texts),
+        "odd_marks": sum(bool(odd_marks(s, book)) for s in texts),
     }
 
 
@@ -137,8 +153,9 @@ def measure(
     unguarded, _ = sample_prior(
         bundle.model, bundle.tokenizer, 20, DecodeOptions(method="sample", temperature=0.8, known_words=False)
     )
+    book_shape = SentenceShape.learn(train)
     shapes = {
-        name: shape_counts(bundle, DecodeOptions(method="sample", temperature=0.8, sentence_shape=on))
+        name: shape_counts(bundle, DecodeOptions(method="sample", temperature=0.8, sentence_shape=on), book_shape)
         for name, on in (("shape_guard_on", True), ("shape_guard_off", False))
     }
     known = known_words(train, bundle.tokenizer)

@@ -89,11 +89,12 @@ _GUARD_BOXES = (
     ),
     (
         "sentence_shape",
-        "Begin and end sentences as the training text does",
-        "A model trained for a minute sometimes stops on a word (“…and the monster was in the”) or begins in lower "
-        "case. On, when nearly all its training sentences end with a mark (. ? ! ” 。) a sentence ends only after one "
-        "of those marks, and when nearly all begin with a capital none begins in lower case. Off shows what the "
-        "model itself prefers.",
+        "Begin, end and punctuate sentences as the training text does",
+        "A model trained for a minute sometimes stops on a word (“…and the monster was in the”), begins in lower "
+        "case, writes a word twice (“and and”) or marks no text has (“,,”). On, when nearly all its training "
+        "sentences end with a mark (. ? ! ” 。) a sentence ends only after one of those marks, when nearly all begin "
+        "with a capital none begins in lower case, a word follows itself only where the training text doubles it, "
+        "and two marks meet only as they do there. Off shows what the model itself prefers.",
     ),
 )
 

@@ -42,7 +42,7 @@ class DecodeOptions:
     no_repeat_ngram: int = 3
     allow_unknown: bool = False
     known_words: bool = True  # only words of the training text, greedy and sampling (textvae.word_guard)
-    sentence_shape: bool = True  # begin and end as the training text's sentences do (textvae.sentence_shape)
+    sentence_shape: bool = True  # begin, end and punctuate as the training text does (textvae.sentence_shape)
     tidy: bool = True  # no space after an opening quote or bracket, none before closing punctuation (see tidy_spacing)
 
     def __post_init__(self) -> None:
@@ -135,7 +135,7 @@ def decode_latent(
 ) -> list[list[int]]:
     """Token ids (eos excluded) for each row of z; with ``words`` (and ``options.known_words``), greedy and
     sampling write only known words (beam search is not guarded); with ``shape`` (and
-    ``options.sentence_shape``), sentences begin and end as the training text's do."""
+    ``options.sentence_shape``), sentences begin, end and are punctuated as the training text's are."""
     options = options or DecodeOptions()
     words = words if options.known_words else None
     shape = shape if options.sentence_shape else None

@@ -25,7 +25,7 @@ WEIGHTS, CONFIG, TOKENIZER, METRICS, TRAINING_STATE, LATENT_HISTORY, WORDS, SHAP
     "training_state.safetensors",
     "latent_history.safetensors",  # the live map's frames, to replay the training (textvae.latent_history)
     "words.txt",  # the words of the training text, for the display guard (textvae.word_guard)
-    "shape.json",  # how the training text's sentences begin and end, for the display (textvae.sentence_shape)
+    "shape.json",  # how the training text's sentences begin, end and are punctuated, for the display
 )
 REQUIRED_FILES = (WEIGHTS, CONFIG, TOKENIZER, METRICS)
 ALLOWED_FILES = set(REQUIRED_FILES) | {TRAINING_STATE, LATENT_HISTORY, WORDS, SHAPE}

@@ -1,25 +1,31 @@
-"""How the training text's sentences begin and end, so that text a person reads does too.
+"""How the training text's sentences begin, end and are punctuated, so that text a person reads is too.
 
 A one-minute model ends about one sample in twenty on a word ("…the monster was in the") and now and then begins
 one in lower case, although its novel's sentences all begin with a capital and end with a mark. When nearly all
 training sentences (SHARE) end with a mark, a displayed sentence may only end after one of the marks they end with
 (. ? ! ” ; 。 …); when the first letter of nearly all cased ones is a capital (“I…), its first letter may not be
-in lower case. A corpus that does neither (lower-cased news, reviews without full stops) sets no rule. The shape travels
-in the bundle (``shape.json``); evaluation never uses it (``DecodeOptions.sentence_shape``).
+in lower case. A corpus that does neither (lower-cased news, reviews without full stops) sets no rule.
+
+It also writes a word twice ("and and", "the the": about one sample in fifty) and marks no text has (",," "::"):
+a word may follow itself only where the training text doubles it ("that that"), and two marks may meet (spaces
+between them or not) only as they do there (.” ,“ ?’). The shape travels in the bundle (``shape.json``; one saved
+before these two rules has neither); evaluation never uses it (``DecodeOptions.sentence_shape``).
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import re
 import weakref
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import TextVAEError
 from .special_tokens import EOS_ID
+from .word_guard import MAX_WORD_LENGTH, is_word_character
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -28,6 +34,13 @@ SHARE = 0.95  # "nearly all" sentences: below this the corpus has no rule to kee
 MIN_SENTENCES = 20  # fewer say nothing about a corpus's habits
 MIN_COUNT = 2  # a mark must end this many sentences to be an ending (one odd line is not a habit)
 MAX_ENDINGS = 64
+MAX_PAIRS = 2048  # more distinct pairs of marks: the text is symbols, not prose, and gets no pair rule
+MAX_DOUBLED = 128  # more distinct doubled words: no doubling rule (and shape.json stays under its 64 KB)
+_PAIR = re.compile(r"([^\w\s])\s*(?=([^\w\s]))")  # two marks, spaces between them or not
+_DOUBLED = re.compile(r"\b([^\W\d_]+)\s+\1\b", re.IGNORECASE)
+_LAST_WORD = re.compile(r"([^\W\d_]+)(\s*)$")
+_FIRST_WORD = re.compile(r"(\s*)([^\W\d_]+)")
+_MARK = re.compile(r"[^\w\s]")
 
 
 def first_letter(text: str) -> str:
@@ -35,17 +48,42 @@ def first_letter(text: str) -> str:
     return next((c for c in text if c.isalpha()), "")
 
 
+def mark_pairs(text: str) -> set[str]:
+    """The pairs of marks that meet in a text, spaces between them dropped: 'he said, “No.”' -> {',“', '.”'}."""
+    return {m.group(1) + m.group(2) for m in _PAIR.finditer(text)}
+
+
+def doubled_words(text: str) -> set[str]:
+    """The words a text writes twice in a row, lowercased ("that that"); only in scripts that space their words."""
+    return {m.group(1).lower() for m in _DOUBLED.finditer(text) if all(map(is_word_character, m.group(1)))}
+
+
+def _is_pair(text: str) -> bool:
+    return isinstance(text, str) and len(text) == 2 and not any(c.isalnum() or c.isspace() or c == "_" for c in text)
+
+
+def _is_word(text: str) -> bool:
+    return (
+        isinstance(text, str)
+        and 0 < len(text) <= MAX_WORD_LENGTH
+        and text == text.lower()
+        and all(map(is_word_character, text))
+    )
+
+
 @dataclass(frozen=True)
 class SentenceShape:
-    """The rules learnt from a corpus: the marks its sentences end with (empty: no end rule), and whether they
-    have a capital for first letter."""
+    """The rules learnt from a corpus: the marks its sentences end with (empty: no end rule), whether they have a
+    capital for first letter, the pairs of marks that meet in them and the words they double (None: no such rule)."""
 
     endings: frozenset[str] = frozenset()
     no_lower_start: bool = False
+    pairs: frozenset[str] | None = None
+    doubled: frozenset[str] | None = None
 
     @property
     def rules(self) -> bool:
-        return bool(self.endings) or self.no_lower_start
+        return bool(self.endings) or self.no_lower_start or self.pairs is not None or self.doubled is not None
 
     @classmethod
     def learn(cls, sentences: Iterable[str]) -> SentenceShape:
@@ -61,47 +99,87 @@ class SentenceShape:
         firsts = [c for c in map(first_letter, texts) if c.isupper() or c.islower()]
         lower = sum(c.islower() for c in firsts)
         cased = len(firsts) >= MIN_SENTENCES and lower <= (1 - SHARE) * len(firsts)
-        return cls(endings, cased)
+        pairs = frozenset(p for s in texts for p in mark_pairs(s))
+        doubled = frozenset(w for s in texts for w in doubled_words(s) if len(w) <= MAX_WORD_LENGTH)
+        return cls(
+            endings,
+            cased,
+            pairs if len(pairs) <= MAX_PAIRS else None,
+            doubled if len(doubled) <= MAX_DOUBLED else None,
+        )
 
     def to_json(self) -> str:
-        return json.dumps({"endings": sorted(self.endings), "no_lower_start": self.no_lower_start}, ensure_ascii=False)
+        data: dict = {"endings": sorted(self.endings), "no_lower_start": self.no_lower_start}
+        if self.pairs is not None:
+            data["pairs"] = sorted(self.pairs)
+        if self.doubled is not None:
+            data["doubled"] = sorted(self.doubled)
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> SentenceShape:
-        """A bundle's shape.json, checked: up to MAX_ENDINGS single non-alphanumeric characters and a flag."""
+        """A bundle's shape.json, checked: up to MAX_ENDINGS single non-alphanumeric characters and a flag; where
+        present, up to MAX_PAIRS pairs of marks and MAX_DOUBLED lowercase words."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TextVAEError(f"shape.json is not valid JSON: {exc.msg}.") from exc
-        endings, flag = (data.get("endings"), data.get("no_lower_start")) if isinstance(data, dict) else (None, None)
+        data = data if isinstance(data, dict) else {}
+        endings, flag = data.get("endings"), data.get("no_lower_start")
+        pairs, doubled = data.get("pairs", []), data.get("doubled", [])
         if (
             not isinstance(endings, list)
             or len(endings) > MAX_ENDINGS
             or not all(isinstance(c, str) and len(c) == 1 and not c.isalnum() for c in endings)
             or not isinstance(flag, bool)
+            or not isinstance(pairs, list)
+            or len(pairs) > MAX_PAIRS
+            or not all(map(_is_pair, pairs))
+            or not isinstance(doubled, list)
+            or len(doubled) > MAX_DOUBLED
+            or not all(map(_is_word, doubled))
         ):
             raise TextVAEError(
                 'shape.json must hold {"endings": [up to 64 single punctuation characters], "no_lower_start": '
-                "true or false}."
+                'true or false} and may hold "pairs" (up to 2,048 two-mark strings) and "doubled" (up to 128 '
+                "lowercase words)."
             )
-        return cls(frozenset(endings), flag)
+        return cls(
+            frozenset(endings),
+            flag,
+            frozenset(pairs) if "pairs" in data else None,
+            frozenset(doubled) if "doubled" in data else None,
+        )
 
 
 class ShapeGuard:
     """Masks, step by step, the tokens that would break the shape: the end of sentence after a character that is
-    not an ending, and a lower-case first letter."""
+    not an ending, a lower-case first letter, two marks the text never puts together, and a word written twice."""
 
     def __init__(self, piece_bytes: list[bytes], shape: SentenceShape):
         self.shape = shape
         self.bytes = piece_bytes
-        firsts = [first_letter(piece.decode("utf-8", "ignore")) for piece in piece_bytes]
+        texts = [piece.decode("utf-8", "ignore") for piece in piece_bytes]
+        firsts = [first_letter(text) for text in texts]
         self.lower_starts = [i for i, first in enumerate(firsts) if first.islower()] if shape.no_lower_start else []
+        self.mark_first: dict[str, list[int]] = defaultdict(list)  # a mark -> the tokens that begin with it
+        self.word_first: dict[tuple[str, bool], list[int]] = defaultdict(list)  # (word, after a space) -> tokens
+        self.odd_pairs: list[int] = []  # tokens that hold two marks the text never puts together
+        for token, text in enumerate(texts):
+            stripped = text.lstrip()
+            if stripped and _MARK.fullmatch(stripped[0]):
+                self.mark_first[stripped[0]].append(token)
+            if match := _FIRST_WORD.match(text):
+                self.word_first[match.group(2).lower(), bool(match.group(1))].append(token)
+            if shape.pairs is not None and not mark_pairs(text) <= shape.pairs:
+                self.odd_pairs.append(token)
+        self._after_mark: dict[str, list[int]] = {}
 
     def _written(self, ids: list[int]) -> tuple[str, bytes]:
-        """What a row has written (trailing spaces dropped), and the bytes of a character not complete yet."""
+        """What a row has written, and the bytes of a character not complete yet."""
         decoder = codecs.getincrementaldecoder("utf-8")("ignore")  # as the display: invalid bytes vanish
         text = decoder.decode(b"".join(self.bytes[t] for t in ids))
-        return text.rstrip(), decoder.getstate()[0]
+        return text, decoder.getstate()[0]
 
     def _lower_starts(self, pending: bytes) -> list[int]:
         """The tokens whose first letter, the sentence's first, would be in lower case."""
@@ -113,11 +191,40 @@ class ShapeGuard:
             if first_letter((pending + piece).decode("utf-8", "ignore")).islower()
         ]  # rare: a sentence that begins with a character written byte by byte
 
+    def _odd_after(self, mark: str, pending: bytes) -> list[int]:
+        """The tokens that would put a mark next to ``mark`` (the last one written, or "") as the text never does,
+        or hold such a pair."""
+        pairs = self.shape.pairs or frozenset()
+        if pending:  # rare: a character written byte by byte, completed by the next token or dropped
+            return [
+                t
+                for t, piece in enumerate(self.bytes)
+                if not mark_pairs(mark + (pending + piece).decode("utf-8", "ignore")) <= pairs
+            ]
+        if not mark:
+            return self.odd_pairs
+        if mark not in self._after_mark:
+            odd = [t for first, tokens in self.mark_first.items() if mark + first not in pairs for t in tokens]
+            self._after_mark[mark] = sorted(set(odd) | set(self.odd_pairs))
+        return self._after_mark[mark]
+
+    def _doubling(self, text: str) -> list[int]:
+        """The tokens that would write the text's last word again ("and" -> " and"), unless the text doubles it."""
+        match = _LAST_WORD.search(text[-2 * MAX_WORD_LENGTH :])
+        if not match or not all(map(is_word_character, match.group(1))):
+            return []
+        word = match.group(1).lower()
+        if word in (self.shape.doubled or ()):
+            return []
+        spaced = self.word_first.get((word, True), [])
+        return spaced + self.word_first.get((word, False), []) if match.group(2) else spaced
+
     def trim(self, ids: list[int]) -> list[int]:
         """A sentence the length limit cut (``ids`` without an end), up to its last token after which it may end;
         the whole of it when there is none."""
         for end in range(len(ids), 0, -1):
             text, pending = self._written(ids[:end])
+            text = text.rstrip()
             visible = self.bytes[ids[end - 1]].strip() and not pending
             if visible and text[-1:] in self.shape.endings and any(map(str.isalnum, text)):
                 return ids[:end]
@@ -125,16 +232,22 @@ class ShapeGuard:
 
     def mask(self, logits: Tensor, history: list[list[int]]) -> Tensor:
         """``logits`` (rows × vocabulary) with the tokens that break the shape set to -inf, in place: a first
-        letter in lower case, and the end of sentence before a word or after anything but an ending ("’" alone
-        is no sentence)."""
+        letter in lower case, the end of sentence before a word or after anything but an ending ("’" alone is no
+        sentence), a mark next to one it never meets, and the last word again."""
         for row, ids in enumerate(history):
             if ids and ids[-1] == EOS_ID:
                 continue
-            text, pending = self._written(ids)
+            raw, pending = self._written(ids)
+            text = raw.rstrip()
             if self.lower_starts and not any(map(str.isalpha, text)):
                 logits[row, self._lower_starts(pending)] = float("-inf")
             if self.shape.endings and (text[-1:] not in self.shape.endings or not any(map(str.isalnum, text))):
                 logits[row, EOS_ID] = float("-inf")
+            if self.shape.pairs is not None:
+                mark = text[-1] if text and _MARK.fullmatch(text[-1]) else ""
+                logits[row, self._odd_after(mark, pending)] = float("-inf")
+            if self.shape.doubled is not None:  # a part-written character before a space is dropped: "dog" counts
+                logits[row, self._doubling(raw)] = float("-inf")
         return logits
 
 

@@ -113,7 +113,7 @@ class TextTokenizer:
     def __init__(self, tokenizer: Tokenizer, words: frozenset[str] | None = None, shape: SentenceShape | None = None):
         self._tok = tokenizer
         self.words = words  # the words of its training text, for the display guard (textvae.word_guard)
-        self.shape = shape  # how its training text's sentences begin and end (textvae.sentence_shape)
+        self.shape = shape  # how its training text's sentences begin, end and are punctuated (textvae.sentence_shape)
         tokenizer.encode_special_tokens = True  # "[EOS]" typed in a sentence is text, not the end-of-sentence id
         for i, token in enumerate(SPECIAL_TOKENS):
             if tokenizer.token_to_id(token) != i:

@@ -6,6 +6,7 @@ import json
 
 from benchmarks import own_text
 from tests.helpers import make_sentences
+from textvae.sentence_shape import SentenceShape
 
 HEADER = "The Project Gutenberg eBook of A Tiny Book\n\n*** START OF THE PROJECT GUTENBERG EBOOK A TINY BOOK ***\n\n"
 FOOTER = "\n\n*** END OF THE PROJECT GUTENBERG EBOOK A TINY BOOK ***\n\nSection 1. General Terms of Use.\n"
@@ -32,6 +33,7 @@ def test_a_raw_book_is_cleaned_split_trained_evaluated_and_its_samples_checked(t
     assert result["held_out"]["bits_per_char"] > 0 and result["samples_with_unk"] == 0
     guarded, unguarded = result["of_1000_samples"]["shape_guard_on"], result["of_1000_samples"]["shape_guard_off"]
     assert guarded["lower_case_start"] == 0 and guarded["mid_phrase"] <= guarded["at_length_limit"]
+    assert guarded["doubled_word"] == 0 and guarded["odd_marks"] == 0
     assert 0 <= unguarded["mid_phrase"] <= 1000 and "'.'" in result["sentence_shape"]
     assert (tmp_path / "results" / "own-text-tiny_book-quick-scratch.json").exists()
 
@@ -43,3 +45,6 @@ def test_glued_words_and_repeated_trigrams_are_found():
     assert own_text.repeated_trigrams("I am sure of it.") == 0
     assert own_text.ends_mid_phrase("and the monster was in the") and own_text.ends_mid_phrase("he was 20")
     assert not any(map(own_text.ends_mid_phrase, ["He left.", "“Go!”", "I saw him too;", "the lake, ", "Why?"]))
+    book = SentenceShape.learn(["“I said that that was all,” he said."] * 30)
+    assert own_text.odd_doubles("And and that that the The cat.", book) == ["and", "the"]
+    assert own_text.odd_marks("Yes,, he said, “no.”;", book) == [",,", ",“", ".”", "”;"]  # the book has only ,”

@@ -10,13 +10,20 @@ import torch
 from tests.helpers import make_sentences
 from textvae import DecodeOptions, SentenceVAE, TextTokenizer, TextVAEError, VAEConfig, load_bundle, save_bundle
 from textvae.generation import UNGUARDED, decode_latent, guards
-from textvae.sentence_shape import SentenceShape, ShapeGuard
+from textvae.safe_files import MAX_FILE_BYTES
+from textvae.sentence_shape import MAX_DOUBLED, MAX_ENDINGS, MAX_PAIRS, SentenceShape, ShapeGuard
+from textvae.word_guard import MAX_WORD_LENGTH
 
 NOVEL = [f"Sentence {i} of the book{'.?!'[i % 3]}" for i in range(100)]
 # ids 0-3 are the special tokens (their text is "")
 PIECES = [b"", b"", b"", b"", b" the", b"The", b".", b" \xe2\x80\x99", b"\xe3\x80", b"\x82", b" ", b"cat"]
+PIECES += [b",", b" cat", b",,", b"cat."]
 EOS, THE, THE_CAPITAL, DOT, QUOTE, FULL_STOP_1, FULL_STOP_2, SPACE, CAT = range(3, 12)
+COMMA, SPACE_CAT, COMMAS, CAT_DOT = range(12, 16)
 SHAPE = SentenceShape(frozenset({".", "\u2019", "\u3002"}), no_lower_start=True)
+LOWER = {THE, CAT, SPACE_CAT, CAT_DOT}  # the pieces that begin in lower case
+# …and a text whose marks meet only as ".’" and ",." and that doubles only "the" ("the the")
+PUNCTUATED = SentenceShape(frozenset({"."}), False, pairs=frozenset({".\u2019", ",."}), doubled=frozenset({"the"}))
 
 
 def test_a_rule_is_learnt_only_where_nearly_all_sentences_keep_it():
@@ -35,8 +42,21 @@ def test_a_rule_is_learnt_only_where_nearly_all_sentences_keep_it():
     ).endings == {"。"}
 
 
+def test_the_pairs_of_marks_and_the_doubled_words_of_a_text_are_learnt():
+    dialogue = [f"“Sentence {i}, that that,” he said; “that is all.”" for i in range(30)]
+    shape = SentenceShape.learn(dialogue)
+    assert shape.pairs == {",”", ";“", ".”"} and shape.doubled == {"that"}  # "; “": spaces between count
+    assert SentenceShape.learn(NOVEL).pairs == frozenset() and SentenceShape.learn(NOVEL).doubled == frozenset()
+    assert SentenceShape.learn(["The the ha ha Ha, . 12 12 _ _ 我我."] * 30).doubled == {"the", "ha"}
+    assert SentenceShape.learn(["The the ha ha Ha, . 12 12 _ _ 我我."] * 30).pairs == {",."}
+    assert SentenceShape.learn(NOVEL[:10]).pairs is None  # too few sentences: no rule
+
+
 def test_the_shape_file_round_trips_and_a_bad_one_is_refused_with_a_message():
-    assert SentenceShape.from_json(SHAPE.to_json()) == SHAPE
+    assert SentenceShape.from_json(SHAPE.to_json()) == SHAPE and SHAPE.pairs is None
+    assert SentenceShape.from_json(PUNCTUATED.to_json()) == PUNCTUATED
+    empty = SentenceShape(frozenset(), False, frozenset(), frozenset())  # rules that allow no pair, no doubling
+    assert SentenceShape.from_json(empty.to_json()) == empty and empty.rules
     for bad in (
         "[",
         "[]",
@@ -44,9 +64,27 @@ def test_the_shape_file_round_trips_and_a_bad_one_is_refused_with_a_message():
         '{"endings": [".."], "no_lower_start": true}',
         '{"endings": ["."], "no_lower_start": 1}',
         '{"endings": "."}',
+        '{"endings": ["."], "no_lower_start": true, "pairs": [".a"]}',
+        '{"endings": ["."], "no_lower_start": true, "pairs": "..."}',
+        '{"endings": ["."], "no_lower_start": true, "doubled": ["The"]}',
+        '{"endings": ["."], "no_lower_start": true, "doubled": ["two words"]}',
     ):
         with pytest.raises(TextVAEError, match=r"shape\.json"):
             SentenceShape.from_json(bad)
+
+
+def test_the_largest_shape_a_corpus_can_teach_fits_the_bundle_file_limit():
+    wide = [chr(0x1D400 + i) for i in range(1000)]  # 4-byte letters (mathematical bold)
+    marks = [chr(0x1F300 + i) for i in range(MAX_ENDINGS)]  # 4-byte symbols
+    largest = SentenceShape(
+        frozenset(marks),
+        True,
+        frozenset(a + b for a in marks for b in marks[:32]),
+        frozenset("".join(wide[i : i + MAX_WORD_LENGTH]).lower() for i in range(MAX_DOUBLED)),
+    )
+    assert len(largest.pairs) == MAX_PAIRS and all(len(w) == MAX_WORD_LENGTH for w in largest.doubled)
+    assert len(largest.to_json().encode("utf-8")) <= MAX_FILE_BYTES["shape.json"]
+    assert SentenceShape.from_json(largest.to_json()) == largest
 
 
 def masked(guard: ShapeGuard, ids: list[int]) -> set[int]:
@@ -57,16 +95,30 @@ def masked(guard: ShapeGuard, ids: list[int]) -> set[int]:
 
 def test_a_sentence_ends_only_after_a_word_and_one_of_the_endings_and_begins_without_lower_case():
     guard = ShapeGuard(PIECES, SHAPE)
-    assert masked(guard, []) == {EOS, THE, CAT}  # nothing written: no end, no lower-case start
-    assert masked(guard, [SPACE]) == {EOS, THE, CAT}  # a space is not a start yet
+    assert masked(guard, []) == {EOS} | LOWER  # nothing written: no end, no lower-case start
+    assert masked(guard, [SPACE]) == {EOS} | LOWER  # a space is not a start yet
     assert masked(guard, [THE_CAPITAL]) == {EOS}  # "The" ends on a word
     assert masked(guard, [THE_CAPITAL, DOT]) == set() and masked(guard, [THE_CAPITAL, DOT, SPACE]) == set()
-    assert masked(guard, [QUOTE]) == {EOS, THE, CAT}  # "’" alone is no sentence, and "’cat" begins in lower case
+    assert masked(guard, [QUOTE]) == {EOS} | LOWER  # "’" alone is no sentence, and "’cat" begins in lower case
     assert masked(guard, [CAT, QUOTE]) == set()
     assert masked(guard, [CAT, FULL_STOP_1]) == {EOS} and masked(guard, [CAT, FULL_STOP_1, FULL_STOP_2]) == set()
     assert masked(guard, [CAT, DOT, EOS]) == set()  # a finished row is left alone
     assert masked(ShapeGuard(PIECES, SentenceShape(frozenset(), True)), [CAT]) == set()  # no end rule
     assert masked(ShapeGuard(PIECES, SentenceShape(frozenset({"."}), False)), []) == {EOS}  # no start rule
+
+
+def test_marks_meet_only_as_in_the_text_and_a_word_follows_itself_only_where_the_text_doubles_it():
+    guard = ShapeGuard(PIECES, PUNCTUATED)
+    odd_everywhere = {COMMAS}  # ",," is inside the token
+    assert masked(guard, [CAT, DOT]) == {DOT, COMMA, COMMAS}  # ".." and ".," never; ".’" does
+    assert masked(guard, [CAT, COMMA, SPACE]) == {EOS, COMMA, COMMAS, QUOTE}  # ", ," ", ’" never; ", ." does
+    assert masked(guard, [CAT]) == {EOS, SPACE_CAT} | odd_everywhere  # "cat cat"; "catcat" is a word's business
+    assert masked(guard, [CAT, SPACE]) == {EOS, CAT, SPACE_CAT, CAT_DOT} | odd_everywhere
+    assert masked(guard, [THE_CAPITAL]) == {EOS} | odd_everywhere  # the text writes "the the"
+    assert FULL_STOP_2 in masked(guard, [CAT, DOT, FULL_STOP_1])  # ".。", its last byte judged with the others
+    assert FULL_STOP_2 not in masked(guard, [CAT, FULL_STOP_1])
+    no_rules = ShapeGuard(PIECES, SentenceShape(frozenset({"."}), False))  # a shape saved before these rules
+    assert masked(no_rules, [CAT, DOT]) == set() and masked(no_rules, [CAT, SPACE]) == {EOS}
 
 
 def test_a_sentence_the_length_limit_cut_is_shown_up_to_its_last_ending():
@@ -106,6 +158,28 @@ def test_guarded_decoding_keeps_the_shape_where_unguarded_does_not(chatty_model,
     assert broken(DecodeOptions(method=method, max_length=30, sentence_shape=False)) > 0
     assert broken(DecodeOptions(method=method, max_length=30)) == 0
     assert DecodeOptions(**UNGUARDED).sentence_shape is False  # metrics score the model, not the guard
+
+
+def test_guarded_decoding_writes_no_word_twice_and_no_odd_marks_where_unguarded_does(chatty_model):
+    model, tokenizer = chatty_model
+    stuttering = SentenceVAE(model.config).eval()
+    stuttering.load_state_dict(model.state_dict())
+    dog, comma = tokenizer.encode("A dog")[-1], tokenizer.encode(",")[-1]
+    assert (tokenizer.piece_bytes(dog), tokenizer.piece_bytes(comma)) == (b" dog", b",")
+    with torch.no_grad():
+        stuttering.output.bias[[dog, comma]] += 5.0
+    z = 3 * torch.randn(24, 4, generator=torch.Generator().manual_seed(1))
+    _, shape = guards(tokenizer)
+    assert shape.shape.doubled == frozenset() and ",," not in shape.shape.pairs
+
+    def flaws(options: DecodeOptions) -> int:
+        rows = decode_latent(stuttering, z, options, torch.Generator().manual_seed(2), None, shape)
+        texts = [tokenizer.decode(row) for row in rows]
+        return sum(bool(re.search(r"\b(\w+) \1\b|,\s*,", text, re.IGNORECASE)) for text in texts)
+
+    options = DecodeOptions(method="sample", max_length=30, known_words=False, no_repeat_ngram=0)
+    assert flaws(DecodeOptions(**{**options.__dict__, "sentence_shape": False})) > 0
+    assert flaws(options) == 0
 
 
 def test_a_trained_model_learns_its_corpus_shape_and_keeps_it_in_its_bundle(trained, tmp_path):

@@ -178,8 +178,9 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
     p.add_argument(
         "--any-shape",
         action="store_true",
-        help="let sentences begin and end anyhow (by default, when nearly all training sentences end with a mark "
-        "or begin with a capital, decoded ones do too)",
+        help="let sentences begin, end and be punctuated anyhow (by default, when nearly all training sentences end "
+        "with a mark or begin with a capital, decoded ones do too; a word follows itself and two marks meet only as "
+        "in the training text)",
     )
     p.set_defaults(default_method=default_method)
 
