@@ -162,7 +162,9 @@ def decode_latent(
             if words is None:
                 tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
             else:
-                chosen = [words.sample(probs[r], writing[r], generator) if not d else EOS_ID for r, d in rows(done)]
+                chosen = [
+                    words.sample(probs[r], writing[r], generator, logits[r]) if not d else EOS_ID for r, d in rows(done)
+                ]
                 tokens = torch.tensor(chosen, device=probs.device)
         elif words is None:
             tokens = logits.argmax(-1)

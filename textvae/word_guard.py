@@ -156,17 +156,22 @@ class WordGuard:
         return (state[0] + piece.lead if piece.whole else piece.tail), rest
 
     def greedy(self, logits: Tensor, state: State) -> int:
-        """The most likely token that keeps the words known (one always does: the byte tokens spell any word)."""
-        top = logits.topk(min(CANDIDATES, logits.numel())).indices.tolist()
-        found = next((t for t in top if self.allowed(state, t)), None)
+        """The most likely token that keeps the words known, among those decoding may write at all (a token the
+        other guards banned has logit -inf); the likeliest of those when none keeps them known (rare: the byte
+        tokens spell any word)."""
+        top = logits.topk(min(CANDIDATES, logits.numel()))
+        candidates = [t for v, t in zip(top.values.tolist(), top.indices.tolist(), strict=True) if v > float("-inf")]
+        found = next((t for t in candidates if self.allowed(state, t)), None)
         if found is None:  # rare: search the whole vocabulary, likeliest first
-            order = logits.argsort(descending=True).tolist()
+            order = logits.argsort(descending=True)
+            order = order[torch.isfinite(logits[order])].tolist() or [int(logits.argmax())]
             found = next((t for t in order if self.allowed(state, t)), order[0])
         return found
 
-    def sample(self, probs: Tensor, state: State, generator: torch.Generator | None) -> int:
+    def sample(self, probs: Tensor, state: State, generator: torch.Generator | None, logits: Tensor) -> int:
         """A token drawn from ``probs`` among those that keep the words known; after CANDIDATES draws that do
-        not, the likeliest token that does."""
+        not, the likeliest such token by ``logits`` (the guarded logits, before temperature and top-k/top-p:
+        outside the nucleus, but never a banned token)."""
         probs = probs.clone()
         for _ in range(CANDIDATES):
             if not bool(probs.sum() > 0):
@@ -175,7 +180,7 @@ class WordGuard:
             if self.allowed(state, token):
                 return token
             probs[token] = 0.0
-        return self.greedy(probs, state)
+        return self.greedy(logits, state)
 
 
 _GUARDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

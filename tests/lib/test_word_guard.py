@@ -80,8 +80,24 @@ def test_greedy_and_sampling_take_the_likeliest_token_that_keeps_words_known():
     logits[DOT], logits[IVED] = 3.0, 1.0  # "perce." is likelier than "perceived"
     assert guard.greedy(logits, ("perce", b"")) == IVED and guard.greedy(logits, ("perceived", b"")) == DOT
     probs = logits.softmax(-1)
-    drawn = {guard.sample(probs, ("perce", b""), torch.Generator().manual_seed(seed)) for seed in range(20)}
+    drawn = {guard.sample(probs, ("perce", b""), torch.Generator().manual_seed(seed), logits) for seed in range(20)}
     assert drawn and all(guard.allowed(("perce", b""), t) for t in drawn)
+
+
+def test_when_no_likely_token_keeps_words_known_the_fallback_never_takes_a_token_another_guard_banned():
+    guard = WordGuard(PIECES, WORDS)
+    logits = torch.full((len(PIECES),), -5.0)
+    logits[DOT] = 3.0  # top-p keeps only "." ("perce." is no word)
+    logits[[EOS, THE, IVED]] = float("-inf")  # banned by other guards: the end, and (say) a repeat of "ived"
+    nucleus = torch.zeros(len(PIECES))
+    nucleus[DOT] = 1.0
+    for seed in range(5):
+        token = guard.sample(nucleus, ("perce", b""), torch.Generator().manual_seed(seed), logits)
+        assert logits[token] > float("-inf") and guard.allowed(("perce", b""), token)
+    assert guard.greedy(logits, ("perce", b"")) not in (EOS, THE, IVED)
+    everything_banned_but_dot = torch.full((len(PIECES),), float("-inf"))
+    everything_banned_but_dot[DOT] = 0.0
+    assert guard.greedy(everything_banned_but_dot, ("perce", b"")) == DOT  # the guard never blocks decoding
 
 
 @pytest.fixture(scope="module")
