@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 NO_LABEL = "(none)"
 TABLE_SUFFIXES = (".csv", ".tsv")
 PREVIEW_ROWS = 500
+UNKNOWN_WARNING = 0.5  # the active model reads half the text as <unk>: its map of it says little
+UNKNOWN_NOTE = 0.02  # enough <unk> to notice in a reconstruction: say why, and what gives a model without any
 
 
 def cleaning_options() -> dict:
@@ -117,16 +119,23 @@ def corpus_numbers(corpus: Corpus, stats, bundle: ModelBundle | None) -> None:
     m[3].metric("Mean length", f"{stats.mean_length:.1f}")
     m[4].metric("Longest", stats.max_length)
     m[5].metric(
-        "Unknown rate",
+        "Unknown to the model",
         f"{stats.unknown_rate:.1%}" if bundle else "–",
-        help="Share of tokens the active model does not know (read as <unk>). High: train a model on this corpus.",
+        help="Share of tokens the active model does not know (read as <unk>), not a flaw of the text. A model "
+        "trained on this corpus (Train page) knows them all.",
     )
-    if bundle is not None and stats.unknown_rate >= 0.5:
+    if bundle is not None and stats.unknown_rate >= UNKNOWN_WARNING:
         st.warning(
             f"{stats.unknown_rate:.0%} of this corpus's tokens are unknown to the active model "
             f"({md_escape(bundle.name)}): it reads them as `<unk>`, so its map and reconstructions of these "
             "sentences say little. Train a model on this corpus on the **Train** page.",
             icon=":material/warning:",
+        )
+    elif bundle is not None and stats.unknown_rate >= UNKNOWN_NOTE:
+        st.caption(
+            f":material/info: {stats.unknown_rate:.0%} of these tokens are unknown to the active model "
+            f"({md_escape(bundle.name)}, trained on other text); it reads them as `<unk>`. A model trained on "
+            "this corpus on the **Train** page reads every one."
         )
     if report := report_line(corpus.report):
         st.caption(report)

@@ -292,7 +292,11 @@ def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(app_env):
     )
     assert float(at.metric[5].value.rstrip("%")) >= 50
     upload(at, "good.txt", GOOD)  # ordinary sentences: no such warning
+    assert "unknown to the active model" not in messages(at, "warning") + messages(at, "caption")
+    some_strange = [f"A zorblax quimvet sits on the grass {i}." for i in range(60)]  # a few words the model lacks
+    upload(at, "some.txt", lines(some_strange).encode())
     assert "unknown to the active model" not in messages(at, "warning")
+    assert re.search(r"\d+% of these tokens are unknown to the active model .*reads every one", messages(at, "caption"))
 
 
 # ---------------------------------------------------------------- typed sentences
