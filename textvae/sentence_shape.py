@@ -174,6 +174,7 @@ class ShapeGuard:
             if shape.pairs is not None and not mark_pairs(text) <= shape.pairs:
                 self.odd_pairs.append(token)
         self._after_mark: dict[str, list[int]] = {}
+        self.continuations = [t for t, piece in enumerate(piece_bytes) if piece[:1] and 0x80 <= piece[0] <= 0xBF]
 
     def _written(self, ids: list[int]) -> tuple[str, bytes]:
         """What a row has written, and the bytes of a character not complete yet."""
@@ -195,12 +196,13 @@ class ShapeGuard:
         """The tokens that would put a mark next to ``mark`` (the last one written, or "") as the text never does,
         or hold such a pair."""
         pairs = self.shape.pairs or frozenset()
-        if pending:  # rare: a character written byte by byte, completed by the next token or dropped
-            return [
+        if pending:  # a character part-written: a token that goes on with its bytes completes it, any other drops it
+            odd = [
                 t
-                for t, piece in enumerate(self.bytes)
-                if not mark_pairs(mark + (pending + piece).decode("utf-8", "ignore")) <= pairs
+                for t in self.continuations
+                if not mark_pairs(mark + (pending + self.bytes[t]).decode("utf-8", "ignore")) <= pairs
             ]
+            return sorted(set(odd) | set(self._odd_after(mark, b"")))
         if not mark:
             return self.odd_pairs
         if mark not in self._after_mark:
