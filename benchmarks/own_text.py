@@ -27,8 +27,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textvae.sentence_shape import SentenceShape, doubled_words, mark_pairs
+if TYPE_CHECKING:
+    from textvae.sentence_shape import SentenceShape
 
 HOLD_OUT = 0.1  # the book's last tenth: its last chapters
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -86,11 +88,15 @@ def ends_mid_phrase(sentence: str) -> bool:
 
 def odd_doubles(sentence: str, book: SentenceShape) -> list[str]:
     """Words written twice in a row that the book never doubles ("and and")."""
+    from textvae.sentence_shape import doubled_words
+
     return sorted(doubled_words(sentence) - (book.doubled or frozenset()))
 
 
 def odd_marks(sentence: str, book: SentenceShape) -> list[str]:
     """Pairs of marks that never meet in the book (",," ",.")."""
+    from textvae.sentence_shape import mark_pairs
+
     return sorted(mark_pairs(sentence) - (book.pairs or frozenset()))
 
 
@@ -131,6 +137,7 @@ def measure(
 ) -> dict:
     from textvae.bundle import load_bundle
     from textvae.generation import DecodeOptions, sample_prior
+    from textvae.sentence_shape import SentenceShape
 
     train, held_out, cleaning = split_book(book)
     with tempfile.TemporaryDirectory() as tmp:
