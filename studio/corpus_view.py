@@ -119,7 +119,7 @@ def corpus_numbers(corpus: Corpus, stats, bundle: ModelBundle | None) -> None:
     m[3].metric("Mean length", f"{stats.mean_length:.1f}")
     m[4].metric("Longest", stats.max_length)
     m[5].metric(
-        "Unknown to the model",
+        "Unknown to model",
         f"{stats.unknown_rate:.1%}" if bundle else "–",
         help="Share of tokens the active model does not know (read as <unk>), not a flaw of the text. A model "
         "trained on this corpus (Train page) knows them all.",

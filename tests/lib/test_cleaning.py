@@ -171,6 +171,22 @@ def test_older_gutenberg_variants():
     assert report.removed == {"gutenberg_header": 1, "licence": 2}
 
 
+def test_the_printers_colophon_goes_and_prose_that_begins_alike_stays():
+    book = (
+        "  Copyright, 1924,\n  By DODD, MEAD AND COMPANY, Inc.\n\n"
+        "  PRINTED IN THE U. S. A. BY\n  The Quinn & Boden Company\n  BOOK MANUFACTURERS\n  RAHWAY   NEW JERSEY\n\n"
+        "Printed in Great Britain by Hazell, Watson and Viney, Ld.\n\n"
+        "Nadina, the Russian dancer who had taken Paris by storm, swayed to the sound of the applause.\n\n"
+        "Printed in large letters on the door was a name I knew, and I stopped before it for a long while.\n"
+    )
+    text, report = clean_text(book, force=True)
+    assert text.strip().split("\n\n") == [
+        "Nadina, the Russian dancer who had taken Paris by storm, swayed to the sound of the applause.",
+        "Printed in large letters on the door was a name I knew, and I stopped before it for a long while.",
+    ]
+    assert report.removed["titles"] == 7
+
+
 def test_crlf_and_doubled_cr_line_ends_keep_the_paragraphs():
     for newline in ("\r\n", "\r\r\n"):
         text, report = clean_text(ALICE.replace("\n", newline))

@@ -43,6 +43,12 @@ _END = re.compile(
 _GUTENBERG = re.compile(r"Project Gutenberg|gutenberg\.org|Gutenberg-tm", re.I)
 _PRODUCED_BY = re.compile(r"^\s*(?:Produced by|Transcribed from|E-?text prepared by)\b", re.I)
 _COPYRIGHT = re.compile(r"^\s*(?:Copyright\b|©|\(c\) \d{4})", re.I)
+# A printer's colophon on the title page's back: "PRINTED IN THE U. S. A. BY", "Printed in Great Britain".
+_COLOPHON = re.compile(
+    r"^\s*(?:printed|manufactured|made)\s+in\s+(?:the\s+)?(?:u\.?\s*s\.?\s*a\b|united\s+states|great\s+britain"
+    r"|england|canada|scotland)",
+    re.I,
+)
 _CONTENTS = re.compile(r"^\s*(?:table of contents|contents|list of illustrations|illustrations)\s*[.:]?\s*$", re.I)
 _NUMBER_WORD = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven"
@@ -312,10 +318,10 @@ def _short_block(block: list[str]) -> bool:
 
 def _title_block(block: list[str]) -> bool:
     """A title-page or heading paragraph: up to three short lines that end no sentence, up to four
-    lines in capitals ("NEW YORK / THOMAS Y. CROWELL & CO."), or a copyright line."""
+    lines in capitals ("NEW YORK / THOMAS Y. CROWELL & CO."), or a copyright line or printer's colophon."""
     if len(block) <= 3 and all(is_title_like(line) for line in block):
         return True
-    if len(block) <= 4 and _COPYRIGHT.match(block[0]):
+    if len(block) <= 4 and (_COPYRIGHT.match(block[0]) or _COLOPHON.match(block[0])):
         return True
     text = " ".join(block).strip()
     cased = [ch for ch in text if ch.isupper() or ch.islower()]
