@@ -187,6 +187,18 @@ def test_the_printers_colophon_goes_and_prose_that_begins_alike_stays():
     assert report.removed["titles"] == 7
 
 
+def test_a_paragraph_in_square_brackets_is_a_note_and_brackets_inside_prose_stay():
+    book = (
+        "I found a card on the floor.\n\n"
+        '[Indistinct cursive script which appears to say something like: "1 7 . 1 2 2 Kilmorden Castle"]\n\n'
+        "[Coleridge’s “Ancient Mariner.”]\n\n"
+        "[The moon] I gazed with a kind of wonder.\n"
+    )
+    text, report = clean_text(book, force=True)
+    assert text.strip().split("\n\n") == ["I found a card on the floor.", "[The moon] I gazed with a kind of wonder."]
+    assert report.removed["notes"] == 2 and "2 bracketed notes" in report.summary()
+
+
 def test_crlf_and_doubled_cr_line_ends_keep_the_paragraphs():
     for newline in ("\r\n", "\r\r\n"):
         text, report = clean_text(ALICE.replace("\n", newline))

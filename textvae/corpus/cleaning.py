@@ -1,9 +1,9 @@
 """Cleaning a raw book file (Project Gutenberg and the like) before it is split into sentences.
 
 A book file holds much that is not the author's prose: the Project Gutenberg header, footer and
-licence, a table of contents, chapter headings, ``[Illustration]`` tags, separator lines, page
-numbers, ``_emphasis_`` underscores and lines hard-wrapped at 70 columns. Left in, they become
-training sentences. :func:`clean_text` removes them and says what it removed, per rule.
+licence, a table of contents, chapter headings, ``[Illustration]`` tags, ``[bracketed notes]`` of editors and
+transcribers, separator lines, page numbers, ``_emphasis_`` underscores and lines hard-wrapped at 70 columns.
+Left in, they become training sentences. :func:`clean_text` removes them and says what it removed, per rule.
 
 Only a text that looks like a book is touched: a plain list of sentences (one a line, no
 Gutenberg marks, no chapter headings, not hard-wrapped) comes back unchanged. Pure functions on
@@ -25,6 +25,7 @@ RULE_LABELS = {
     "chapter_headings": ("chapter heading", "chapter headings"),
     "titles": ("title line", "title lines"),
     "illustrations": ("illustration tag", "illustration tags"),
+    "notes": ("bracketed note", "bracketed notes"),
     "separators": ("separator line", "separator lines"),
     "page_numbers": ("page number", "page numbers"),
     "underscores": ("pair of _emphasis_ underscores", "pairs of _emphasis_ underscores"),
@@ -65,6 +66,8 @@ _ROMAN_ALONE = re.compile(r"^\s*[IVXLCDM]{1,7}\s*\.?\s*$")
 _CJK_CHAPTER = re.compile(r"^\s*第[一二三四五六七八九十百千零〇两\d]+[回章节節卷部篇集幕]")
 _SEPARATOR = re.compile(r"^\s*(?:[*\-=_~#•·+]\s*){3,}$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:(?:page|pg\.?|p\.)\s*)?\d{1,4}\s*$|^\s*[-–—]\s*\d{1,4}\s*[-–—]\s*$", re.I)
+# A whole paragraph in square brackets: a footnote, an editor's or a transcriber's note ("[Indistinct script …]").
+_NOTE = re.compile(r"\s*\[[^\[\]]*\]\s*")
 _ILLUSTRATION = re.compile(r"\[(?:Illustration|Ill\.)(?:[^\]\[]{0,2000})\]", re.I)
 _PAGE_MARK = re.compile(r"\[(?:Pg|Page|p\.)\s*\d+\]|\{\d{1,4}\}", re.I)
 _EMPHASIS = re.compile(r"(?<![\w*])_(?=\S)([^_]{1,300}?)(?<=\S)_")  # "_Un_important" too
@@ -289,7 +292,7 @@ def _blocks(lines: list[str]) -> list[list[str]]:
 
 
 def _drop_blocks(blocks: list[list[str]], removed: dict[str, int]) -> list[list[str]]:
-    """Whole paragraphs that are licence text, credits, chapter headings or titles."""
+    """Whole paragraphs that are licence text, credits, chapter headings, titles or bracketed notes."""
     out = []
     for block in blocks:
         text = " ".join(line.strip() for line in block)
@@ -306,6 +309,8 @@ def _drop_blocks(blocks: list[list[str]], removed: dict[str, int]) -> list[list[
                 out.append(rest)
         elif _title_block(block):
             _count(removed, "titles", len(block))
+        elif _NOTE.fullmatch(text):
+            _count(removed, "notes")
         else:
             out.append(block)
     return out
