@@ -53,6 +53,10 @@ def interpolation() -> None:
     with left:
         st.subheader("The path")
         sentence_table(frame.set_index("step"), hide_index=False)
+        st.caption(
+            f"Steps 1 and {len(sentences)} are the model's own decodings of your two sentences' codes: what it "
+            "remembers of them, not the sentences as typed (Reconstruct shows the round trip)."
+        )
         csv_download(frame, "interpolation.csv", key="interp.download")
     with right:
         st.subheader("On the latent map")

@@ -314,6 +314,7 @@ def test_interpolation_shows_the_path_with_user_text_as_data(app_env):
     path = at.table[0].value
     assert len(path) == 8 and list(path.columns) == ["t", "sentence"] and path.index.name == "step"
     assert all("<script>" not in m.value for m in at.markdown)
+    assert any("Steps 1 and 8 are the model's own decodings" in c.value for c in at.caption)
 
 
 def test_sampling_is_repeatable_with_a_seed(app_env):
