@@ -9,9 +9,9 @@ HOLD_OUT share of sentences (its last chapters) is held out. ``train --preset`` 
 sentences are evaluated (bits per character from the IW-NLL, KL, active units, greedy reconstruction
 accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word 3-grams, glued words and words
 that no known text has, with the word guard (the app's default) and without it; 1,000 more, with the sentence
-shape guard (the app's default) and without it, for those that stop mid-phrase, begin in lower case, reach the
-length limit, write a word twice in a row that the book never doubles, or put two marks together as the book never
-does (",," "::").
+shape guard (the app's default) and without it, for those that stop mid-phrase or on a clause mark, begin in lower
+case, reach the length limit, write a word twice in a row that the book never doubles, or put two marks together
+as the book never does (",," "::").
 Prints one JSON object and writes it to benchmarks/results/own-text-<book>-<preset>[-scratch].json.
 """
 
@@ -101,11 +101,13 @@ def odd_marks(sentence: str, book: SentenceShape) -> list[str]:
 
 
 def shape_counts(bundle, options, book: SentenceShape, n: int = 1000) -> dict:
-    """Of n samples: those that stop mid-phrase, begin in lower case, reach the model's length limit, double a word
-    or put two marks together as the book (``book``: the shape of its training sentences) never does."""
+    """Of n samples: those that stop mid-phrase or on a clause mark (, ; :), begin in lower case, reach the model's
+    length limit, double a word or put two marks together as the book (``book``: the shape of its training
+    sentences) never does."""
     import torch
 
     from textvae.generation import decode_latent, guards, length_limit
+    from textvae.sentence_shape import CLAUSE_MARKS
 
     generator = torch.Generator().manual_seed(1)
     z = torch.randn((n, bundle.config.latent_dim), generator=generator)
@@ -115,6 +117,7 @@ def shape_counts(bundle, options, book: SentenceShape, n: int = 1000) -> dict:
         "mid_phrase": sum(map(ends_mid_phrase, texts)),
         "lower_case_start": sum(s.strip()[:1].islower() for s in texts),
         "at_length_limit": sum(len(row) >= length_limit(bundle.model, options) for row in ids),
+        "clause_mark_end": sum(s.rstrip()[-1:] in CLAUSE_MARKS for s in texts),
         "doubled_word": sum(bool(odd_doubles(s, book)) for s in texts),
         "odd_marks": sum(bool(odd_marks(s, book)) for s in texts),
     }

@@ -3,8 +3,9 @@
 A one-minute model ends about one sample in twenty on a word ("…the monster was in the") and now and then begins
 one in lower case, although its novel's sentences all begin with a capital and end with a mark. When nearly all
 training sentences (SHARE) end with a mark, a displayed sentence may only end after one of the marks they end with
-(. ? ! ” ; 。 …); when the first letter of nearly all cased ones is a capital (“I…), its first letter may not be
-in lower case. A corpus that does neither (lower-cased news, reviews without full stops) sets no rule.
+(. ? ! ” 。 …), a sentence mark rather than a clause mark (, ; :) where they end with both (CLAUSE_MARKS); when the
+first letter of nearly all cased ones is a capital (“I…), its first letter may not be in lower case. A corpus that
+does neither (lower-cased news, reviews without full stops) sets no rule.
 
 It also writes a word twice ("and and", "the the": about one sample in fifty) and marks no text has (",," "::"):
 a word may follow itself only where the training text doubles it ("that that"), and two marks may meet (spaces
@@ -34,6 +35,10 @@ SHARE = 0.95  # "nearly all" sentences: below this the corpus has no rule to kee
 MIN_SENTENCES = 20  # fewer say nothing about a corpus's habits
 MIN_COUNT = 2  # a mark must end this many sentences to be an ending (one odd line is not a habit)
 MAX_ENDINGS = 64
+# Marks that end a clause, not a sentence. Long sentences are cut after them for training (corpus.segmentation), so a
+# novel's units end with one one time in eight; where the text also ends units with a sentence mark (. ? ! ” 。), a
+# displayed sentence ends only after one of those.
+CLAUSE_MARKS = frozenset(",;:—–-、，；：")
 MAX_PAIRS = 2048  # more distinct pairs of marks: the text is symbols, not prose, and gets no pair rule
 MAX_DOUBLED = 128  # more distinct doubled words: no doubling rule (and shape.json stays under its 64 KB)
 _PAIR = re.compile(r"([^\w\s])\s*(?=([^\w\s]))")  # two marks, spaces between them or not
@@ -158,6 +163,7 @@ class ShapeGuard:
 
     def __init__(self, piece_bytes: list[bytes], shape: SentenceShape):
         self.shape = shape
+        self.endings = (shape.endings - CLAUSE_MARKS) or shape.endings  # where a displayed sentence may end
         self.bytes = piece_bytes
         texts = [piece.decode("utf-8", "ignore") for piece in piece_bytes]
         firsts = [first_letter(text) for text in texts]
@@ -223,13 +229,14 @@ class ShapeGuard:
 
     def trim(self, ids: list[int]) -> list[int]:
         """A sentence the length limit cut (``ids`` without an end), up to its last token after which it may end;
-        the whole of it when there is none."""
-        for end in range(len(ids), 0, -1):
-            text, pending = self._written(ids[:end])
-            text = text.rstrip()
-            visible = self.bytes[ids[end - 1]].strip() and not pending
-            if visible and text[-1:] in self.shape.endings and any(map(str.isalnum, text)):
-                return ids[:end]
+        failing that, after a clause mark its text ends units with; the whole of it when there is neither."""
+        for endings in (self.endings, self.shape.endings):
+            for end in range(len(ids), 0, -1):
+                text, pending = self._written(ids[:end])
+                text = text.rstrip()
+                visible = self.bytes[ids[end - 1]].strip() and not pending
+                if visible and text[-1:] in endings and any(map(str.isalnum, text)):
+                    return ids[:end]
         return ids
 
     def mask(self, logits: Tensor, history: list[list[int]]) -> Tensor:
@@ -243,7 +250,7 @@ class ShapeGuard:
             text = raw.rstrip()
             if self.lower_starts and not any(map(str.isalpha, text)):
                 logits[row, self._lower_starts(pending)] = float("-inf")
-            if self.shape.endings and (text[-1:] not in self.shape.endings or not any(map(str.isalnum, text))):
+            if self.endings and (text[-1:] not in self.endings or not any(map(str.isalnum, text))):
                 logits[row, EOS_ID] = float("-inf")
             if self.shape.pairs is not None:
                 mark = text[-1] if text and _MARK.fullmatch(text[-1]) else ""

@@ -121,6 +121,15 @@ def test_marks_meet_only_as_in_the_text_and_a_word_follows_itself_only_where_the
     assert masked(no_rules, [CAT, DOT]) == set() and masked(no_rules, [CAT, SPACE]) == {EOS}
 
 
+def test_where_the_text_ends_units_with_sentence_and_clause_marks_a_displayed_sentence_ends_with_a_sentence_mark():
+    both = ShapeGuard(PIECES, SentenceShape(frozenset({".", ","}), False))  # long sentences were cut after commas
+    assert EOS in masked(both, [CAT, COMMA]) and EOS not in masked(both, [CAT, DOT])
+    assert both.trim([CAT, DOT, SPACE_CAT, COMMA, SPACE_CAT]) == [CAT, DOT]
+    assert both.trim([CAT, COMMA, SPACE_CAT]) == [CAT, COMMA]  # no sentence mark: its last clause mark
+    verse = ShapeGuard(PIECES, SentenceShape(frozenset({","}), False))  # lines that all end with a comma
+    assert EOS not in masked(verse, [CAT, COMMA])
+
+
 def test_a_sentence_the_length_limit_cut_is_shown_up_to_its_last_ending():
     guard = ShapeGuard(PIECES, SHAPE)
     assert guard.trim([THE_CAPITAL, DOT, SPACE, CAT, THE]) == [THE_CAPITAL, DOT]
