@@ -45,6 +45,7 @@ _PAIR = re.compile(r"([^\w\s])\s*(?=([^\w\s]))")  # two marks, spaces between th
 _DOUBLED = re.compile(r"\b([^\W\d_]+)\s+\1\b", re.IGNORECASE)
 _LAST_WORD = re.compile(r"([^\W\d_]+)(\s*)$")
 _FIRST_WORD = re.compile(r"(\s*)([^\W\d_]+)")
+_LAST_TWO_WORDS = re.compile(r"([^\W\d_]+)\s+([^\W\d_]+)$")
 _MARK = re.compile(r"[^\w\s]")
 
 
@@ -181,6 +182,8 @@ class ShapeGuard:
                 self.odd_pairs.append(token)
         self._after_mark: dict[str, list[int]] = {}
         self.continuations = [t for t, piece in enumerate(piece_bytes) if piece[:1] and 0x80 <= piece[0] <= 0xBF]
+        # the tokens that end a word being written: the end of sentence, and those that begin with no letter
+        self.breaks = [EOS_ID] + [t for t, text in enumerate(texts) if text and not text[0].isalpha()]
 
     def _written(self, ids: list[int]) -> tuple[str, bytes]:
         """What a row has written, and the bytes of a character not complete yet."""
@@ -217,13 +220,18 @@ class ShapeGuard:
         return self._after_mark[mark]
 
     def _doubling(self, text: str) -> list[int]:
-        """The tokens that would write the text's last word again ("and" -> " and"), unless the text doubles it."""
-        match = _LAST_WORD.search(text[-2 * MAX_WORD_LENGTH :])
+        """The tokens that would write the text's last word again ("and" -> " and"), or end a word that has just
+        become the one before it ("the th" + "e"), unless the text doubles that word."""
+        tail = text[-3 * MAX_WORD_LENGTH :]
+        match = _LAST_WORD.search(tail)
         if not match or not all(map(is_word_character, match.group(1))):
             return []
         word = match.group(1).lower()
         if word in (self.shape.doubled or ()):
             return []
+        pair = _LAST_TWO_WORDS.search(tail)
+        if pair and pair.group(1).lower() == pair.group(2).lower():  # written piece by piece: it may only go on
+            return self.breaks
         spaced = self.word_first.get((word, True), [])
         return spaced + self.word_first.get((word, False), []) if match.group(2) else spaced
 

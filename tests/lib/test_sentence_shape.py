@@ -115,6 +115,8 @@ def test_marks_meet_only_as_in_the_text_and_a_word_follows_itself_only_where_the
     assert masked(guard, [CAT]) == {EOS, SPACE_CAT} | odd_everywhere  # "cat cat"; "catcat" is a word's business
     assert masked(guard, [CAT, SPACE]) == {EOS, CAT, SPACE_CAT, CAT_DOT} | odd_everywhere
     assert masked(guard, [THE_CAPITAL]) == {EOS} | odd_everywhere  # the text writes "the the"
+    assert {EOS, DOT, COMMA, SPACE, SPACE_CAT} <= masked(guard, [CAT, SPACE, CAT])  # "cat cat", piece by piece
+    assert CAT_DOT not in masked(guard, [CAT, SPACE, CAT]) and DOT not in masked(guard, [THE_CAPITAL, THE])
     assert FULL_STOP_2 in masked(guard, [CAT, DOT, FULL_STOP_1])  # ".。", its last byte judged with the others
     assert FULL_STOP_2 not in masked(guard, [CAT, FULL_STOP_1])
     no_rules = ShapeGuard(PIECES, SentenceShape(frozenset({"."}), False))  # a shape saved before these rules
