@@ -11,7 +11,7 @@ accuracy) and 20 samples at temperature 0.8 are checked for <unk>, repeated word
 that no known text has, with the word guard (the app's default) and without it; 1,000 more, with the sentence
 shape guard (the app's default) and without it, for those that stop mid-phrase or on a clause mark, begin in lower
 case, reach the length limit, write a word twice in a row that the book never doubles, or put two marks together
-as the book never does (",," "::").
+as the book never does (",," "::"), or capitalise a word inside a sentence where the book never does.
 Prints one JSON object and writes it to benchmarks/results/own-text-<book>-<preset>[-scratch].json.
 """
 
@@ -100,6 +100,13 @@ def odd_marks(sentence: str, book: SentenceShape) -> list[str]:
     return sorted(mark_pairs(sentence) - (book.pairs or frozenset()))
 
 
+def odd_capitals(sentence: str, book: SentenceShape) -> list[str]:
+    """Words with a capital inside the sentence that the book never capitalises there ("the Who of Britain")."""
+    from textvae.sentence_shape import mid_capitals
+
+    return sorted(mid_capitals(sentence) - (book.capitals or frozenset()))
+
+
 def shape_counts(bundle, options, book: SentenceShape, n: int = 1000) -> dict:
     """Of n samples: those that stop mid-phrase or on a clause mark (, ; :), begin in lower case, reach the model's
     length limit, double a word or put two marks together as the book (``book``: the shape of its training
@@ -120,6 +127,7 @@ def shape_counts(bundle, options, book: SentenceShape, n: int = 1000) -> dict:
         "clause_mark_end": sum(s.rstrip()[-1:] in CLAUSE_MARKS for s in texts),
         "doubled_word": sum(bool(odd_doubles(s, book)) for s in texts),
         "odd_marks": sum(bool(odd_marks(s, book)) for s in texts),
+        "odd_capital": sum(bool(odd_capitals(s, book)) for s in texts),
     }
 
 

@@ -94,7 +94,8 @@ _GUARD_BOXES = (
         "case, writes a word twice (“and and”) or marks no text has (“,,”). On, when nearly all its training "
         "sentences end with a mark (. ? ! ” 。) a sentence ends only after one of those marks, when nearly all begin "
         "with a capital none begins in lower case, a word follows itself only where the training text doubles it, "
-        "and two marks meet only as they do there. Off shows what the model itself prefers.",
+        "two marks meet only as they do there, and a word inside a sentence has a capital only where the training "
+        "text gives it one. Off shows what the model itself prefers.",
     ),
 )
 

@@ -9,8 +9,10 @@ does neither (lower-cased news, reviews without full stops) sets no rule.
 
 It also writes a word twice ("and and", "the the": about one sample in fifty) and marks no text has (",," "::"):
 a word may follow itself only where the training text doubles it ("that that"), and two marks may meet (spaces
-between them or not) only as they do there (.” ,“ ?’). The shape travels in the bundle (``shape.json``; one saved
-before these two rules has neither); evaluation never uses it (``DecodeOptions.sentence_shape``).
+between them or not) only as they do there (.” ,“ ?’). In a text that keeps to case, a word inside a sentence has a
+capital only where the text gives it one there ("Mr. Kirwin", "I", not "the Who of Britain", nor a name from the base
+model's other books). The shape travels in the bundle (``shape.json``; one saved before these rules has none of
+them); evaluation never uses it (``DecodeOptions.sentence_shape``).
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
 
 from .errors import TextVAEError
 from .special_tokens import EOS_ID
 from .word_guard import MAX_WORD_LENGTH, is_word_character
-
-if TYPE_CHECKING:
-    from torch import Tensor
 
 SHARE = 0.95  # "nearly all" sentences: below this the corpus has no rule to keep
 MIN_SENTENCES = 20  # fewer say nothing about a corpus's habits
@@ -40,13 +41,17 @@ MAX_ENDINGS = 64
 # displayed sentence ends only after one of those.
 CLAUSE_MARKS = frozenset(",;:—–-、，；：")
 MAX_PAIRS = 2048  # more distinct pairs of marks: the text is symbols, not prose, and gets no pair rule
-MAX_DOUBLED = 128  # more distinct doubled words: no doubling rule (and shape.json stays under its 64 KB)
+MAX_DOUBLED = 128  # more distinct doubled words: no doubling rule
+MAX_CAPITALS = 2048  # more distinct words with a capital inside sentences: no rule (and shape.json stays under 1 MB)
 _PAIR = re.compile(r"([^\w\s])\s*(?=([^\w\s]))")  # two marks, spaces between them or not
 _DOUBLED = re.compile(r"\b([^\W\d_]+)\s+\1\b", re.IGNORECASE)
 _LAST_WORD = re.compile(r"([^\W\d_]+)(\s*)$")
 _FIRST_WORD = re.compile(r"(\s*)([^\W\d_]+)")
 _LAST_TWO_WORDS = re.compile(r"([^\W\d_]+)\s+([^\W\d_]+)$")
 _MARK = re.compile(r"[^\w\s]")
+_WORD = re.compile(r"[^\W\d_]+")
+_TRAILING_WORD = re.compile(r"(\s+)([^\W\d_]+)$")
+_INSIDE = ",;:"  # after a word or one of these (and a space), a word is inside a sentence, not at one's start
 
 
 def first_letter(text: str) -> str:
@@ -62,6 +67,19 @@ def mark_pairs(text: str) -> set[str]:
 def doubled_words(text: str) -> set[str]:
     """The words a text writes twice in a row, lowercased ("that that"); only in scripts that space their words."""
     return {m.group(1).lower() for m in _DOUBLED.finditer(text) if all(map(is_word_character, m.group(1)))}
+
+
+def mid_capitals(text: str) -> set[str]:
+    """The words a text writes with a capital inside a sentence, after a word or , ; : and a space, lowercased:
+    "said Mr. Kirwin, and I" -> {"mr", "i"} ("Kirwin" follows "."; a quotation's first word follows a quote)."""
+    found = set()
+    for match in _WORD.finditer(text):
+        before, word = text[: match.start()], match.group(0)
+        last = before.rstrip()[-1:]
+        inside = len(before) > len(before.rstrip()) and (last.isalnum() or (last != "" and last in _INSIDE))
+        if inside and word[0].isupper() and all(map(is_word_character, word)):
+            found.add(word.lower())
+    return found
 
 
 def _is_pair(text: str) -> bool:
@@ -86,10 +104,15 @@ class SentenceShape:
     no_lower_start: bool = False
     pairs: frozenset[str] | None = None
     doubled: frozenset[str] | None = None
+    capitals: frozenset[str] | None = None
 
     @property
     def rules(self) -> bool:
-        return bool(self.endings) or self.no_lower_start or self.pairs is not None or self.doubled is not None
+        return (
+            bool(self.endings)
+            or self.no_lower_start
+            or any(rule is not None for rule in (self.pairs, self.doubled, self.capitals))
+        )
 
     @classmethod
     def learn(cls, sentences: Iterable[str]) -> SentenceShape:
@@ -107,11 +130,13 @@ class SentenceShape:
         cased = len(firsts) >= MIN_SENTENCES and lower <= (1 - SHARE) * len(firsts)
         pairs = frozenset(p for s in texts for p in mark_pairs(s))
         doubled = frozenset(w for s in texts for w in doubled_words(s) if len(w) <= MAX_WORD_LENGTH)
+        capitals = frozenset(w for s in texts for w in mid_capitals(s) if len(w) <= MAX_WORD_LENGTH)
         return cls(
             endings,
             cased,
             pairs if len(pairs) <= MAX_PAIRS else None,
             doubled if len(doubled) <= MAX_DOUBLED else None,
+            capitals if cased and len(capitals) <= MAX_CAPITALS else None,  # a text that keeps to case
         )
 
     def to_json(self) -> str:
@@ -120,19 +145,21 @@ class SentenceShape:
             data["pairs"] = sorted(self.pairs)
         if self.doubled is not None:
             data["doubled"] = sorted(self.doubled)
+        if self.capitals is not None:
+            data["capitals"] = sorted(self.capitals)
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> SentenceShape:
         """A bundle's shape.json, checked: up to MAX_ENDINGS single non-alphanumeric characters and a flag; where
-        present, up to MAX_PAIRS pairs of marks and MAX_DOUBLED lowercase words."""
+        present, up to MAX_PAIRS pairs of marks, MAX_DOUBLED and MAX_CAPITALS lowercase words."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TextVAEError(f"shape.json is not valid JSON: {exc.msg}.") from exc
         data = data if isinstance(data, dict) else {}
         endings, flag = data.get("endings"), data.get("no_lower_start")
-        pairs, doubled = data.get("pairs", []), data.get("doubled", [])
+        pairs, doubled, capitals = data.get("pairs", []), data.get("doubled", []), data.get("capitals", [])
         if (
             not isinstance(endings, list)
             or len(endings) > MAX_ENDINGS
@@ -144,17 +171,21 @@ class SentenceShape:
             or not isinstance(doubled, list)
             or len(doubled) > MAX_DOUBLED
             or not all(map(_is_word, doubled))
+            or not isinstance(capitals, list)
+            or len(capitals) > MAX_CAPITALS
+            or not all(map(_is_word, capitals))
         ):
             raise TextVAEError(
                 'shape.json must hold {"endings": [up to 64 single punctuation characters], "no_lower_start": '
-                'true or false} and may hold "pairs" (up to 2,048 two-mark strings) and "doubled" (up to 128 '
-                "lowercase words)."
+                'true or false} and may hold "pairs" (up to 2,048 two-mark strings), "doubled" (up to 128 lowercase '
+                'words) and "capitals" (up to 2,048 lowercase words).'
             )
         return cls(
             frozenset(endings),
             flag,
             frozenset(pairs) if "pairs" in data else None,
             frozenset(doubled) if "doubled" in data else None,
+            frozenset(capitals) if "capitals" in data else None,
         )
 
 
@@ -184,6 +215,24 @@ class ShapeGuard:
         self.continuations = [t for t, piece in enumerate(piece_bytes) if piece[:1] and 0x80 <= piece[0] <= 0xBF]
         # the tokens that end a word being written: the end of sentence, and those that begin with no letter
         self.breaks = [EOS_ID] + [t for t, text in enumerate(texts) if text and not text[0].isalpha()]
+        # the tokens that begin a word with a capital the text never gives it inside a sentence: (own space, any)
+        self.odd_capitals: tuple[list[int], list[int]] = ([], [])
+        # the tokens that go on a word: (token, its first letters, whether it ends the word too)
+        self.goes_on: list[tuple[int, str, bool]] = []
+        starts = self.capital_starts = {w[:i] for w in shape.capitals or () for i in range(1, len(w) + 1)}
+        self._going_wrong: dict[str, Tensor] = {}
+        if shape.capitals is not None:
+            for token, text in enumerate(texts):
+                match = _FIRST_WORD.match(text)
+                if match and not match.group(1):
+                    self.goes_on.append((token, match.group(2), len(match.group(2)) < len(text)))
+                match = _FIRST_WORD.match(text)
+                if match and match.group(2)[0].isupper() and match.group(2).lower() not in starts:
+                    self.odd_capitals[1].append(token)
+                    if match.group(1):
+                        self.odd_capitals[0].append(token)
+        # as index tensors: thousands of tokens are masked at a step, and a list would be converted each time
+        self._odd_capitals = tuple(torch.tensor(tokens, dtype=torch.long) for tokens in self.odd_capitals)
 
     def _written(self, ids: list[int]) -> tuple[str, bytes]:
         """What a row has written, and the bytes of a character not complete yet."""
@@ -250,7 +299,8 @@ class ShapeGuard:
     def mask(self, logits: Tensor, history: list[list[int]]) -> Tensor:
         """``logits`` (rows × vocabulary) with the tokens that break the shape set to -inf, in place: a first
         letter in lower case, the end of sentence before a word or after anything but an ending ("’" alone is no
-        sentence), a mark next to one it never meets, and the last word again."""
+        sentence), a mark next to one it never meets, the last word again, and a capital inside a sentence where the
+        text has none."""
         for row, ids in enumerate(history):
             if ids and ids[-1] == EOS_ID:
                 continue
@@ -265,7 +315,34 @@ class ShapeGuard:
                 logits[row, self._odd_after(mark, pending)] = float("-inf")
             if self.shape.doubled is not None:  # a part-written character before a space is dropped: "dog" counts
                 logits[row, self._doubling(raw)] = float("-inf")
+            if self.shape.capitals is not None and text and (text[-1].isalnum() or text[-1] in _INSIDE):
+                logits[row, self._odd_capitals[len(raw) > len(text)]] = float("-inf")
+                if (wrong := self._capital_going_wrong(raw)) is not None:
+                    logits[row, wrong] = float("-inf")
         return logits
+
+    def _capital_going_wrong(self, raw: str) -> Tensor | None:
+        """When a word with a capital inside a sentence is being written ("the Ni"), the tokens that would make it
+        one the text never writes so ("the Nights"): going on to no such word's start, or ending it short of one,
+        or with a capital inside it ("MilAn"; a word in capitals may go on in capitals)."""
+        match = _TRAILING_WORD.search(raw[-3 * MAX_WORD_LENGTH :])
+        if not match or not match.group(2)[0].isupper():
+            return None
+        last = raw[: len(raw) - len(match.group(0))][-1:]
+        if not (last.isalnum() or (last != "" and last in _INSIDE)):
+            return None
+        written = match.group(2)
+        if written not in self._going_wrong:  # the same few names recur: each is worked out once
+            word, shouting = written.lower(), len(written) > 1 and written.isupper()
+            capitals = self.shape.capitals or frozenset()
+            wrong = [] if word in capitals else list(self.breaks)
+            for token, lead, ends in self.goes_on:
+                longer = word + lead.lower()
+                miscased = not (lead.islower() or (shouting and lead.isupper()))
+                if miscased or longer not in self.capital_starts or (ends and longer not in capitals):
+                    wrong.append(token)
+            self._going_wrong[written] = torch.tensor(wrong, dtype=torch.long)
+        return self._going_wrong[written]
 
 
 _GUARDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -33,7 +33,7 @@ def test_a_raw_book_is_cleaned_split_trained_evaluated_and_its_samples_checked(t
     assert result["held_out"]["bits_per_char"] > 0 and result["samples_with_unk"] == 0
     guarded, unguarded = result["of_1000_samples"]["shape_guard_on"], result["of_1000_samples"]["shape_guard_off"]
     assert guarded["lower_case_start"] == 0 and guarded["mid_phrase"] <= guarded["at_length_limit"]
-    assert guarded["doubled_word"] == 0 and guarded["odd_marks"] == 0
+    assert guarded["doubled_word"] == 0 and guarded["odd_marks"] == 0 and guarded["odd_capital"] == 0
     assert guarded["clause_mark_end"] <= guarded["at_length_limit"]
     assert 0 <= unguarded["mid_phrase"] <= 1000 and "'.'" in result["sentence_shape"]
     assert (tmp_path / "results" / "own-text-tiny_book-quick-scratch.json").exists()

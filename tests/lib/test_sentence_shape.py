@@ -11,17 +11,25 @@ from tests.helpers import make_sentences
 from textvae import DecodeOptions, SentenceVAE, TextTokenizer, TextVAEError, VAEConfig, load_bundle, save_bundle
 from textvae.generation import UNGUARDED, decode_latent, guards
 from textvae.safe_files import MAX_FILE_BYTES
-from textvae.sentence_shape import MAX_DOUBLED, MAX_ENDINGS, MAX_PAIRS, SentenceShape, ShapeGuard
+from textvae.sentence_shape import (
+    MAX_CAPITALS,
+    MAX_DOUBLED,
+    MAX_ENDINGS,
+    MAX_PAIRS,
+    SentenceShape,
+    ShapeGuard,
+    mid_capitals,
+)
 from textvae.word_guard import MAX_WORD_LENGTH
 
 NOVEL = [f"Sentence {i} of the book{'.?!'[i % 3]}" for i in range(100)]
 # ids 0-3 are the special tokens (their text is "")
 PIECES = [b"", b"", b"", b"", b" the", b"The", b".", b" \xe2\x80\x99", b"\xe3\x80", b"\x82", b" ", b"cat"]
-PIECES += [b",", b" cat", b",,", b"cat."]
+PIECES += [b",", b" cat", b",,", b"cat.", b" Cat", b" Ki", b"rwin", b"RWIN"]
 EOS, THE, THE_CAPITAL, DOT, QUOTE, FULL_STOP_1, FULL_STOP_2, SPACE, CAT = range(3, 12)
-COMMA, SPACE_CAT, COMMAS, CAT_DOT = range(12, 16)
+COMMA, SPACE_CAT, COMMAS, CAT_DOT, SPACE_CAT_CAPITAL, SPACE_KI, RWIN, RWIN_CAPITALS = range(12, 20)
 SHAPE = SentenceShape(frozenset({".", "\u2019", "\u3002"}), no_lower_start=True)
-LOWER = {THE, CAT, SPACE_CAT, CAT_DOT}  # the pieces that begin in lower case
+LOWER = {THE, CAT, SPACE_CAT, CAT_DOT, RWIN}  # the pieces that begin in lower case
 # …and a text whose marks meet only as ".’" and ",." and that doubles only "the" ("the the")
 PUNCTUATED = SentenceShape(frozenset({"."}), False, pairs=frozenset({".\u2019", ",."}), doubled=frozenset({"the"}))
 
@@ -52,6 +60,13 @@ def test_the_pairs_of_marks_and_the_doubled_words_of_a_text_are_learnt():
     assert SentenceShape.learn(NOVEL[:10]).pairs is None  # too few sentences: no rule
 
 
+def test_the_words_a_text_capitalises_inside_sentences_are_learnt_where_it_keeps_to_case():
+    assert mid_capitals("“Well,” said Mr. Kirwin, and I saw Geneva; “Who is there?”") == {"mr", "i", "geneva"}
+    novel = [f"Sentence {i} was read by Elizabeth, in Geneva." for i in range(30)]
+    assert SentenceShape.learn(novel).capitals == {"elizabeth", "geneva"}
+    assert SentenceShape.learn([s.lower() for s in novel]).capitals is None  # no case kept: no rule
+
+
 def test_the_shape_file_round_trips_and_a_bad_one_is_refused_with_a_message():
     assert SentenceShape.from_json(SHAPE.to_json()) == SHAPE and SHAPE.pairs is None
     assert SentenceShape.from_json(PUNCTUATED.to_json()) == PUNCTUATED
@@ -68,6 +83,7 @@ def test_the_shape_file_round_trips_and_a_bad_one_is_refused_with_a_message():
         '{"endings": ["."], "no_lower_start": true, "pairs": "..."}',
         '{"endings": ["."], "no_lower_start": true, "doubled": ["The"]}',
         '{"endings": ["."], "no_lower_start": true, "doubled": ["two words"]}',
+        '{"endings": ["."], "no_lower_start": true, "capitals": ["Geneva"]}',
     ):
         with pytest.raises(TextVAEError, match=r"shape\.json"):
             SentenceShape.from_json(bad)
@@ -81,8 +97,10 @@ def test_the_largest_shape_a_corpus_can_teach_fits_the_bundle_file_limit():
         True,
         frozenset(a + b for a in marks for b in marks[:32]),
         frozenset(wide[i % 40] + wide[i // 40] + wide[0] * (MAX_WORD_LENGTH - 2) for i in range(MAX_DOUBLED)),
+        frozenset(wide[i % 40] + wide[i // 40 % 40] + wide[i // 1600] * 62 for i in range(MAX_CAPITALS)),
     )
     assert len(largest.pairs) == MAX_PAIRS and all(len(w) == MAX_WORD_LENGTH for w in largest.doubled)
+    assert len(largest.capitals) == MAX_CAPITALS
     assert len(largest.to_json().encode("utf-8")) <= MAX_FILE_BYTES["shape.json"]
     assert SentenceShape.from_json(largest.to_json()) == largest
 
@@ -112,8 +130,8 @@ def test_marks_meet_only_as_in_the_text_and_a_word_follows_itself_only_where_the
     odd_everywhere = {COMMAS}  # ",," is inside the token
     assert masked(guard, [CAT, DOT]) == {DOT, COMMA, COMMAS}  # ".." and ".," never; ".’" does
     assert masked(guard, [CAT, COMMA, SPACE]) == {EOS, COMMA, COMMAS, QUOTE}  # ", ," ", ’" never; ", ." does
-    assert masked(guard, [CAT]) == {EOS, SPACE_CAT} | odd_everywhere  # "cat cat"; "catcat" is a word's business
-    assert masked(guard, [CAT, SPACE]) == {EOS, CAT, SPACE_CAT, CAT_DOT} | odd_everywhere
+    assert masked(guard, [CAT]) == {EOS, SPACE_CAT, SPACE_CAT_CAPITAL} | odd_everywhere  # "cat cat", "cat Cat"
+    assert masked(guard, [CAT, SPACE]) == {EOS, CAT, SPACE_CAT, CAT_DOT, SPACE_CAT_CAPITAL} | odd_everywhere
     assert masked(guard, [THE_CAPITAL]) == {EOS} | odd_everywhere  # the text writes "the the"
     assert {EOS, DOT, COMMA, SPACE, SPACE_CAT} <= masked(guard, [CAT, SPACE, CAT])  # "cat cat", piece by piece
     assert CAT_DOT not in masked(guard, [CAT, SPACE, CAT]) and DOT not in masked(guard, [THE_CAPITAL, THE])
@@ -130,6 +148,17 @@ def test_where_the_text_ends_units_with_sentence_and_clause_marks_a_displayed_se
     assert both.trim([CAT, COMMA, SPACE_CAT]) == [CAT, COMMA]  # no sentence mark: its last clause mark
     verse = ShapeGuard(PIECES, SentenceShape(frozenset({","}), False))  # lines that all end with a comma
     assert EOS not in masked(verse, [CAT, COMMA])
+
+
+def test_inside_a_sentence_a_word_has_a_capital_only_where_the_text_gives_it_one():
+    guard = ShapeGuard(PIECES, SentenceShape(frozenset({"."}), True, capitals=frozenset({"kirwin"})))
+    assert SPACE_CAT_CAPITAL in masked(guard, [CAT]) and SPACE_CAT_CAPITAL in masked(guard, [CAT, COMMA])
+    assert SPACE_KI not in masked(guard, [CAT])  # "cat Ki…" may go on to "Kirwin"
+    assert RWIN not in masked(guard, [CAT, SPACE_KI]) and RWIN_CAPITALS in masked(guard, [CAT, SPACE_KI])  # "KiRWIN"
+    assert {EOS, DOT, SPACE} <= masked(guard, [CAT, SPACE_KI])  # "cat Ki" is no word the text capitalises
+    assert DOT not in masked(guard, [CAT, SPACE_KI, RWIN])  # "cat Kirwin." is
+    assert SPACE_CAT_CAPITAL not in masked(guard, [CAT, DOT])  # a sentence begins after "."
+    assert SPACE_CAT_CAPITAL not in masked(ShapeGuard(PIECES, SentenceShape(frozenset({"."}), True)), [CAT])
 
 
 def test_a_sentence_the_length_limit_cut_is_shown_up_to_its_last_ending():

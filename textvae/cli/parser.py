@@ -180,7 +180,7 @@ def _decode_args(p: argparse.ArgumentParser, default_method: str = "greedy") -> 
         action="store_true",
         help="let sentences begin, end and be punctuated anyhow (by default, when nearly all training sentences end "
         "with a mark or begin with a capital, decoded ones do too; a word follows itself and two marks meet only as "
-        "in the training text)",
+        "in the training text, and a word has a capital inside a sentence only where the training text gives it one)",
     )
     p.set_defaults(default_method=default_method)
 
