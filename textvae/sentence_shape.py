@@ -54,6 +54,11 @@ _TRAILING_WORD = re.compile(r"(\s+)([^\W\d_]+)$")
 _INSIDE = ",;:"  # after a word or one of these (and a space), a word is inside a sentence, not at one's start
 
 
+def _inside_after(last: str) -> bool:
+    """A word after this character (and a space) is inside a sentence: it follows a word or , ; :"""
+    return last.isalnum() or (last != "" and last in _INSIDE)
+
+
 def first_letter(text: str) -> str:
     """The first letter of a text ("" when it has none): “Well,” -> "W"; ’s -> "s"."""
     return next((c for c in text if c.isalpha()), "")
@@ -76,7 +81,7 @@ def mid_capitals(text: str) -> set[str]:
     for match in _WORD.finditer(text):
         before, word = text[: match.start()], match.group(0)
         last = before.rstrip()[-1:]
-        inside = len(before) > len(before.rstrip()) and (last.isalnum() or (last != "" and last in _INSIDE))
+        inside = len(before) > len(before.rstrip()) and _inside_after(last)
         if inside and word[0].isupper() and all(map(is_word_character, word)):
             found.add(word.lower())
     return found
@@ -191,7 +196,8 @@ class SentenceShape:
 
 class ShapeGuard:
     """Masks, step by step, the tokens that would break the shape: the end of sentence after a character that is
-    not an ending, a lower-case first letter, two marks the text never puts together, and a word written twice."""
+    not an ending, a lower-case first letter, two marks the text never puts together, a word written twice, and a
+    capital inside a sentence where the text has none."""
 
     def __init__(self, piece_bytes: list[bytes], shape: SentenceShape):
         self.shape = shape
@@ -203,36 +209,33 @@ class ShapeGuard:
         self.mark_first: dict[str, list[int]] = defaultdict(list)  # a mark -> the tokens that begin with it
         self.word_first: dict[tuple[str, bool], list[int]] = defaultdict(list)  # (word, after a space) -> tokens
         self.odd_pairs: list[int] = []  # tokens that hold two marks the text never puts together
+        # the tokens that begin a word with a capital the text never gives it inside a sentence: (own space, any)
+        odd_capitals: tuple[list[int], list[int]] = ([], [])
+        # the tokens that go on a word: (token, its first letters, whether it ends the word too)
+        self.goes_on: list[tuple[int, str, bool]] = []
+        starts = self.capital_starts = {w[:i] for w in shape.capitals or () for i in range(1, len(w) + 1)}
         for token, text in enumerate(texts):
             stripped = text.lstrip()
             if stripped and _MARK.fullmatch(stripped[0]):
                 self.mark_first[stripped[0]].append(token)
             if match := _FIRST_WORD.match(text):
-                self.word_first[match.group(2).lower(), bool(match.group(1))].append(token)
+                spaced, word = bool(match.group(1)), match.group(2)
+                self.word_first[word.lower(), spaced].append(token)
+                if shape.capitals is not None and not spaced:
+                    self.goes_on.append((token, word, len(word) < len(text)))
+                if shape.capitals is not None and word[0].isupper() and word.lower() not in starts:
+                    odd_capitals[1].append(token)
+                    if spaced:
+                        odd_capitals[0].append(token)
             if shape.pairs is not None and not mark_pairs(text) <= shape.pairs:
                 self.odd_pairs.append(token)
+        # as index tensors: thousands of tokens are masked at a step, and a list would be converted each time
+        self._odd_capitals = tuple(torch.tensor(tokens, dtype=torch.long) for tokens in odd_capitals)
+        self._going_wrong: dict[str, Tensor] = {}
         self._after_mark: dict[str, list[int]] = {}
         self.continuations = [t for t, piece in enumerate(piece_bytes) if piece[:1] and 0x80 <= piece[0] <= 0xBF]
         # the tokens that end a word being written: the end of sentence, and those that begin with no letter
         self.breaks = [EOS_ID] + [t for t, text in enumerate(texts) if text and not text[0].isalpha()]
-        # the tokens that begin a word with a capital the text never gives it inside a sentence: (own space, any)
-        self.odd_capitals: tuple[list[int], list[int]] = ([], [])
-        # the tokens that go on a word: (token, its first letters, whether it ends the word too)
-        self.goes_on: list[tuple[int, str, bool]] = []
-        starts = self.capital_starts = {w[:i] for w in shape.capitals or () for i in range(1, len(w) + 1)}
-        self._going_wrong: dict[str, Tensor] = {}
-        if shape.capitals is not None:
-            for token, text in enumerate(texts):
-                match = _FIRST_WORD.match(text)
-                if match and not match.group(1):
-                    self.goes_on.append((token, match.group(2), len(match.group(2)) < len(text)))
-                match = _FIRST_WORD.match(text)
-                if match and match.group(2)[0].isupper() and match.group(2).lower() not in starts:
-                    self.odd_capitals[1].append(token)
-                    if match.group(1):
-                        self.odd_capitals[0].append(token)
-        # as index tensors: thousands of tokens are masked at a step, and a list would be converted each time
-        self._odd_capitals = tuple(torch.tensor(tokens, dtype=torch.long) for tokens in self.odd_capitals)
 
     def _written(self, ids: list[int]) -> tuple[str, bytes]:
         """What a row has written, and the bytes of a character not complete yet."""
@@ -315,7 +318,7 @@ class ShapeGuard:
                 logits[row, self._odd_after(mark, pending)] = float("-inf")
             if self.shape.doubled is not None:  # a part-written character before a space is dropped: "dog" counts
                 logits[row, self._doubling(raw)] = float("-inf")
-            if self.shape.capitals is not None and text and (text[-1].isalnum() or text[-1] in _INSIDE):
+            if self.shape.capitals is not None and _inside_after(text[-1:]):
                 logits[row, self._odd_capitals[len(raw) > len(text)]] = float("-inf")
                 if (wrong := self._capital_going_wrong(raw)) is not None:
                     logits[row, wrong] = float("-inf")
@@ -329,7 +332,7 @@ class ShapeGuard:
         if not match or not match.group(2)[0].isupper():
             return None
         last = raw[: len(raw) - len(match.group(0))][-1:]
-        if not (last.isalnum() or (last != "" and last in _INSIDE)):
+        if not _inside_after(last):
             return None
         written = match.group(2)
         if written not in self._going_wrong:  # the same few names recur: each is worked out once
