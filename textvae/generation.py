@@ -15,6 +15,7 @@ from torch import Tensor
 
 from .data import collate, encode_sentences
 from .errors import TextVAEError
+from .int8_output import output_logits
 from .model import SentenceVAE
 from .sentence_shape import ShapeGuard, shape_guard
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
@@ -108,7 +109,7 @@ def _guard(logits: Tensor, history: list[list[int]], options: DecodeOptions, sha
 
 def _step(model: SentenceVAE, tokens: Tensor, z: Tensor, state):
     out, state = model.decode(z, tokens.unsqueeze(1), state)
-    return model.logits(out[:, -1]).float(), state
+    return output_logits(model.output, model.output_dropout(out[:, -1])), state
 
 
 def _filter_logits(logits: Tensor, options: DecodeOptions) -> Tensor:
