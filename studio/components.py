@@ -50,8 +50,9 @@ def sidebar_card() -> None:
                 kl = f"{info['kl']:.2f} nats" if info["kl"] is not None else "–"
                 au = f"{info['au']}/{info['latent_dim']}" if info["au"] is not None else "–"
                 origin = md_escape(st.session_state.get("model_origin", ""))
+                how = f"{md_escape(info['base'])} fine-tuned" if info["base"] else "trained"
                 st.caption(
-                    f"{origin} · trained on {md_escape(info['corpus'])}  \n"
+                    f"{origin} · {how} on {md_escape(info['corpus'])}  \n"
                     f"{_fmt_params(info['parameters'])} parameters · {info['latent_dim']} latent dims  \n"
                     f"KL {kl} · active units {au}",
                     help="KL: average KL(q(z|x) || p(z)) per validation sentence; near 0 means posterior collapse. "

@@ -51,6 +51,7 @@ def summary(name: str, metrics: dict, parameters: int, latent_dim: int | None, v
     return {
         "name": name,
         "corpus": corpus.get("name", "?"),
+        "base": metrics.get("base") if isinstance(metrics.get("base"), str) else None,  # the model it fine-tuned
         "train_sentences": corpus.get("train_sentences"),
         "parameters": parameters,
         "latent_dim": latent_dim,

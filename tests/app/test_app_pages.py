@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -38,6 +39,17 @@ def test_sidebar_card_describes_the_demo_model(app_env):
     at = open_page("app_pages/home.py")
     sidebar_text = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "ACTIVE MODEL" in sidebar_text and "parameters" in sidebar_text and "KL" in sidebar_text
+
+
+@pytest.mark.parametrize("base", [None, "English base model"])
+def test_the_sidebar_card_says_whether_the_model_was_fine_tuned(app_env, trained, base):
+    bundle = trained[0]
+    at = open_page("app_pages/home.py")
+    at.session_state["model"] = replace(bundle, metrics={**bundle.metrics, "base": base})
+    at.run()
+    card = " ".join(c.value for c in at.sidebar.caption)
+    said = f"{md_escape('English base model')} fine-tuned on" if base else "· trained on"
+    assert f"{said} {md_escape('sentences.txt')}" in card, card
 
 
 # ---------------------------------------------------------------- data
