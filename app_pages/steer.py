@@ -2,10 +2,9 @@ import pandas as pd
 import streamlit as st
 
 from studio import steering
-from studio.base_choice import base_bundle
 from studio.components import page_header, sentence_table
 from studio.messages import check_typed, md_escape, show_error
-from studio.models import require_model, set_active_model
+from studio.models import require_model
 from studio.state import keep, keep_choice
 from textvae import TextVAEError
 
@@ -70,14 +69,3 @@ st.caption(
 with st.expander("Every step"):
     frame = pd.DataFrame({"how far": [f"{a:.0%}" for a in path.amounts], "sentence": path.sentences})
     sentence_table(frame.set_index("how far"), hide_index=False)
-
-if st.session_state.get("model") is None and (base := base_bundle()) is not None:  # the demo model is active
-    with st.container(border=True):
-        st.caption(
-            "The demo model has read image captions only, so it knows little of how people praise or complain. "
-            "The general-English base model has read books, reviews and news too: on 300 held-out reviews, its "
-            "steps reach the other label's text about half the time (the demo model's: 1 in 6)."
-        )
-        if st.button("Steer with the base model", icon=":material/swap_horiz:", key="steer.use_base"):
-            set_active_model(base, "bundled base model")
-            st.rerun()

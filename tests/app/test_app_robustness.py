@@ -280,7 +280,13 @@ def test_the_smallest_trainable_corpus_starts_training(app_env):
     assert job.join(120) and job.status == "done", job.error
 
 
-def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(app_env):
+@pytest.fixture
+def word_demo(app_env, monkeypatch, trained):
+    """A word-level demo model: the bundled one reads bytes (BPE), so no word of it is ever unknown."""
+    monkeypatch.setenv("TEXTVAE_DEMO_MODEL", str(trained[1]))
+
+
+def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(word_demo):
     nonsense = [f"Zorblax quimvet {i} flurnish tragwoz plimbet." for i in range(60)]
     at = open_page("app_pages/data.py")
     upload(at, "nonsense.txt", lines(nonsense).encode())
@@ -291,16 +297,11 @@ def test_a_corpus_of_words_the_model_does_not_know_gets_a_warning(app_env):
         and "Train a model on this corpus" in shown
     )
     assert float(at.metric[5].value.rstrip("%")) >= 50
-    some_strange = [f"A zorblax quimvet sits on the grass {i}." for i in range(60)]  # a few words the model lacks
+    some_strange = [f"{s[:-1]} with zorblax." for s in make_sentences(60, seed=2)]  # a few words the model lacks
     upload(at, "some.txt", lines(some_strange).encode())
     assert "unknown to the active model" not in messages(at, "warning")
     assert re.search(r"\d+% of these tokens are unknown to the active model .*reads every one", messages(at, "caption"))
-    known = [  # words the SNLI demo model knows
-        f"{who} {does} {where}."
-        for who in ("A man", "A woman", "A dog", "Two children")
-        for does in ("is sitting", "is running", "is standing")
-        for where in ("on the grass", "in the park", "on the beach", "near a tree", "in the street")
-    ]
+    known = make_sentences(60, seed=1)  # words the word-level model knows
     upload(at, "known.txt", lines(known).encode())
     assert "unknown to the active model" not in messages(at, "warning") + messages(at, "caption")
 
@@ -347,13 +348,13 @@ def test_a_2000_word_sentence_is_cut_to_the_model_length_with_a_warning(app_env,
 
 
 @pytest.mark.parametrize("where", list(TYPED))
-def test_a_sentence_of_unknown_words_gets_a_warning(app_env, where):
+def test_a_sentence_of_unknown_words_gets_a_warning(word_demo, where):
     at = type_and_submit(where, "Zorblax quimvet flurnish tragwoz plimbet")
     assert f"None of the words in {TYPED[where][3]} are in this model's vocabulary" in messages(at, "warning")
     assert not at.error
 
 
-def test_a_sentence_placed_on_the_map_is_checked_too(app_env):
+def test_a_sentence_placed_on_the_map_is_checked_too(word_demo):
     at = open_page("app_pages/latent_space.py")
     at.text_input(key="keep.map.typed").set_value("Zorblax quimvet flurnish").run()
     assert_ok(at)

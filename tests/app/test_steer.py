@@ -62,23 +62,6 @@ def test_the_map_can_use_the_direction_as_its_x_axis_and_names_its_clusters(app_
     assert summary["top words"].nunique() == 8  # each cluster its own name
 
 
-def test_with_the_demo_model_the_page_offers_the_base_model_and_steers_with_it(app_env, monkeypatch, tiny_bundle_dir):
-    monkeypatch.setenv("TEXTVAE_BASE_MODEL", str(tiny_bundle_dir))  # a small stand-in for the bundled base model
-    at = open_page("app_pages/steer.py")
-    assert_ok(at)
-    at.button(key="steer.use_base").click().run()
-    assert_ok(at)
-    assert at.session_state["model_origin"] == "bundled base model" and at.session_state["model"] is not None
-    assert not any(b.key == "steer.use_base" for b in at.button)  # offered while the demo model is active only
-    assert at.header[0].value  # and the page steers with it
-
-
-def test_without_a_base_model_nothing_is_offered(app_env):
-    at = open_page("app_pages/steer.py")
-    assert_ok(at)
-    assert not any(b.key == "steer.use_base" for b in at.button)
-
-
 def test_the_warm_up_computes_what_the_steer_page_first_shows(app_env, monkeypatch):
     from studio import maps, models, steering
     from textvae import latent
