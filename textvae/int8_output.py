@@ -3,8 +3,9 @@
 A decoding step of a few sentences reads every weight of the output layer (vocabulary x hidden: 12 MB in fp32 at
 the base model's size) to compute a handful of rows, so the step's time is memory traffic, not arithmetic.
 Weights quantized per row to int8 are a quarter of that traffic (10 rows of an 8,000 x 384 layer: 2.8 -> 0.4 ms a
-step on a 2-core CPU). Decoding for display only (samples, reconstructions, interpolations): training and every
-evaluation metric (ELBO, IW-NLL, token accuracy) compute the fp32 layer.
+step on a 2-core CPU). Decoding for display only (samples, reconstructions, interpolations): training, the
+likelihoods and every decoding a metric scores (``generation.UNGUARDED``: token accuracy, BLEU, the bits a round
+trip keeps) compute the fp32 layer.
 
 The int8 kernels are PyTorch's quantized ops (fbgemm on x86, qnnpack on ARM). PyTorch 2.13 warns that creating
 quantized tensors is deprecated; torch is pinned, and where the ops are missing decoding stays in fp32.

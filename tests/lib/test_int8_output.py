@@ -55,3 +55,17 @@ def test_a_model_decodes_through_int8_mostly_as_in_fp32(trained, monkeypatch):
     fast = decode_texts(bundle.model, bundle.tokenizer, mu)
     assert int8_output._packed.get(bundle.model.output)[1] is not None  # it was used
     assert sum(a == b for a, b in zip(exact, fast, strict=True)) >= 32  # greedy text changes only at near ties
+
+
+def test_metrics_score_the_fp32_layer(trained, monkeypatch):
+    from textvae.data import encode_sentences
+    from textvae.evaluation import reconstruction_quality
+
+    bundle, _, corpus = trained
+    monkeypatch.setattr(int8_output, "MIN_WEIGHTS", 0)
+    int8_output._packed.clear()
+    sequences = encode_sentences(bundle.tokenizer, corpus.sentences[:20], bundle.model.config.max_length)
+    reconstruction_quality(bundle.model, bundle.tokenizer, sequences)
+    assert bundle.model.output not in int8_output._packed  # greedy decoding for the metric never took int8
+    decode_texts(bundle.model, bundle.tokenizer, torch.zeros(1, bundle.model.config.latent_dim))
+    assert bundle.model.output in int8_output._packed  # display decoding does
