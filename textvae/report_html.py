@@ -10,6 +10,7 @@ from html import escape
 import plotly.graph_objects as go
 
 from . import __version__
+from .cluster_labels import cluster_keywords, cluster_names
 from .compression import in_words
 from .report import ReportContent
 
@@ -67,8 +68,13 @@ def map_figure(content: ReportContent) -> go.Figure:
     """The map: one trace per label (or per k-means cluster), each point's sentence on hover."""
     mapped = content.map
     coords = mapped.coords.round(3)  # a thousandth of the map's width is invisible; the last bits vary with threads
-    groups = mapped.labels if mapped.labels is not None else [f"cluster {c + 1}" for c in mapped.clusters]
-    order = sorted(set(groups), key=lambda g: (len(g), g))
+    if mapped.labels is not None:
+        groups = list(mapped.labels)
+        order = sorted(set(groups), key=lambda g: (len(g), g))
+    else:  # each cluster named by its most distinctive words, as on the app's map: "3: food, service, waiter"
+        names = cluster_names(cluster_keywords(mapped.sentences, mapped.clusters, int(max(mapped.clusters)) + 1))
+        groups = [names[int(c)] for c in mapped.clusters]
+        order = [name for name in names if name in set(groups)]
     fig = go.Figure()
     for i, group in enumerate(order[: len(COLOURS)]):
         rows = [j for j, g in enumerate(groups) if g == group]
@@ -111,7 +117,11 @@ def _card(content: ReportContent) -> str:
 
 
 def _map(content: ReportContent) -> str:
-    coloured = "label" if content.map.labels is not None else "k-means cluster of the codes"
+    coloured = (
+        "label"
+        if content.map.labels is not None
+        else "k-means cluster of the codes, each named by its most distinctive words"
+    )
     plot = map_figure(content).to_html(
         full_html=False,
         include_plotlyjs=True,

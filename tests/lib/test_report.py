@@ -88,6 +88,8 @@ def test_an_unlabelled_corpus_has_no_label_section(trained, corpus_file, tmp_pat
     assert main(["report", str(directory), str(corpus_file), "--out", str(out), "--limit", "50"]) == 0
     text = out.read_text(encoding="utf-8")
     assert "<h2>Labels</h2>" not in text and "<h2>Steering</h2>" not in text and "k-means cluster" in text
+    named = re.findall(r'"name":"(\d+): ([a-z]+)', text)  # the legend names each cluster by its words
+    assert len(named) >= 2 and all(word in text for _, word in named)
 
 
 def test_a_report_must_be_html(trained, corpus_file, tmp_path, capsys):
