@@ -97,6 +97,14 @@ def fmt_seconds(s: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def _ray_node(job: TrainingJob) -> str:
+    """Where on the Ray cluster a job trains: "on the Ray cluster, node 1306f4e8 (host-b)"."""
+    node = (job.last("start") or {}).get("ray_node") or {}
+    if not node.get("node_id"):
+        return "on the Ray cluster"
+    return f"on the Ray cluster, node {md_escape(str(node['node_id'])[:8])} ({md_escape(str(node.get('host')))})"
+
+
 def job_status_line(job: TrainingJob) -> str:
     """One line (markdown) on where a job stands: queued, preparing, training with its ETA, or how it ended."""
     from textvae.jobs import JobStatus  # imports torch: a session with a job has it already
@@ -115,7 +123,7 @@ def job_status_line(job: TrainingJob) -> str:
             return "Preparing: tokenising and building the model…"
         return (
             f"Training: {step['progress']:.0%} · ETA {fmt_seconds(step['eta_s'])} · "
-            f"{step['tokens_per_s']:,.0f} tokens/s" + (" · on the Ray cluster" if job.on_ray else "")
+            f"{step['tokens_per_s']:,.0f} tokens/s" + (f" · {_ray_node(job)}" if job.on_ray else "")
         )
     if job.status == JobStatus.FAILED:
         return "Failed: " + md_escape(job.error or "unknown error")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -100,6 +101,17 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> Path:
     return folder
 
 
+def _where() -> dict:
+    """This process's host name and, inside Ray, its node's id: where a training runs, for the Train page."""
+    try:
+        import ray
+
+        node = ray.get_runtime_context().get_node_id()
+    except Exception:  # outside a Ray worker: no node
+        node = None
+    return {"host": socket.gethostname(), "node_id": node}
+
+
 class TrainingActor:
     """One training on a cluster node: ``run_job`` in a thread, its events kept for the app to poll."""
 
@@ -109,6 +121,7 @@ class TrainingActor:
             job = {**job, "base": str(_write_files(self.folder / BASE_DIR, base_files))}
         write_job(self.folder, job)
         self.events: list[dict] = []
+        self.where = _where()
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.threads: list[int] = []
@@ -116,6 +129,8 @@ class TrainingActor:
         self.thread.start()
 
     def _emit(self, message: dict) -> None:
+        if message.get("type") == "start":  # the Train page says where it runs
+            message = {**message, "ray_node": self.where}
         with self.lock:
             self.events.append(message)
 
