@@ -117,8 +117,9 @@ def _guard(logits: Tensor, history: list[list[int]], options: DecodeOptions, sha
 
 def _step(model: SentenceVAE, tokens: Tensor, z: Tensor, state, int8: bool):
     out, state = model.decode(z, tokens.unsqueeze(1), state)
-    hidden = model.output_dropout(out[:, -1])
-    return (output_logits(model.output, hidden) if int8 else model.output(hidden).float()), state
+    if int8:
+        return output_logits(model.output, model.output_dropout(out[:, -1])), state
+    return model.logits(out[:, -1]).float(), state
 
 
 def _filter_logits(logits: Tensor, options: DecodeOptions) -> Tensor:
