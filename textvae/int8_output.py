@@ -57,6 +57,10 @@ def uses_int8(layer: nn.Linear, hidden: Tensor) -> bool:
 def output_logits(layer: nn.Linear, hidden: Tensor) -> Tensor:
     """``layer(hidden)`` in fp32, through int8 weights where that is faster (see the module's docstring)."""
     packed = _pack(layer) if uses_int8(layer, hidden) else None
-    if packed is None:
-        return layer(hidden).float()
-    return torch.ops.quantized.linear_dynamic(hidden.float().contiguous(), packed, True)
+    if packed is not None:
+        try:
+            return torch.ops.quantized.linear_dynamic(hidden.float().contiguous(), packed, True)
+        except (RuntimeError, NotImplementedError):  # an engine that packs but cannot run it: fp32 from now on
+            with _lock:
+                _packed[layer] = (_packed[layer][0], None)
+    return layer(hidden).float()

@@ -69,3 +69,16 @@ def test_metrics_score_the_fp32_layer(trained, monkeypatch):
     assert bundle.model.output not in int8_output._packed  # greedy decoding for the metric never took int8
     decode_texts(bundle.model, bundle.tokenizer, torch.zeros(1, bundle.model.config.latent_dim))
     assert bundle.model.output in int8_output._packed  # display decoding does
+
+
+@torch.no_grad()
+def test_an_engine_that_cannot_run_int8_falls_back_to_fp32_for_good(monkeypatch):
+    layer, hidden = big_layer(), torch.randn(2, 256)
+    output_logits(layer, hidden)  # packed
+
+    def fails(*args):
+        raise RuntimeError("no kernel for this engine")
+
+    monkeypatch.setattr(torch.ops.quantized, "linear_dynamic", fails)
+    assert torch.equal(output_logits(layer, hidden), layer(hidden))
+    assert int8_output._packed[layer][1] is None  # not tried again
