@@ -62,6 +62,12 @@ def comparison() -> None:
             fig = prior_points_figure(shown.coords, shown.sentences, shown.prior_coords)
             st.plotly_chart(fig, width="stretch", key=f"aevae.map.{kind}")
             st.caption(md_escape(shown.fit.describe()) + ".")
+            st.metric(
+                "Random points that decode to a sentence",
+                f"{shown.well_formed:.0%}",
+                help=f"Of {shown.random_points} random points of the prior, decoded greedily with no display guard: "
+                "the share that ends with a sentence mark and writes no run of 3 words twice (no loop).",
+            )
             st.markdown("\n".join(f"{i + 1}. {md_escape(t) or '*(empty)*'}" for i, t in enumerate(shown.prior_texts)))
     st.caption(
         "Grey: the corpus sentences, each at its code. Stars: random points drawn from the prior N(0, I), "

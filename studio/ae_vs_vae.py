@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 SESSION_KEY = "ae_vs_vae"
 KEPT_RESULTS = 4  # corpora whose pair of models this server keeps in memory
 MAP_SENTENCES = 1000
-PRIOR_POINTS = 6
+PRIOR_POINTS = 6  # shown of the random points
 
 
 @st.cache_resource
@@ -78,13 +78,16 @@ class View:
     prior_coords: np.ndarray  # random prior points on the same map
     prior_texts: list[str]  # what the decoder makes of them
     fit: PriorFit
+    well_formed: float  # share of the random points whose decoding reads as a finished sentence
+    random_points: int  # how many were decoded
 
 
 @st.cache_data(show_spinner="Encoding the corpus and decoding random points…", max_entries=16, ttl=3600)
 def view(corpus_id: str, seed: int, kind: str, _bundle: ModelBundle, _sentences: list[str]) -> View:
-    """One model's map, its random prior points decoded greedily, and how well its codes fill the prior. The display
-    guards stay off (as for metrics): they would dress the autoencoder's nonsense as sentences, hiding the point."""
-    from textvae.ae_vs_vae import prior_fit
+    """One model's map, random prior points decoded greedily (the first few shown, all counted), and how well its
+    codes fill the prior. The display guards stay off (as for metrics): they would dress the autoencoder's nonsense
+    as sentences, hiding the point."""
+    from textvae.ae_vs_vae import RANDOM_POINTS, prior_fit, well_formed_share
     from textvae.data import encode_sentences
     from textvae.evaluation import posterior_stats
     from textvae.generation import UNGUARDED, DecodeOptions, sample_prior
@@ -96,5 +99,14 @@ def view(corpus_id: str, seed: int, kind: str, _bundle: ModelBundle, _sentences:
     mu, logvar = (t.numpy() for t in posterior_stats(_bundle.model, ids))
     projection = project(mu, "pca", 2, seed)
     options = DecodeOptions(method="greedy", **{**UNGUARDED, "tidy": True})
-    texts, z = sample_prior(_bundle.model, _bundle.tokenizer, PRIOR_POINTS, options, seed)
-    return View(projection.coords, sentences, projection.transform(z.numpy()), texts, prior_fit(mu, logvar, seed))
+    texts, z = sample_prior(_bundle.model, _bundle.tokenizer, RANDOM_POINTS, options, seed)
+    shown = projection.transform(z[:PRIOR_POINTS].numpy())
+    return View(
+        projection.coords,
+        sentences,
+        shown,
+        texts[:PRIOR_POINTS],
+        prior_fit(mu, logvar, seed),
+        well_formed_share(texts),
+        len(texts),
+    )

@@ -462,6 +462,8 @@ def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_
     assert len(decoded_with) == 2 and not any(
         o.known_words or o.sentence_shape or o.no_repeat_ngram for o in decoded_with
     )
+    shares = [m for m in at.metric if m.label == "Random points that decode to a sentence"]
+    assert len(shares) == 2 and all(0 <= float(m.value.rstrip("%")) <= 100 for m in shares)
     other = open_page("app_pages/data.py")  # another person, same corpus and seed: the results at once
     upload(other, "sentences.txt", ("\n".join(make_sentences(300)) + "\n").encode())
     other.switch_page("app_pages/ae_vs_vae.py").run()

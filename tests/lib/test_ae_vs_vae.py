@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from tests.helpers import TINY_MODEL
 from textvae import load_corpus, train_model
-from textvae.ae_vs_vae import AUTOENCODER, prior_fit, settings
+from textvae.ae_vs_vae import AUTOENCODER, prior_fit, settings, well_formed, well_formed_share
 from textvae.data import encode_sentences
 from textvae.evaluation import posterior_stats
 
@@ -47,3 +48,27 @@ def test_an_autoencoder_leaves_the_prior_and_a_vae_stays_near_it(corpus_file):
         mu, logvar = posterior_stats(bundle.model, ids)
         fits[kind] = prior_fit(mu.numpy(), logvar.numpy())
     assert fits["autoencoder"].kl > 3 * fits["vae"].kl, fits
+
+
+@pytest.mark.parametrize(
+    "decoded, expected",
+    [
+        ("A man is sleeping on a bench.", True),
+        ("“Stop!” she said.", True),
+        ("“Stop!”", True),
+        ("Two men (one in red) talk.", True),
+        ("他走了。", True),
+        ("A man is", False),  # cut off: no sentence end
+        ("The dog runs ,", False),
+        ("a man in a man in a man in a hat.", False),  # a loop
+        ("他走了他走了他走了。", False),
+        ("", False),
+    ],
+)
+def test_well_formed_means_a_sentence_end_and_no_loop(decoded, expected):
+    assert well_formed(decoded) is expected
+
+
+def test_the_share_counts_well_formed_decodings():
+    assert well_formed_share(["A cat sits.", "a cat a cat a cat.", "and then", "Yes!"]) == 0.5
+    assert well_formed_share([]) == 0.0

@@ -201,3 +201,17 @@ def test_the_replay_benchmark_saves_a_bundle_with_the_replay_it_asks_for(trained
     result = summary([0.0, 180.0, 370.0], [0.0, 16.0, 40.0, 50.0])
     assert result["snapshots_shown"] == 3 and result["median_ms_between_snapshots"] == 185.0
     assert result["browser_fps"] == 60.0 and result["longest_frame_ms"] == 24.0
+
+
+def test_ae_vs_vae_reports_the_well_formed_share_of_each_side(tmp_path, capsys, monkeypatch):
+    from benchmarks import ae_vs_vae
+    from textvae import ae_vs_vae as sides
+
+    monkeypatch.setattr(sides, "MINUTES", 0.02)  # about a second each, not the page's 45 s
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(make_sentences(300)) + "\n")
+    assert ae_vs_vae.main(["--corpus", str(corpus), "--threads", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for kind in ("autoencoder", "vae"):
+        assert 0 <= result[kind]["well_formed"] <= 1 and result[kind]["steps"] >= 1
+        assert all(e["well_formed"] == sides.well_formed(e["text"]) for e in result[kind]["examples"])
