@@ -77,10 +77,9 @@ def connect(address: str | None = None):
         if not ray.is_initialized():
             package = str(Path(__file__).resolve().parent)
             options = {"runtime_env": {"py_modules": [package]}, "log_to_driver": False, "configure_logging": False}
+            options["address"] = address  # "local" said outright: Ray would join any cluster it finds on the machine
             if address == "local":
                 options.update(include_dashboard=False, object_store_memory=100 * 2**20)
-            else:
-                options["address"] = address
             try:
                 ray.init(**options)
             except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...

@@ -117,3 +117,15 @@ def test_the_train_page_says_a_training_runs_on_the_cluster(monkeypatch):
     local = TrainingJob(CORPUS, slots=TrainingSlots(1))
     local.status = JobStatus.RUNNING
     assert not local.on_ray and job_status_line(local) == "Preparing: tokenising and building the model…"
+
+
+def test_local_starts_its_own_instance_and_never_joins_a_cluster_found_on_the_machine(monkeypatch):
+    import ray
+
+    calls = []
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", lambda **options: calls.append(options))
+    connect("local")  # unsaid, Ray joins whatever /tmp/ray/ray_current_cluster or a running GCS points to
+    assert calls[0]["address"] == "local" and "object_store_memory" in calls[0]
+    connect("10.0.0.5:6379")
+    assert calls[1]["address"] == "10.0.0.5:6379" and "object_store_memory" not in calls[1]
