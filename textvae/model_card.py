@@ -59,8 +59,10 @@ def model_facts(bundle: ModelBundle) -> list[CardRow]:
     ]
     elapsed = result.get("elapsed_s")
     if isinstance(elapsed, (int, float)):
-        epochs = result.get("epochs_done")
-        done = f" ({epochs} epochs)" if isinstance(epochs, int) else ""
+        epochs, steps = result.get("epochs_done"), result.get("steps")
+        parts = [f"{epochs} epoch{'' if epochs == 1 else 's'}"] if isinstance(epochs, int) and epochs > 0 else []
+        parts += [f"{steps:,} steps"] if isinstance(steps, int) else []  # a budget may stop it in the first epoch
+        done = f" ({', '.join(parts)})" if parts else ""
         why = budget_note(metrics) or early_stop_note(metrics) or "Training ran its course."
         rows.append(CardRow("Training time", _duration(elapsed) + done, why))
     precision = precision_of(metrics)

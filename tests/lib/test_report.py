@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import re
 import shutil
@@ -125,6 +126,21 @@ def test_the_model_card_explains_what_the_bundle_has(trained):
     assert metrics["−ELBO (nats a sentence)"] == f"{bundle.metrics['valid']['elbo']:,.2f}"
     assert metrics["Active units"].endswith(f"of {bundle.config.latent_dim}") and "BLEU" not in metrics
     assert all(row.explanation for row in held_out_metrics(bundle))
+
+
+@pytest.mark.parametrize(
+    ("result", "shown"),
+    [
+        ({"epochs_done": 5, "steps": 3345}, "(5 epochs, 3,345 steps)"),
+        ({"epochs_done": 1, "steps": 700}, "(1 epoch, 700 steps)"),
+        ({"epochs_done": 0, "steps": 200}, "(200 steps)"),  # a time budget stopped it in the first epoch
+    ],
+)
+def test_the_training_time_says_how_far_it_got(trained, result, shown):
+    bundle = trained[0]
+    metrics = {**bundle.metrics, "result": {**bundle.metrics["result"], "elapsed_s": 76.0, **result}}
+    facts = {row.name: row for row in model_facts(dataclasses.replace(bundle, metrics=metrics))}
+    assert facts["Training time"].value == f"1 min 16 s {shown}"
 
 
 @pytest.mark.parametrize(
