@@ -165,6 +165,12 @@ class LatentMap:
     coords: np.ndarray  # one row per sentence, 2 or 3 columns
     clusters: np.ndarray  # k-means cluster of each sentence (on z, not on the coordinates)
 
+    def cluster_keywords(self) -> list[list[str]]:
+        """Each cluster's most distinctive words (textvae.cluster_labels), for the legend and the CSV."""
+        from .cluster_labels import cluster_keywords
+
+        return cluster_keywords(self.sentences, self.clusters, int(np.max(self.clusters)) + 1)
+
 
 def latent_map(
     model: SentenceVAE,

@@ -10,7 +10,7 @@ from html import escape
 import plotly.graph_objects as go
 
 from . import __version__
-from .cluster_labels import cluster_keywords, cluster_names
+from .cluster_labels import cluster_names
 from .compression import in_words
 from .report import ReportContent
 
@@ -72,7 +72,7 @@ def map_figure(content: ReportContent) -> go.Figure:
         groups = list(mapped.labels)
         order = sorted(set(groups), key=lambda g: (len(g), g))
     else:  # each cluster named by its most distinctive words, as on the app's map: "3: food, service, waiter"
-        names = cluster_names(cluster_keywords(mapped.sentences, mapped.clusters, int(max(mapped.clusters)) + 1))
+        names = cluster_names(mapped.cluster_keywords())
         groups = [names[int(c)] for c in mapped.clusters]
         order = [name for name in names if name in set(groups)]
     fig = go.Figure()

@@ -304,7 +304,6 @@ def cmd_map(args) -> int:
     import time
 
     from ..bundle import load_bundle
-    from ..cluster_labels import cluster_keywords
     from ..latent import latent_map
     from ..validation import check_range
 
@@ -329,7 +328,7 @@ def cmd_map(args) -> int:
         args.seed,
     )
     seconds = time.perf_counter() - start
-    words = cluster_keywords(mapped.sentences, mapped.clusters, int(mapped.clusters.max()) + 1)
+    words = mapped.cluster_keywords()
     out.parent.mkdir(parents=True, exist_ok=True)
     axes = ["x", "y", "z"][: args.dims]
     with open(out, "w", newline="", encoding="utf-8") as handle:
