@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .draw import draw
 from .errors import TextVAEError
 
 MAX_WORDS = 2_000_000  # words.txt of a bundle: more is not a lexicon
@@ -168,15 +169,23 @@ class WordGuard:
             found = next((t for t in order if self.allowed(state, t)), order[0])
         return found
 
-    def sample(self, probs: Tensor, state: State, generator: torch.Generator | None, logits: Tensor) -> int:
-        """A token drawn from ``probs`` among those that keep the words known; after CANDIDATES draws that do
-        not, the likeliest such token by ``logits`` (the guarded logits, before temperature and top-k/top-p:
-        outside the nucleus, but never a banned token)."""
+    def sample(
+        self, probs: Tensor, state: State, generator: torch.Generator | None, logits: Tensor, drawn: list[int]
+    ) -> int:
+        """A token from ``probs`` among those that keep the words known: the first allowed of ``drawn`` (draws from
+        ``probs``, with replacement), else one drawn without replacement from the rest; after CANDIDATES more draws
+        that are not allowed, the likeliest allowed token by ``logits`` (the guarded logits, before temperature
+        and top-k/top-p: outside the nucleus, but never a banned token). Each stage draws an allowed token with
+        probability proportional to ``probs``, so the result follows ``probs`` restricted to the allowed tokens."""
+        found = next((t for t in drawn if self.allowed(state, t)), None)
+        if found is not None:
+            return found
         probs = probs.clone()
+        probs[drawn] = 0.0  # none of them is allowed
         for _ in range(CANDIDATES):
             if not bool(probs.sum() > 0):
                 break
-            token = int(torch.multinomial(probs, 1, generator=generator))
+            token = int(draw(probs.unsqueeze(0), generator))
             if self.allowed(state, token):
                 return token
             probs[token] = 0.0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import torch
 
 from tests.helpers import make_sentences
 from textvae import DecodeOptions, SentenceVAE, TextTokenizer, TextVAEError, VAEConfig, load_bundle, save_bundle
+from textvae.draw import draw
 from textvae.generation import UNGUARDED, decode_latent
-from textvae.word_guard import START, WordGuard, _runs, lexicon, word_guard, words_from_text, words_to_text
+from textvae.word_guard import CANDIDATES, START, WordGuard, _runs, lexicon, word_guard, words_from_text, words_to_text
 
 SENTENCES = make_sentences(300)
 # ids 0-3 are the special tokens (their text is "")
@@ -80,8 +83,28 @@ def test_greedy_and_sampling_take_the_likeliest_token_that_keeps_words_known():
     logits[DOT], logits[IVED] = 3.0, 1.0  # "perce." is likelier than "perceived"
     assert guard.greedy(logits, ("perce", b"")) == IVED and guard.greedy(logits, ("perceived", b"")) == DOT
     probs = logits.softmax(-1)
-    drawn = {guard.sample(probs, ("perce", b""), torch.Generator().manual_seed(seed), logits) for seed in range(20)}
-    assert drawn and all(guard.allowed(("perce", b""), t) for t in drawn)
+    tokens = set()
+    for seed in range(20):
+        generator = torch.Generator().manual_seed(seed)
+        drawn = draw(probs.unsqueeze(0), generator, CANDIDATES)[0].tolist()
+        tokens.add(guard.sample(probs, ("perce", b""), generator, logits, drawn))
+    assert tokens and all(guard.allowed(("perce", b""), t) for t in tokens)
+
+
+def test_guarded_sampling_follows_the_probabilities_restricted_to_the_allowed_tokens():
+    """Drawn with replacement first, then without: either way an allowed token comes with probability
+    proportional to its own, as if the disallowed ones had never been there."""
+    guard = WordGuard(PIECES, WORDS)
+    probs = torch.zeros(len(PIECES))
+    probs[X], probs[S], probs[DOT] = 0.90, 0.06, 0.04  # after "cat": " x" begins no known word; "cats", "cat."
+    assert not guard.allowed(("cat", b""), X) and guard.allowed(("cat", b""), S) and guard.allowed(("cat", b""), DOT)
+    generator = torch.Generator().manual_seed(0)
+    counts = Counter()
+    for first_draws in (CANDIDATES, 1) * 1500:  # with one first draw, most rows go on without replacement
+        drawn = draw(probs.unsqueeze(0), generator, first_draws)[0].tolist()
+        counts[guard.sample(probs, ("cat", b""), generator, probs.log(), drawn)] += 1
+    assert set(counts) == {S, DOT}
+    assert abs(counts[S] / 3000 - 0.6) < 0.04  # 0.06 / (0.06 + 0.04); 4 standard deviations
 
 
 def test_when_no_likely_token_keeps_words_known_the_fallback_never_takes_a_token_another_guard_banned():
@@ -92,7 +115,9 @@ def test_when_no_likely_token_keeps_words_known_the_fallback_never_takes_a_token
     nucleus = torch.zeros(len(PIECES))
     nucleus[DOT] = 1.0
     for seed in range(5):
-        token = guard.sample(nucleus, ("perce", b""), torch.Generator().manual_seed(seed), logits)
+        generator = torch.Generator().manual_seed(seed)
+        drawn = draw(nucleus.unsqueeze(0), generator, CANDIDATES)[0].tolist()  # "." every time
+        token = guard.sample(nucleus, ("perce", b""), generator, logits, drawn)
         assert logits[token] > float("-inf") and guard.allowed(("perce", b""), token)
     assert guard.greedy(logits, ("perce", b"")) not in (EOS, THE, IVED)
     everything_banned_but_dot = torch.full((len(PIECES),), float("-inf"))
