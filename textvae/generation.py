@@ -14,9 +14,9 @@ import torch
 from torch import Tensor
 
 from .data import collate, encode_sentences
+from .decoder_step import decoder_step
 from .draw import draw
 from .errors import TextVAEError
-from .int8_output import output_logits
 from .model import SentenceVAE
 from .sentence_shape import ShapeGuard, shape_guard
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
@@ -46,7 +46,9 @@ class DecodeOptions:
     known_words: bool = True  # only words of the training text, greedy and sampling (textvae.word_guard)
     sentence_shape: bool = True  # begin, end and punctuate as the training text does (textvae.sentence_shape)
     tidy: bool = True  # no space after an opening quote or bracket, none before closing punctuation (see tidy_spacing)
-    int8: bool = True  # read the output layer in int8 where that is faster (textvae.int8_output); metrics: fp32
+    # Display speed-ups where they apply (textvae.decoder_step: the output layer in int8, the decoder's input
+    # projections looked up); every decoding a metric scores runs the plain fp32 modules.
+    fast: bool = True
 
     def __post_init__(self) -> None:
         check_fields(self, "Decoding setting")
@@ -68,7 +70,7 @@ UNGUARDED = {
     "known_words": False,
     "sentence_shape": False,
     "tidy": False,
-    "int8": False,
+    "fast": False,
 }
 
 _AFTER_OPENING = re.compile(r"([“‘«(\[¿¡]) +")
@@ -116,13 +118,6 @@ def _guard(logits: Tensor, history: list[list[int]], options: DecodeOptions, sha
     return logits
 
 
-def _step(model: SentenceVAE, tokens: Tensor, z: Tensor, state, int8: bool):
-    out, state = model.decode(z, tokens.unsqueeze(1), state)
-    if int8:
-        return output_logits(model.output, model.output_dropout(out[:, -1])), state
-    return model.logits(out[:, -1]).float(), state
-
-
 def _filter_logits(logits: Tensor, options: DecodeOptions) -> Tensor:
     logits = logits / options.temperature
     if options.top_k:
@@ -157,12 +152,12 @@ def decode_latent(
         return _beam_search(model, z, options, shape)
     n = z.size(0)
     tokens = torch.full((n,), BOS_ID, dtype=torch.long, device=model.device)
-    state, out = None, []
+    step, state, out = decoder_step(model, z, options.fast), None, []
     history: list[list[int]] = [[] for _ in range(n)]
     done = torch.zeros(n, dtype=torch.bool, device=model.device)
     writing = [START] * n  # each row's word in progress, for the word guard
     for _ in range(length_limit(model, options)):
-        logits, state = _step(model, tokens, z, state, options.int8)
+        logits, state = step(tokens, state)
         logits = _guard(logits, history, options, shape)
         if options.method == "sample":
             probs = _filter_logits(logits, options).softmax(-1)
@@ -241,9 +236,9 @@ def _beam_search(
     history = torch.empty((n * w, 0), dtype=torch.long, device=z.device)
     finished = torch.zeros(n * w, dtype=torch.bool, device=z.device)
     lengths = torch.zeros(n * w, device=z.device)
-    state = None
+    step, state = decoder_step(model, zb, options.fast), None
     for _ in range(length_limit(model, options)):
-        logits, state = _step(model, tokens, zb, state, options.int8)
+        logits, state = step(tokens, state)
         logp = _guard(logits, history.tolist(), options, shape).log_softmax(-1)
         # A finished beam may only continue with eos at no cost.
         logp = torch.where(finished.unsqueeze(1), torch.full_like(logp, float("-inf")), logp)
