@@ -16,11 +16,14 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
-from studio.runtime import log
+from studio.runtime import background_priority, log
 
 T = TypeVar("T")
-# Background work (t-SNE maps) runs one at a time per server: a class opening maps at once queues, not thrashes.
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="textvae-background")
+# Background work (t-SNE maps) runs one at a time per server, at a lower priority than page runs: a class opening
+# maps at once queues, not thrashes.
+_BACKGROUND = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="textvae-background", initializer=background_priority
+)
 
 
 class SharedResults(Generic[T]):

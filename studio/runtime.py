@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -47,6 +48,17 @@ def ensure_library() -> None:
             _library_ready = True
 
 
+BACKGROUND_NICE = 10  # background threads' nice value: a person's click gets the CPU first
+
+
+def background_priority() -> None:
+    """Lower the calling thread's CPU priority (Linux gives each thread its own nice value): the warm-up and
+    background maps then leave the cores to the page runs that answer a click. Elsewhere it does nothing."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+
+
 def warm_up() -> None:
     """Once per server: import the library and scikit-learn in the background after the first page, and tidy
     the models folder (textvae.housekeeping)."""
@@ -55,6 +67,7 @@ def warm_up() -> None:
     _warm_started.set()
 
     def work() -> None:
+        background_priority()
         started = time.perf_counter()
         try:
             ensure_library()

@@ -3,6 +3,10 @@ table columns; the one model summary."""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import numpy as np
 import pytest
 
@@ -111,3 +115,22 @@ def test_the_model_summary_is_the_same_from_a_bundle_and_from_its_files(trained)
     bundle, directory, _ = trained
     from_files = models._folder_info.__wrapped__(str(directory), 0.0)
     assert from_files == models.model_summary(bundle)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux gives each thread its own nice value")
+def test_background_work_runs_at_a_lower_priority_than_page_runs():
+    from studio.computed import _BACKGROUND
+    from studio.runtime import BACKGROUND_NICE, background_priority
+
+    def own_nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = own_nice()
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: (background_priority(), seen.append(own_nice())))
+    thread.start()
+    thread.join()
+    assert seen[0] >= BACKGROUND_NICE and own_nice() == before  # the caller's thread is untouched
+    assert _BACKGROUND.submit(own_nice).result(timeout=30) >= BACKGROUND_NICE
+    if before < BACKGROUND_NICE:  # the usual case: a server at the default priority
+        assert seen == [BACKGROUND_NICE]
