@@ -90,7 +90,7 @@ def latent_map() -> None:
     )
     neighbours_tab, summary_tab = st.tabs(["Nearest neighbours", "Corpus summary"])
     with neighbours_tab:
-        map_view.neighbours(data, typed_z)
+        map_view.neighbours(data, summary, typed_z)
     with summary_tab:
         map_view.cluster_table(data, summary, ctl.k, words)
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from studio.components import csv_download, sentence_table
-from studio.maps import MapData, neighbour_choices, neighbour_query
+from studio.maps import TYPED, TYPED_SENTENCE, MapData, neighbour_choices, neighbour_query
 from studio.projections import MAP_POINT_CAP
 from studio.state import keep, keep_choice
 
@@ -111,18 +111,20 @@ def selection_table(data: MapData, summary: ClusterSummary, rows: list[int]) -> 
     csv_download(frame, "selection.csv", label="Download selection (CSV)")
 
 
-def neighbours(data: MapData, typed_z: np.ndarray | None) -> None:
-    """A sentence picker and its nearest neighbours in z."""
+def neighbours(data: MapData, summary: ClusterSummary, typed_z: np.ndarray | None) -> None:
+    """A sentence picker (starting at the biggest cluster's most central sentence) and its nearest neighbours in z."""
     from textvae.latent import nearest_neighbors
 
-    options = neighbour_choices(data.sentences, typed_z is not None)
+    by_size = sorted(range(len(summary.sizes)), key=lambda c: -summary.sizes[c])
+    options = neighbour_choices(len(data.sentences), [summary.representatives[c] for c in by_size], typed_z is not None)
     c1, c2 = st.columns([3, 1])
     choice = c1.selectbox(
         "Sentence",
-        range(len(options)),
-        format_func=lambda i: options[i][:150],
+        options,
+        format_func=lambda row: TYPED_SENTENCE if row == TYPED else data.sentences[row][:150],
         key="map.nn.choice",
-        help="Any of the first 2,000 mapped sentences, or the one you typed above.",
+        help="The one you typed above; the most central sentence of each cluster, the biggest cluster first; any of "
+        "the first 2,000 mapped sentences.",
     )
     n_neigh = c2.slider("How many", 3, 30, 10, key=keep("map.nn.k", 10))
     query, exclude = neighbour_query(choice, data.z, typed_z)

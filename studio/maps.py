@@ -168,17 +168,22 @@ def selected_rows(points: list[dict]) -> list[int]:
     return sorted({int(p["customdata"][0]) for p in points if p.get("customdata") and int(p["customdata"][0]) >= 0})
 
 
-def neighbour_choices(sentences: list[str], typed: bool, limit: int = 2000) -> list[str]:
-    """The neighbour picker's options: the first ``limit`` mapped sentences, after the typed one when there is one."""
-    return [TYPED_SENTENCE, *sentences[:limit]] if typed else sentences[:limit]
+TYPED = -1  # the neighbour picker's option for the typed sentence (not a map row)
+
+
+def neighbour_choices(count: int, central: list[int], typed: bool, limit: int = 2000) -> list[int]:
+    """The neighbour picker's options, as map rows: the typed sentence (``TYPED``) when there is one, then the
+    clusters' most central sentences (``central``, in the order given), then the first ``limit`` of the ``count``
+    mapped sentences. A corpus's first sentences are often a title page or a dedication: a central one says more."""
+    rows = list(dict.fromkeys([*central, *range(min(count, limit))]))
+    return [TYPED, *rows] if typed else rows
 
 
 def neighbour_query(choice: int, z: np.ndarray, typed_z: np.ndarray | None) -> tuple[np.ndarray, int | None]:
-    """(code to search from, map row to leave out) for option ``choice`` of neighbour_choices()."""
-    if typed_z is not None and choice == 0:
-        return typed_z, None
-    row = choice - 1 if typed_z is not None else choice
-    return z[row], row
+    """(code to search from, map row to leave out) for an option of neighbour_choices()."""
+    if choice == TYPED:  # with no typed sentence (it was cleared), the first row
+        return (typed_z, None) if typed_z is not None else (z[0], 0)
+    return z[choice], choice
 
 
 def map_note(data: MapData, total: int, proj: latent.Projection, dims: int, axis: tuple[str, str] | None) -> str:

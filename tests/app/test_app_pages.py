@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from studio.maps import TYPED_SENTENCE
 from studio.messages import md_escape
 from studio.paths import corpora_dir
 from tests.app.apptest import PAGES, SMALL_MODEL, assert_ok, count, let_the_warm_up_finish, open_page, upload
@@ -295,8 +296,13 @@ def test_the_latent_map_lists_clusters_and_neighbours(app_env):
     at = open_page("app_pages/latent_space.py")
     assert_ok(at)
     assert len(at.table) >= 2  # neighbours and cluster summary, whole sentences
+    picker = at.selectbox(key="map.nn.choice")  # starts at the biggest cluster's most central sentence
+    summary = at.table[1].value  # one row per cluster
+    biggest = summary[summary["sentences"] == summary["sentences"].max()]["most central sentence"]
+    assert picker.index == 0 and md_escape(picker.options[0]) in set(biggest)
     at.text_input(key="keep.map.typed").set_value("A man is playing a guitar.").run()
     assert_ok(at)
+    assert at.selectbox(key="map.nn.choice").options[0] == TYPED_SENTENCE  # the typed sentence comes first
     at.text_input(key="keep.map.search").set_value("dog").run()
     assert_ok(at)
 

@@ -34,19 +34,21 @@ def test_selected_rows_are_sorted_unique_and_skip_added_points():
     assert maps.selected_rows([]) == []
 
 
-def test_neighbour_choices_put_the_typed_sentence_first():
-    sentences = [f"s{i}" for i in range(3000)]
-    assert maps.neighbour_choices(sentences, typed=False)[:2] == ["s0", "s1"]
-    with_typed = maps.neighbour_choices(sentences, typed=True)
-    assert with_typed[0] == maps.TYPED_SENTENCE and with_typed[1] == "s0" and len(with_typed) == 2001
+def test_neighbour_choices_put_the_typed_sentence_then_the_central_ones_first():
+    assert maps.neighbour_choices(3000, [], typed=False)[:2] == [0, 1]
+    choices = maps.neighbour_choices(3000, [2500, 7], typed=False)
+    assert choices[:4] == [2500, 7, 0, 1] and len(choices) == 2001 and len(set(choices)) == 2001  # 7 once
+    with_typed = maps.neighbour_choices(3000, [2500, 7], typed=True)
+    assert with_typed[:3] == [maps.TYPED, 2500, 7] and len(with_typed) == 2002
+    assert maps.neighbour_choices(3, [1], typed=False) == [1, 0, 2]
 
 
 def test_neighbour_query_maps_the_choice_to_a_row():
     z = np.arange(12.0).reshape(4, 3)
     typed = np.array([9.0, 9.0, 9.0])
-    query, exclude = maps.neighbour_query(0, z, typed)
+    query, exclude = maps.neighbour_query(maps.TYPED, z, typed)
     assert exclude is None and query is typed
-    query, exclude = maps.neighbour_query(2, z, typed)  # option 2 is map row 1 when the typed one is first
+    query, exclude = maps.neighbour_query(1, z, typed)
     assert exclude == 1 and query.tolist() == z[1].tolist()
     query, exclude = maps.neighbour_query(2, z, None)
     assert exclude == 2 and query.tolist() == z[2].tolist()
