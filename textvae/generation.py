@@ -161,7 +161,7 @@ def decode_latent(
         logits = _guard(logits, history, options, shape)
         if options.method == "sample":
             probs = _filter_logits(logits, options).softmax(-1)
-            # a NaN or an infinity anywhere makes the sum one: 10x cheaper than checking every probability
+            # a NaN or an infinity anywhere makes the sum NaN or infinite: 10x cheaper than checking every probability
             if not math.isfinite(float(probs.sum())):  # only weights far outside any trained range do this
                 raise TextVAEError(
                     "The model gives invalid (NaN or infinite) probabilities, so its weights are broken; "

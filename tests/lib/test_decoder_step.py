@@ -1,5 +1,6 @@
-"""textvae.decoder_step: display decoding looks the decoder's input projections up, with the same results as the
-modules; everything else (metrics, LSTMs, stacked GRUs, training) runs the modules."""
+"""textvae.decoder_step: display decoding looks the decoder's input projections up, with the modules' results (exact
+with a float32 table, within float16 rounding as kept); everything else (metrics, LSTMs, stacked GRUs, training)
+runs the modules."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 import torch
 
 from textvae import DecodeOptions, SentenceVAE, VAEConfig
+from textvae import decoder_step as decoder_step_module
 from textvae.decoder_step import _tables, decoder_step
 from textvae.generation import UNGUARDED, decode_latent, decode_texts, posterior
 
@@ -16,8 +18,16 @@ def small_model(**changes) -> SentenceVAE:
     return SentenceVAE(VAEConfig(vocab_size=50, embed_dim=12, hidden_dim=16, latent_dim=4, **changes)).eval()
 
 
+@pytest.fixture
+def float32_table(monkeypatch):
+    monkeypatch.setattr(decoder_step_module, "TABLE_DTYPE", torch.float32)
+    _tables.clear()
+    yield
+    _tables.clear()
+
+
 @torch.no_grad()
-def test_the_looked_up_step_gives_the_modules_logits_and_states_step_after_step():
+def test_the_looked_up_step_gives_the_modules_logits_and_states_step_after_step(float32_table):
     model, z = small_model(), torch.randn(3, 4)
     fast, plain = decoder_step(model, z, True), decoder_step(model, z, False)
     assert model.decoder in _tables  # the table was made: the fast step is the looked-up one
@@ -31,7 +41,20 @@ def test_the_looked_up_step_gives_the_modules_logits_and_states_step_after_step(
 
 
 @torch.no_grad()
-def test_the_table_follows_changed_weights():
+def test_the_float16_table_stays_within_its_rounding_of_the_modules():
+    model, z = small_model(), torch.randn(3, 4)
+    _tables.clear()
+    fast, plain = decoder_step(model, z, True), decoder_step(model, z, False)
+    assert _tables[model.decoder][1].dtype == torch.float16
+    tokens, fast_state, plain_state = torch.tensor([1, 1, 1]), None, None
+    for _ in range(6):
+        (fast_logits, fast_state), (plain_logits, plain_state) = fast(tokens, fast_state), plain(tokens, plain_state)
+        assert torch.allclose(fast_logits, plain_logits, atol=5e-3) and not torch.equal(fast_logits, plain_logits)
+        tokens = plain_logits.argmax(-1)
+
+
+@torch.no_grad()
+def test_the_table_follows_changed_weights(float32_table):
     model, z = small_model(), torch.randn(2, 4)
     decoder_step(model, z, True)
     model.embedding.weight.mul_(-1)  # as a training step changes it in place
@@ -56,7 +79,7 @@ def test_training_and_autograd_run_the_modules():
     assert model.decoder not in _tables
 
 
-def test_display_decoding_writes_what_the_modules_write(trained):
+def test_display_decoding_writes_what_the_modules_write(trained, float32_table):
     """Greedy and beam search, fast and plain: the same sentences (the output layer is too small for int8)."""
     bundle, _, corpus = trained
     mu, _ = posterior(bundle.model, bundle.tokenizer, corpus.sentences[:30])
