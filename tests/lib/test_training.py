@@ -44,6 +44,22 @@ def test_free_bits_keep_every_dimension_near_the_floor_instead_of_collapsing():
     assert sum(kl) > 3 * collapsed.metrics["valid"]["kl"]
 
 
+def test_the_final_metrics_are_the_kept_weights_without_validating_them_again(monkeypatch):
+    from textvae.evaluation import elbo_metrics
+    from textvae.training import Trainer
+
+    calls = []
+    validate = Trainer.validate
+    monkeypatch.setattr(Trainer, "validate", lambda self: calls.append(self.step) or validate(self))
+    bundle, _ = _train(epochs=3, lr=3e-2)  # a high rate: some validations are no improvement
+    assert len(calls) == 3  # one a round, none after the end
+    valid_ids = encode_sentences(bundle.tokenizer, FIFTY.sentences, bundle.model.config.max_length)
+    again = elbo_metrics(bundle.model, valid_ids, seed=0)
+    assert bundle.metrics["valid"]["elbo"] == again["elbo"] and bundle.metrics["valid"]["au"] == again["au"]
+    assert {"elbo", "recon", "kl", "kl_per_dim", "au", "recon_token_acc"} <= set(bundle.metrics["valid"])
+    assert "step" not in bundle.metrics["valid"]
+
+
 def test_events_are_plain_data_in_order():
     events = []
     bundle, _ = train_model(
