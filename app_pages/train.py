@@ -74,7 +74,10 @@ c2.number_input(
     disabled=running,
     help="Random seed for initialisation, batching and the validation split.",
 )
-c2.caption("Same seed + same data + same settings → the same model.")
+c2.caption(
+    "Same seed + same data + same settings → the same model, unless the time budget stops it: how far it gets "
+    "then depends on the machine's speed."
+)
 
 with st.expander("Model", icon=":material/hub:"):
     training_form.field_widgets("model")

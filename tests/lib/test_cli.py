@@ -60,6 +60,7 @@ def model_dir(corpus_file, tmp_path_factory):
         "CLI model",
     )
     assert "seed 3" in proc.stderr and "saved" in proc.stderr
+    assert "same model, unless the time budget stops it" in proc.stderr  # a --max-minutes run says when it repeats
     assert "device: cpu, precision: fp32 (asked for)" in proc.stderr
     return out
 

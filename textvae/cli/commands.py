@@ -110,11 +110,10 @@ def _train(args, model: dict, training, tokenizer, save: bool) -> int:
         print(f"note: {warning}", file=sys.stderr)
     if split := split_summary(train.report):
         print(f"note: {split[0].upper()}{split[1:]}.", file=sys.stderr)
-    print(
-        f"training on {len(train)} sentences from {train.name} "
-        f"(seed {training.seed}; same seed, data and threads give the same model)",
-        file=sys.stderr,
-    )
+    repeats = "same seed, data and threads give the same model"
+    if training.max_minutes:
+        repeats += ", unless the time budget stops it: then it depends on the machine's speed"
+    print(f"training on {len(train)} sentences from {train.name} (seed {training.seed}; {repeats})", file=sys.stderr)
     base = None if args.resume else _choose_base(args, train.sentences)
     callbacks = [] if args.quiet else [_ProgressBar()]
     bundle, trainer = train_model(
