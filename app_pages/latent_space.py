@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from studio import map_view, maps, view_link
+from studio import map_chart, map_view, maps, view_link
 from studio.cached import posterior
 from studio.components import page_header
 from studio.corpora import active_corpus
@@ -9,6 +9,7 @@ from studio.figures import latent_figure
 from studio.latent_replay import latent_replay
 from studio.messages import check_typed, show_error
 from studio.models import active_model_id, require_model
+from studio.presentation import presenting
 from studio.state import keep
 from studio.steering import label_values
 from textvae import TextVAEError
@@ -54,13 +55,12 @@ def latent_map() -> None:
         "Search the map", key=keep("map.search", ""), placeholder="A word or phrase to highlight", max_chars=200
     )
 
-    extra, typed_z = [], None
+    typed_point, typed_z = None, None
     if typed.strip() and check_typed(bundle, {"Place a sentence on the map": typed}):
         try:
             mu, _ = posterior(bundle, [typed])
             typed_z = mu[0]
-            coords = np.asarray(proj.transform(mu))[:, : ctl.dims]
-            extra.append({"coords": coords, "text": [typed], "name": "your sentence"})
+            typed_point = np.asarray(proj.transform(mu))[0, : ctl.dims]
         except TextVAEError as exc:
             show_error(exc)
     highlight = maps.search_mask(data.sentences, search)
@@ -68,18 +68,25 @@ def latent_map() -> None:
         s2.caption(f"{int(highlight.sum()):,} matching sentences highlighted.")
 
     color, kind, title = maps.map_colours(ctl.color_by, data, summary.labels, cluster_names(words))
-    fig = latent_figure(proj.coords, data.sentences, color, kind, title, highlight=highlight, extra=extra)
-    event = st.plotly_chart(
-        fig,
-        width="stretch",
-        key=f"map.chart.{ctl.dims}",
-        on_select="rerun" if ctl.dims == 2 else "ignore",
-        selection_mode=("box", "lasso", "points"),
-        config={"displaylogo": False},
-    )
-    if ctl.dims == 2:
-        map_view.selection_table(data, summary, maps.selected_rows(event.selection.points if event else []))
+    if ctl.dims == 2:  # Vega-Lite: a new point or search updates the drawn map in place (studio/map_chart.py)
+        typed_row = (typed_point, typed) if typed_point is not None else None
+        named, categories = map_chart.datasets(proj.coords, data.sentences, color, kind, highlight, typed_row)
+        event = st.vega_lite_chart(
+            spec=map_chart.spec(
+                kind, categories, title, len(data.sentences), map_chart.extent(proj.coords, typed_point), presenting()
+            )
+            | {"datasets": named},
+            width="stretch",
+            key="map.chart",
+            on_select="rerun",
+            selection_mode=list(map_chart.SELECTIONS),
+        )
+        selection = event.selection if event else {}
+        map_view.selection_table(data, summary, map_chart.selected_rows(selection, proj.coords))
     else:
+        extra = [] if typed_point is None else [{"coords": typed_point[None], "text": [typed], "name": "your sentence"}]
+        fig = latent_figure(proj.coords, data.sentences, color, kind, title, highlight=highlight, extra=extra)
+        st.plotly_chart(fig, width="stretch", key="map.chart.3", config={"displaylogo": False})
         st.caption("Drag to rotate, scroll to zoom. Selection works in the 2D view.")
 
     view_link.publish_view(corpus.name if corpus_id.startswith("bundled:") else None)

@@ -37,6 +37,19 @@ def natural_key(text: str) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part]
 
 
+def category_values(color: np.ndarray | list) -> tuple[np.ndarray, list[str]]:
+    """(each point's category as text, the categories in legend order). More categories than colours to tell apart:
+    the commonest keep theirs and the rest are grouped as OTHER_LABELS, last."""
+    import pandas as pd
+
+    values = np.asarray([str(c) for c in color], dtype=object)
+    counts = pd.Series(values).value_counts()
+    if len(counts) > len(QUALITATIVE):
+        values = np.where(np.isin(values, counts.index[: len(QUALITATIVE) - 1]), values, OTHER_LABELS)
+    categories = sorted(pd.unique(values), key=lambda v: (v == OTHER_LABELS, natural_key(v)))
+    return values, [str(c) for c in categories]
+
+
 def hover_text(sentences: list[str], width: int = 80) -> list[str]:
     """HTML-escaped, wrapped sentences for plotly hover labels (which render HTML)."""
     out = []
@@ -66,8 +79,6 @@ def latent_figure(
 ) -> go.Figure:
     """Scatter (WebGL in 2D unless ``webgl`` is False) of the map. customdata holds (corpus row, escaped sentence)
     for hover and selection."""
-    import pandas as pd
-
     dims = coords.shape[1]
     n = len(coords)
     escaped = hover_text(sentences)
@@ -90,11 +101,7 @@ def latent_figure(
 
     dim_others = highlight is not None and highlight.any()
     if color_kind == "category":
-        values = np.asarray([str(c) for c in color], dtype=object)
-        counts = pd.Series(values).value_counts()
-        if len(counts) > len(QUALITATIVE):  # too many labels to tell apart: keep the commonest, group the rest
-            values = np.where(np.isin(values, counts.index[: len(QUALITATIVE) - 1]), values, OTHER_LABELS)
-        categories = sorted(pd.unique(values), key=lambda v: (v == OTHER_LABELS, natural_key(v)))
+        values, categories = category_values(color)
         for i, cat in enumerate(categories):
             mask = values == cat
             # Labels come from user files; plotly renders legend text as HTML, so escape it.

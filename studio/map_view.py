@@ -88,11 +88,14 @@ def axis_choice(labels: list[str]) -> tuple[str, str]:
 
 
 def selection_table(data: MapData, summary: ClusterSummary, rows: list[int]) -> None:
-    """The sentences selected on the map (box or lasso), with a CSV download; a tip when there are none."""
+    """The sentences selected on the map (a box or clicked dots), with a CSV download; a tip when there are none."""
     if not rows:
-        st.caption("Tip: use the box or lasso tool (top right of the chart) to list the sentences in a region.")
+        st.caption(
+            "Tip: drag a box on the map to list the sentences in it, or click a dot (shift-click adds more). "
+            "Scroll to zoom, shift-drag to pan, double-click to start again."
+        )
         return
-    st.subheader(f"Selected: {len(rows):,} sentences")
+    st.subheader(f"Selected: {len(rows):,} sentence{'' if len(rows) == 1 else 's'}")
     frame = pd.DataFrame(
         {"sentence": [data.sentences[i] for i in rows], "cluster": [int(summary.labels[i]) + 1 for i in rows]}
     )

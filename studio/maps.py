@@ -163,11 +163,6 @@ def search_mask(sentences: list[str], query: str) -> np.ndarray | None:
     return np.fromiter((needle in s.lower() for s in sentences), dtype=bool, count=len(sentences))
 
 
-def selected_rows(points: list[dict]) -> list[int]:
-    """The map rows of plotly's selected points, sorted, once each; points of added traces (row -1) left out."""
-    return sorted({int(p["customdata"][0]) for p in points if p.get("customdata") and int(p["customdata"][0]) >= 0})
-
-
 TYPED = -1  # the neighbour picker's option for the typed sentence (not a map row)
 
 

@@ -13,6 +13,7 @@ import re
 import time
 import zipfile
 
+import pyarrow as pa
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -228,8 +229,17 @@ def test_html_and_markdown_in_the_text_are_shown_as_text(app_env):
         assert "<b>" not in element.value and "<script>" not in element.value and "**strong**" not in element.value
     assert "\\<b\\>hostile\\</b\\>" in at.success[0].value
 
-    at.switch_page("app_pages/latent_space.py").run()  # plotly renders hover labels and legend names as HTML
+    at.switch_page("app_pages/latent_space.py").run()  # the 2D map: Vega draws legends and tooltips as text
     at.session_state["keep.map.color"] = "label"
+    at.run()
+    assert_ok(at)
+    chart = at.get("vega_lite_chart")[0].proto
+    legend = json.loads(chart.spec)["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert sorted(legend) == ["<i>neg</i>", "<i>pos</i>"]  # as written, not escaped twice into "&lt;i&gt;"
+    rows = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pydict() for d in chart.datasets}
+    assert any(s.startswith("<script>alert('x')</script>") for s in rows["corpus"]["sentence"])
+
+    at.session_state["keep.map.dims"] = 3  # the 3D map is plotly, which renders hover labels and legends as HTML
     at.run()
     assert_ok(at)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)

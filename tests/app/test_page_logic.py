@@ -1,4 +1,4 @@
-"""The plain functions behind the pages (no AppTest): map search, selection and neighbours; the cleaning report;
+"""The plain functions behind the pages (no AppTest): map search and neighbours; the cleaning report;
 table columns; the one model summary."""
 
 from __future__ import annotations
@@ -20,18 +20,6 @@ def test_search_mask_is_case_insensitive_and_none_when_blank():
     assert maps.search_mask(sentences, "  dog ").tolist() == [True, False, True]
     assert maps.search_mask(sentences, "   ") is None
     assert maps.search_mask(sentences, "zebra").tolist() == [False, False, False]
-
-
-def test_selected_rows_are_sorted_unique_and_skip_added_points():
-    points = [
-        {"customdata": [5, "e"]},
-        {"customdata": [2, "b"]},
-        {"customdata": [5, "e"]},  # the same point in two traces (a search match)
-        {"customdata": [-1, "typed"]},  # the typed sentence is not a map row
-        {"x": 1.0},  # no customdata (another trace)
-    ]
-    assert maps.selected_rows(points) == [2, 5]
-    assert maps.selected_rows([]) == []
 
 
 def test_neighbour_choices_put_the_typed_sentence_then_the_central_ones_first():

@@ -70,14 +70,15 @@ def test_every_page_loads_without_exception(page, timings):
 def test_latent_map_shows_5000_sentences(page, timings):
     timings["latent map 5000, warm (switch)"] = go(page, "Latent space", "Latent space")
     assert page.get_by_text("5,000 sentences").count() > 0
-    plot = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first.bounding_box()
-    cx, cy = plot["x"] + plot["width"] / 2, plot["y"] + plot["height"] / 2
+    plot = page.locator('[data-testid="stVegaLiteChart"] .marks').first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
-    page.mouse.move(cx - 60, cy - 60)  # draw with the map's default drag tool, the lasso
+    page.mouse.move(cx - 60, cy - 60)  # drag a box over the middle of the map
     page.mouse.down()
-    for dx, dy in [(60, -60), (60, 60), (-60, 60), (-60, -60)]:
-        page.mouse.move(cx + dx, cy + dy, steps=8)
-    timings["lasso selection (release to list)"] = run_and_wait(page, page.mouse.up)
+    page.mouse.move(cx + 60, cy + 60, steps=8)
+    timings["box selection (release to list)"] = run_and_wait(page, page.mouse.up)
     page.wait_for_selector("h3:has-text('Selected:')", timeout=30_000)
     assert_no_exception(page)
     screenshot(page, "05a-latent-space-selection")
