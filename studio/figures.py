@@ -142,7 +142,9 @@ def latent_figure(
         )
         if dims == 3:
             xyz["z"] = item["coords"][:, 2]
-            common["marker"] = {**common["marker"], "size": 7}
+            # 3D markers have no star: a diamond (a typed sentence and then the 3D view raised a ValueError)
+            symbol = common["marker"].get("symbol")
+            common["marker"] = {**common["marker"], "size": 7} | ({"symbol": "diamond"} if symbol == "star" else {})
             fig.add_trace(go.Scatter3d(**{k: v for k, v in common.items() if v is not None}, **xyz))
         else:
             fig.add_trace(go.Scattergl(**{k: v for k, v in common.items() if v is not None}, **xyz))

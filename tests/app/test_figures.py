@@ -90,6 +90,9 @@ def test_an_extra_point_is_drawn_with_its_escaped_text_and_no_map_row():
     typed = fig.data[-1]
     assert typed.name == "your sentence" and int(typed.customdata[0][0]) == -1
     assert typed.customdata[0][1] == "&lt;b&gt;typed&lt;/b&gt;"
+    in_3d = [{"coords": coords(1, 3), "text": ["typed"], "name": "your sentence"}]
+    fig = figures.latent_figure(coords(3, 3), list("abc"), [1, 2, 3], "number", "words", extra=in_3d)
+    assert fig.data[-1].marker.symbol == "diamond"  # 3D has no star
 
 
 def test_the_grey_map_is_svg_grey_dots():
