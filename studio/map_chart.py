@@ -21,17 +21,21 @@ STAR = (  # a five-pointed star in Vega's unit square
 )
 SELECTIONS = ("box", "pick")  # drag a box, or click dots (shift-click adds): the selections the page lists
 HEIGHT = 560
+# An empty dataset's place: one row Vega leaves out (no position). A dataset that was empty when the chart was drawn
+# and then gets rows makes the browser draw the chart anew (the first typed sentence did); one that changes is swapped.
+NOTHING = pd.DataFrame({"x": [np.nan], "y": [np.nan], "sentence": [""]})
 
 
-def _axis(field: str, domain: list[float] | None) -> dict:
+def axis(field: str, domain: list[float] | None) -> dict:
+    """A position channel with no axis drawn, over ``domain`` (else the data's range)."""
     scale = {"zero": False, "nice": False, "padding": 8} | ({"domain": domain} if domain else {})
     return {"field": field, "type": "quantitative", "axis": None, "scale": scale}
 
 
-def extent(coords: np.ndarray, typed: np.ndarray | None = None) -> tuple[list[float], list[float]]:
-    """The x and y ranges of the map (and of your sentence, when it falls outside): fixed in the spec, so that a new
-    typed sentence inside them changes no scale, and Vega redraws only its star."""
-    points = coords[:, :2] if typed is None else np.vstack([coords[:, :2], typed[None, :2]])
+def extent(coords: np.ndarray, more: np.ndarray | None = None) -> tuple[list[float], list[float]]:
+    """The x and y ranges of the map's points and of ``more`` (your sentence, a path): fixed in the spec, so that a
+    new point inside them changes no scale and Vega redraws only what is new."""
+    points = coords[:, :2] if more is None else np.vstack([coords[:, :2], np.atleast_2d(more)[:, :2]])
     low, high = points.min(0), points.max(0)
     return [float(low[0]), float(high[0])], [float(low[1]), float(high[1])]
 
@@ -65,7 +69,7 @@ def spec(
     font = 17 if large else 12
     return {
         "height": HEIGHT,
-        "encoding": {"x": _axis("x", domain[0] if domain else None), "y": _axis("y", domain[1] if domain else None)},
+        "encoding": {"x": axis("x", domain[0] if domain else None), "y": axis("y", domain[1] if domain else None)},
         "layer": [
             {
                 "data": {"name": "corpus"},
@@ -128,9 +132,9 @@ def datasets(
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """(the chart's named datasets, the categories in legend order): "corpus", one row per map sentence (row = its
     map row); "match", the search matches drawn over it; "typed", your sentence at ``typed``'s 2D point. Three
-    datasets, always in this order, because the browser replaces only a dataset whose bytes changed: a new typed
-    sentence redraws one star, not 5,000 dots. Sentences stay plain text: Vega draws legends and tooltips as text,
-    never HTML."""
+    datasets, always in this order and never empty (NOTHING), because the browser replaces only a dataset whose bytes
+    changed: a new typed sentence redraws one star, not 5,000 dots. Sentences stay plain text: Vega draws legends
+    and tooltips as text, never HTML."""
     if color_kind == "category":
         group, categories = category_values(color)
     else:
@@ -139,9 +143,8 @@ def datasets(
     corpus = pd.DataFrame({"x": coords[:, 0], "y": coords[:, 1], "row": np.arange(len(coords)), "group": group})
     corpus["alpha"] = 0.25 if dimmed else 0.75
     corpus["sentence"] = sentences
-    matches = corpus.iloc[np.flatnonzero(highlight) if dimmed else []][["x", "y", "sentence"]]
-    point, text = typed if typed is not None else ((), None)
-    you = pd.DataFrame({"x": point[:1], "y": point[1:2], "sentence": [text] if text is not None else []})
+    matches = corpus.iloc[np.flatnonzero(highlight)][["x", "y", "sentence"]] if dimmed else NOTHING
+    you = pd.DataFrame({"x": [typed[0][0]], "y": [typed[0][1]], "sentence": [typed[1]]}) if typed else NOTHING
     return {"corpus": corpus, "match": matches.reset_index(drop=True), "typed": you}, categories
 
 

@@ -135,7 +135,7 @@ def warm_map(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
-def _grey_dots(
+def grey_dots(
     model_id: str, corpus_id: str, _data: MapData, _proj: latent.Projection, points: int = 600
 ) -> pd.DataFrame:
     """The corpus as grey dots under an interpolation path, chosen once per model and corpus."""
@@ -143,13 +143,6 @@ def _grey_dots(
 
     shown = latent.map_sample(len(_data.sentences), points)
     return path_chart.grey_dots(_proj.coords[shown], [_data.sentences[i] for i in shown])
-
-
-def path_over_map(
-    model_id: str, corpus_id: str, data: MapData, proj: latent.Projection, path: np.ndarray, sentences: list[str]
-) -> pd.DataFrame:
-    """The data of an interpolation path drawn over the grey corpus map (``path_chart.SPEC`` draws it)."""
-    return path_chart.path_data(_grey_dots(model_id, corpus_id, data, proj), path, sentences)
 
 
 # ---------------------------------------------------------------- the page's arithmetic (plain functions)

@@ -25,12 +25,14 @@ def test_three_datasets_in_a_fixed_order_with_the_matches_and_your_sentence_apar
     assert named["typed"].to_dict("records") == [{"x": 9.0, "y": 8.0, "sentence": "typed"}]
 
 
-def test_without_a_search_or_a_sentence_those_datasets_are_empty():
+def test_without_a_search_or_a_sentence_those_datasets_hold_one_row_with_no_position():
     named, categories = map_chart.datasets(coords(3), list("abc"), [5, 7, 9], "number")
-    assert len(named["match"]) == 0 and len(named["typed"]) == 0
+    for name in ("match", "typed"):  # never empty: a dataset that fills later would redraw the whole chart
+        assert len(named[name]) == 1 and named[name][["x", "y"]].isna().all(axis=None)
     assert categories == [] and named["corpus"]["group"].tolist() == [5.0, 7.0, 9.0]
     assert set(named["corpus"]["alpha"]) == {0.75}
-    assert len(map_chart.datasets(coords(3), list("abc"), [5, 7, 9], "number", np.zeros(3, bool))[0]["match"]) == 0
+    no_match = map_chart.datasets(coords(3), list("abc"), [5, 7, 9], "number", np.zeros(3, bool))[0]["match"]
+    assert no_match["x"].isna().all()
 
 
 def test_too_many_labels_keep_the_commonest_colours_and_group_the_rest_last():

@@ -2,20 +2,23 @@ import json
 
 import numpy as np
 
-from studio import path_chart
+from studio import map_chart, path_chart
 
 
-def test_the_path_follows_the_grey_dots_in_one_table():
+def test_the_path_is_its_own_dataset_after_the_grey_dots():
     grey = path_chart.grey_dots(np.arange(20.0).reshape(10, 2), [f"s{i}" for i in range(10)])
-    data = path_chart.path_data(grey, np.ones((4, 2)), ["a", "<b>", "c", "d"])
-    assert data["kind"].tolist() == ["corpus"] * 10 + ["path"] * 4
-    assert data["step"].tolist()[-4:] == [1, 2, 3, 4] and data["sentence"].tolist()[-3] == "<b>"
-    assert len(grey) == 10  # the cached grey rows are not changed
+    named = path_chart.datasets(grey, np.ones((4, 2)), ["a", "<b>", "c", "d"])
+    assert list(named) == ["grey", "path"]  # the browser matches datasets by position
+    assert named["grey"] is grey  # the cached dots, unchanged: the browser keeps them
+    assert named["path"]["step"].tolist() == [1, 2, 3, 4] and named["path"]["sentence"][1] == "<b>"
 
 
-def test_the_spec_holds_no_data_and_draws_each_kind_of_row():
-    # what varies is in the data: Streamlit then keeps the chart's view and only swaps its data between answers
-    spec = json.dumps(path_chart.SPEC)
-    assert '"data"' not in spec and '"datasets"' not in spec and '"values"' not in spec
-    kinds = [layer["transform"][0]["filter"]["equal"] for layer in path_chart.SPEC["layer"]]
-    assert kinds == ["corpus", "path", "path"]
+def test_the_spec_names_its_datasets_and_holds_none_of_their_rows():
+    # what varies is in the datasets: Streamlit keeps the chart's view and replaces only the path between answers
+    domain = map_chart.extent(np.arange(20.0).reshape(10, 2))
+    spec = path_chart.spec(domain)
+    text = json.dumps(spec)
+    assert '"values"' not in text and '"datasets"' not in text
+    assert [layer["data"]["name"] for layer in spec["layer"]] == ["grey", "path", "path"]
+    assert spec["encoding"]["x"]["scale"]["domain"] == [0.0, 18.0] and spec == path_chart.spec(domain)
+    assert "domain" not in path_chart.spec()["encoding"]["y"]["scale"]

@@ -81,6 +81,13 @@ def test_latent_map_shows_5000_sentences(page, timings):
     timings["box selection (release to list)"] = run_and_wait(page, page.mouse.up)
     page.wait_for_selector("h3:has-text('Selected:')", timeout=30_000)
     assert_no_exception(page)
+    # Placing a sentence updates the map in place: the same drawing, not a new chart drawn from scratch.
+    page.evaluate("() => { window.__map = document.querySelector('[data-testid=\"stVegaLiteChart\"] .marks'); }")
+    typed = page.get_by_role("textbox", name="Place a sentence on the map")
+    typed.fill("A dog runs on the beach.")
+    timings["place a sentence on the map"] = run_and_wait(page, lambda: typed.press("Enter"))
+    assert_no_exception(page)
+    assert page.evaluate("() => document.querySelector('[data-testid=\"stVegaLiteChart\"] .marks') === window.__map")
     screenshot(page, "05a-latent-space-selection")
     run_and_wait(page, lambda: choose(page, "3D"))
     assert_no_exception(page)
