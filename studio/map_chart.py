@@ -3,8 +3,9 @@
 Not plotly: Streamlit derives a plotly chart's identity from its figure, so placing a sentence, searching or any
 other change remounted the map, and a browser without a GPU drew its 5,000 points from scratch with a new WebGL
 context, twice (0.6-0.8 s of a 0.9-s answer; benchmarks/README.md "Answers in the browser"). A keyed Vega-Lite chart
-keeps its view while its data changes. So the spec holds only what the colouring decides, and everything else (the
-dots, their opacity, the search matches, your sentence) is data. The 3D map stays plotly. Imports no streamlit.
+keeps its view while its data changes. So the spec holds only what the colouring decides and the map's extent, and
+everything else (the dots, their opacity, the search matches, your sentence) is data. The 3D map stays plotly.
+Imports no streamlit.
 """
 
 from __future__ import annotations
