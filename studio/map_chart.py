@@ -27,10 +27,23 @@ HEIGHT = 560
 NOTHING = pd.DataFrame({"x": [np.nan], "y": [np.nan], "sentence": [""]})
 
 
-def axis(field: str, domain: list[float] | None) -> dict:
-    """A position channel with no axis drawn, over ``domain`` (else the data's range)."""
-    scale = {"zero": False, "nice": False, "padding": 8} | ({"domain": domain} if domain else {})
-    return {"field": field, "type": "quantitative", "axis": None, "scale": scale}
+def position(domain: tuple[list[float], list[float]] | None) -> dict:
+    """The x and y channels, no axes drawn. Over ``domain`` (extent()) with equal scales: as many pixels a unit across
+    as up, whatever the chart's width (plotly's scaleanchor), so a map is not stretched to its box; the ranges are
+    Vega expressions of the chart's size, centred on the extent. Without a domain, the data's ranges."""
+    scale = {"zero": False, "nice": False, "padding": 8}
+    if domain is None:
+        return {c: {"field": c, "type": "quantitative", "axis": None, "scale": scale} for c in ("x", "y")}
+    (x0, x1), (y0, y1) = domain
+    per_pixel = f"max({max(x1 - x0, 1e-9)!r} / width, {max(y1 - y0, 1e-9)!r} / height)"
+    ranges = {
+        "x": f"[{(x0 + x1) / 2!r} - {per_pixel} * width / 2, {(x0 + x1) / 2!r} + {per_pixel} * width / 2]",
+        "y": f"[{(y0 + y1) / 2!r} - {per_pixel} * height / 2, {(y0 + y1) / 2!r} + {per_pixel} * height / 2]",
+    }
+    return {
+        c: {"field": c, "type": "quantitative", "axis": None, "scale": scale | {"domain": {"expr": ranges[c]}}}
+        for c in ("x", "y")
+    }
 
 
 def extent(coords: np.ndarray, more: np.ndarray | None = None) -> tuple[list[float], list[float]]:
@@ -70,7 +83,7 @@ def spec(
     font = 17 if large else 12
     return {
         "height": HEIGHT,
-        "encoding": {"x": axis("x", domain[0] if domain else None), "y": axis("y", domain[1] if domain else None)},
+        "encoding": position(domain),
         "layer": [
             {
                 "data": {"name": "corpus"},

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .figures import UNUSED
-from .map_chart import axis
+from .map_chart import position
 
 START, END = "#E4572E", "#4F46E5"  # the path runs from the first sentence (red) to the second (blue)
 HEIGHT = 460
@@ -24,7 +24,7 @@ def spec(domain: tuple[list[float], list[float]] | None = None) -> dict:
     (map_chart.extent()), else the data's."""
     return {
         "height": HEIGHT,
-        "encoding": {"x": axis("x", domain[0] if domain else None), "y": axis("y", domain[1] if domain else None)},
+        "encoding": position(domain),
         "layer": [
             {
                 "data": {"name": "grey"},

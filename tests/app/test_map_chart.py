@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from studio import map_chart
 from studio.figures import OTHER_LABELS, QUALITATIVE
@@ -73,5 +74,20 @@ def test_the_extent_is_the_maps_and_grows_only_for_a_sentence_outside_it():
     assert map_chart.extent(xy) == ([0.0, 2.0], [-1.0, 3.0])
     assert map_chart.extent(xy, np.array([1.5, 0.5])) == map_chart.extent(xy)  # inside: the same spec
     assert map_chart.extent(xy, np.array([5.0, -2.0])) == ([0.0, 5.0], [-2.0, 3.0])
-    scale = map_chart.spec("number", [], "words", 3, map_chart.extent(xy))["encoding"]["x"]["scale"]
-    assert scale["domain"] == [0.0, 2.0]
+
+
+def ranges(encoding: dict, width: int, height: int) -> tuple[list[float], list[float]]:
+    """The x and y ranges a browser computes from the channels' expressions for a chart of this size."""
+    size = {"max": max, "width": width, "height": height, "__builtins__": {}}  # our expressions: these names only
+    return tuple(eval(encoding[c]["scale"]["domain"]["expr"], size) for c in ("x", "y"))
+
+
+def test_the_scales_are_equal_and_show_the_whole_extent_whatever_the_chart_width():
+    encoding = map_chart.spec("number", [], "words", 3, ([0.0, 4.0], [-1.0, 1.0]))["encoding"]
+    for width, height in ((820, 560), (360, 560), (1100, 560)):
+        (x0, x1), (y0, y1) = ranges(encoding, width, height)
+        assert (x1 - x0) / width == pytest.approx((y1 - y0) / height)  # a unit as many pixels across as up
+        assert x0 <= 0.0 and x1 >= 4.0 and y0 <= -1.0 and y1 >= 1.0  # nothing cut off
+        assert (x0 + x1) / 2 == pytest.approx(2.0) and (y0 + y1) / 2 == pytest.approx(0.0)
+        assert min(x1 - x0 - 4.0, y1 - y0 - 2.0) == pytest.approx(0.0, abs=1e-9)  # one range fits exactly
+    assert "domain" not in map_chart.spec("number", [], "words", 3)["encoding"]["y"]["scale"]  # the data's
