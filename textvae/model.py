@@ -119,6 +119,17 @@ class SentenceVAE(nn.Module):
 # ---------------------------------------------------------------- output layer + softmax, fused
 
 LOGIT_ROWS = 256  # rows of logits alive at once: 256 x 10k vocabulary = 10 MB, not 100s of MB per batch
+LOGIT_ALIGN = 16  # each row of a logits block starts on a multiple of 16 numbers (see _logits_block)
+
+
+def _logits_block(rows: int, vocab: int, dtype: torch.dtype, device: torch.device) -> Tensor:
+    """An uninitialised (rows, vocab) block whose rows lie ``LOGIT_ALIGN``-aligned in memory.
+
+    Measured on an AVX2 machine (MKL sgemm, 1 thread): ``h @ W.T`` into a 10,002-wide output ran at 28-33 GFLOP/s,
+    into the same output with rows 10,016 apart at 42-62 GFLOP/s; one block is also reused for every slice of rows
+    instead of allocating two 10-MB tensors per slice."""
+    padded = -(-vocab // LOGIT_ALIGN) * LOGIT_ALIGN
+    return torch.empty(rows, padded, dtype=dtype, device=device)[:, :vocab]
 
 
 class _LinearCrossEntropy(torch.autograd.Function):
@@ -136,11 +147,12 @@ class _LinearCrossEntropy(torch.autograd.Function):
             h, w, b = hidden.to(dtype), weight.to(dtype), bias.to(dtype)
             lse = torch.empty(h.size(0), device=h.device)
             picked = torch.empty_like(lse)
+            block, block32 = _blocks(h, w.size(0))
             for start in range(0, h.size(0), LOGIT_ROWS):
                 rows = slice(start, start + LOGIT_ROWS)
-                logits = torch.addmm(b, h[rows], w.t()).float()
-                lse[rows] = torch.logsumexp(logits, dim=1)
+                logits = _logits(b, h[rows], w, block, block32)
                 picked[rows] = logits.gather(1, target[rows].unsqueeze(1)).squeeze(1)
+                lse[rows] = _logsumexp_(logits)
         ctx.save_for_backward(h, w, b, target, lse)
         return lse - picked
 
@@ -152,20 +164,44 @@ class _LinearCrossEntropy(torch.autograd.Function):
             grad_h = torch.empty(h.shape, device=h.device) if need_h else None
             grad_w = None
             grad_b = torch.zeros(w.size(0), device=h.device) if need_b else None
+            block, block32 = _blocks(h, w.size(0))
             for start in range(0, h.size(0), LOGIT_ROWS):
                 rows = slice(start, start + LOGIT_ROWS)
-                grad_logits = torch.addmm(b, h[rows], w.t()).float().sub_(lse[rows].unsqueeze(1)).exp_()  # softmax
+                grad_logits = _logits(b, h[rows], w, block, block32).sub_(lse[rows].unsqueeze(1)).exp_()  # softmax
                 grad_logits[torch.arange(grad_logits.size(0), device=h.device), target[rows]] -= 1.0
                 grad_logits.mul_(grad_nll[rows].unsqueeze(1))
                 if need_b:
                     grad_b += grad_logits.sum(0)
-                g = grad_logits.to(h.dtype)
+                g = grad_logits if block32 is None else block[: grad_logits.size(0)].copy_(grad_logits)
                 if need_h:
                     grad_h[rows] = g @ w
                 if need_w:
-                    block = (g.t() @ h[rows]).float()
-                    grad_w = block if grad_w is None else grad_w.add_(block)
+                    if grad_w is None:
+                        grad_w = (g.t() @ h[rows]).float()
+                    elif g.dtype == grad_w.dtype:
+                        grad_w.addmm_(g.t(), h[rows])
+                    else:
+                        grad_w += g.t() @ h[rows]
         return grad_h, grad_w, grad_b, None, None
+
+
+def _blocks(h: Tensor, vocab: int) -> tuple[Tensor, Tensor | None]:
+    """The logits block in the matmul's precision, and a float32 one for the softmax when that differs."""
+    rows = min(LOGIT_ROWS, h.size(0))
+    block = _logits_block(rows, vocab, h.dtype, h.device)
+    return block, (None if h.dtype == torch.float32 else _logits_block(rows, vocab, torch.float32, h.device))
+
+
+def _logsumexp_(logits: Tensor) -> Tensor:
+    """``torch.logsumexp(logits, 1)`` computed in place: no second block-sized tensor (10 MB) at the peak."""
+    top = logits.amax(1, keepdim=True)
+    return logits.sub_(top).exp_().sum(1).log_().add_(top.squeeze(1))
+
+
+def _logits(b: Tensor, h: Tensor, w: Tensor, block: Tensor, block32: Tensor | None) -> Tensor:
+    """float32 logits of one slice of rows, written into the reused blocks."""
+    logits = torch.addmm(b, h, w.t(), out=block[: h.size(0)])
+    return logits if block32 is None else block32[: h.size(0)].copy_(logits)
 
 
 def linear_cross_entropy(

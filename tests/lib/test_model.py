@@ -76,3 +76,26 @@ def test_config_dict_round_trip_and_unknown_keys():
     assert VAEConfig.from_dict(config.to_dict()) == config
     with pytest.raises(TextVAEError, match="Unknown"):
         VAEConfig.from_dict({**config.to_dict(), "evil": 1})
+
+
+@pytest.mark.parametrize("dtype,tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 5e-2)])
+def test_fused_output_layer_matches_cross_entropy_of_full_logits(dtype, tolerance):
+    """Several blocks of rows, the last one short, and a vocabulary that is not a multiple of the row alignment."""
+    from textvae.model import LOGIT_ROWS, linear_cross_entropy
+
+    generator = torch.Generator().manual_seed(0)
+    rows, hidden_dim, vocab = 2 * LOGIT_ROWS + 37, 24, 1003
+    hidden = torch.randn(rows, hidden_dim, generator=generator, requires_grad=True)
+    weight = torch.randn(vocab, hidden_dim, generator=generator, requires_grad=True)
+    bias = torch.randn(vocab, generator=generator, requires_grad=True)
+    target = torch.randint(vocab, (rows,), generator=generator)
+    upstream = torch.rand(rows, generator=generator)
+    expected = torch.nn.functional.cross_entropy(hidden @ weight.T + bias, target, reduction="none")
+    expected_grads = torch.autograd.grad((expected * upstream).sum(), (hidden, weight, bias))
+    fused = linear_cross_entropy(hidden, weight, bias, target, dtype)
+    fused_grads = torch.autograd.grad((fused * upstream).sum(), (hidden, weight, bias))
+    assert fused.dtype == torch.float32
+    assert torch.allclose(fused, expected, rtol=tolerance, atol=tolerance * 10)
+    for ours, reference in zip(fused_grads, expected_grads, strict=True):
+        assert ours.dtype == torch.float32
+        assert torch.allclose(ours, reference, rtol=tolerance, atol=tolerance)
