@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from . import lean_gru
 from .config import VAEConfig
 from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID  # noqa: F401  (BOS_ID, EOS_ID: re-exported)
 
@@ -41,17 +42,37 @@ class SentenceVAE(nn.Module):
     def encode(self, tokens: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """tokens (B, T) padded, lengths (B,) -> mu, logvar (B, D)."""
         emb = self.embed_dropout(self.embedding(tokens))
-        if bool((lengths == tokens.size(1)).all()):
-            _, state = self.encoder(emb)  # length-bucketed batches usually have no padding at all
+        if lean_gru.applies(self.encoder, emb):
+            final = self._lean_encoder_states(emb, lengths)
         else:
-            packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            _, state = self.encoder(packed)
-        h = state[0] if isinstance(state, tuple) else state
-        final = torch.cat([h[-2], h[-1]], dim=-1)  # last layer, forward and backward
+            if bool((lengths == tokens.size(1)).all()):
+                _, state = self.encoder(emb)  # length-bucketed batches usually have no padding at all
+            else:
+                packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+                _, state = self.encoder(packed)
+            h = state[0] if isinstance(state, tuple) else state
+            final = torch.cat([h[-2], h[-1]], dim=-1)  # last layer, forward and backward
         mu, logvar = self.to_latent(final).chunk(2, dim=-1)
         if self.mu_norm is not None:
             mu = self.mu_norm(mu)
         return mu, logvar.clamp(-12.0, 8.0)
+
+    def _lean_encoder_states(self, emb: Tensor, lengths: Tensor) -> Tensor:
+        """The encoder's final forward and backward states (B, 2H) through ``lean_gru``: the backward direction
+        reads each sentence reversed within its own length, so padding at the end is never read before words."""
+        batch, steps, _ = emb.shape
+        zeros = emb.new_zeros(batch, self.config.hidden_dim)
+        last = (lengths - 1).to(emb.device)
+        if bool((lengths == steps).all()):
+            reversed_emb = emb.flip(1)
+        else:
+            position = torch.arange(steps, device=emb.device).unsqueeze(0)
+            index = torch.where(position <= last.unsqueeze(1), last.unsqueeze(1) - position, position)
+            reversed_emb = emb.gather(1, index.unsqueeze(2).expand_as(emb))
+        rows = torch.arange(batch, device=emb.device)
+        forward = lean_gru.run(self.encoder, emb, zeros)[rows, last]
+        backward = lean_gru.run(self.encoder, reversed_emb, zeros, reverse=True)[rows, last]
+        return torch.cat([forward, backward], dim=-1)
 
     @staticmethod
     def reparameterize(mu: Tensor, logvar: Tensor, generator: torch.Generator | None = None) -> Tensor:
@@ -73,7 +94,11 @@ class SentenceVAE(nn.Module):
         """Teacher-forced decoder states: z (B, D), inputs (B, T) -> hidden (B, T, H), final state."""
         emb = self.embed_dropout(self.embedding(inputs))
         steps = torch.cat([emb, z.unsqueeze(1).expand(-1, inputs.size(1), -1)], dim=-1)
-        return self.decoder(steps, self.initial_state(z) if state is None else state)
+        state = self.initial_state(z) if state is None else state
+        if lean_gru.applies(self.decoder, steps):
+            hidden = lean_gru.run(self.decoder, steps, state[0])
+            return hidden, hidden[:, -1].unsqueeze(0)
+        return self.decoder(steps, state)
 
     def logits(self, hidden: Tensor) -> Tensor:
         return self.output(self.output_dropout(hidden))
