@@ -133,9 +133,9 @@ class Trainer:
         part = part or Shard(0, batch.size, 1.0, batch.n_predicted)
         self.step_loss.train()
         free_bits, noise = (0.0, None) if pretraining else (self.config.free_bits, self.noise)
+        self.optimizer.zero_grad()
         with self._autocast():
             loss, means = self.step_loss(batch.to(self.device), part, beta, free_bits, noise)
-        self.optimizer.zero_grad()
         loss.backward()
         if self.config.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
