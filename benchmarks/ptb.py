@@ -17,6 +17,10 @@ for PTB; the corpus's own "<unk>" maps to textvae's unknown id, every sentence e
 
 from __future__ import annotations
 
+# isort: off
+import textvae  # noqa: F401  (first, as in `python -m textvae`: it sets MKL's memory setting before torch loads MKL)
+
+# isort: on
 import argparse
 import json
 import math

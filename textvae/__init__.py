@@ -21,9 +21,15 @@ config does not import torch (about 2 s) until something needs it.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+# MKL's own memory manager keeps freed matmul buffers for reuse: without it a training at the reference's size peaked
+# 8-10 MB lower at the same speed (benchmarks/README.md). MKL reads this when torch loads it, so it takes effect in
+# processes that import textvae before torch (the CLI, the app's training workers); a value already set is kept.
+os.environ.setdefault("MKL_DISABLE_FAST_MM", "1")
 
 _EXPORTS = {  # public name -> the module that owns it
     "ModelBundle": "bundle",
