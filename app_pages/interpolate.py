@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from studio import map_chart, maps, path_chart
+from studio import maps, path_chart
 from studio.cached import cached_interpolation
 from studio.components import csv_download, decode_controls, page_header, sentence_table
 from studio.corpora import active_corpus
@@ -70,8 +70,7 @@ def interpolation() -> None:
         path = np.asarray(proj.transform(z))[:, :2]
         grey = maps.grey_dots(active_model_id(), corpus_id, data, proj)
         st.vega_lite_chart(
-            spec=path_chart.spec(map_chart.extent(grey[["x", "y"]].to_numpy(), path))
-            | {"datasets": path_chart.datasets(grey, path, sentences)},
+            spec=path_chart.chart(grey, path, sentences),
             width="stretch",
             key="interp.map",
         )

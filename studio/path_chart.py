@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .figures import UNUSED
-from .map_chart import position
+from .map_chart import extent, position
 
 START, END = "#E4572E", "#4F46E5"  # the path runs from the first sentence (red) to the second (blue)
 HEIGHT = 460
@@ -65,3 +65,10 @@ def datasets(grey: pd.DataFrame, path: np.ndarray, sentences: list[str]) -> dict
     steps = np.arange(1, len(path) + 1)
     rows = pd.DataFrame({"x": path[:, 0], "y": path[:, 1], "step": steps, "sentence": sentences})
     return {"grey": grey, "path": rows}
+
+
+def chart(grey: pd.DataFrame, path: np.ndarray, sentences: list[str]) -> dict:
+    """The whole Vega-Lite spec for ``st.vega_lite_chart``: ``spec`` over the extent of the dots and the path, with
+    ``datasets``."""
+    domain = extent(grey[["x", "y"]].to_numpy(), path)
+    return spec(domain) | {"datasets": datasets(grey, path, sentences)}
