@@ -160,54 +160,86 @@ def _logits_block(rows: int, vocab: int, dtype: torch.dtype, device: torch.devic
 class _LinearCrossEntropy(torch.autograd.Function):
     """-log softmax(h W^T + b)[target] per row, ``LOGIT_ROWS`` rows at a time.
 
-    The (N, V) logits never exist whole: forward keeps only each row's log-sum-exp, and backward
-    recomputes one block of logits at a time (d nll / d logits = softmax - onehot). One extra
-    matmul buys a peak memory independent of N; in bfloat16 the matmuls run on AVX-512 BF16/AMX
-    while the softmax is computed in float32.
+    The (N, V) logits never exist whole. When gradients are wanted, forward also computes them
+    for a uniform upstream gradient (d nll / d logits = softmax - onehot, while each block of
+    logits is at hand), and backward only scales them: training's loss is a mean, so its upstream
+    gradient is one number for every row. Any other upstream gradient recomputes the logits block
+    by block. Either way the peak memory does not grow with N; in bfloat16 the matmuls run on
+    AVX-512 BF16/AMX while the softmax is computed in float32.
     """
 
     @staticmethod
-    def forward(ctx, hidden: Tensor, weight: Tensor, bias: Tensor, target: Tensor, dtype: torch.dtype) -> Tensor:
+    def forward(
+        ctx, hidden: Tensor, weight: Tensor, bias: Tensor, target: Tensor, dtype: torch.dtype, eager: bool
+    ) -> Tensor:
         with torch.autocast(hidden.device.type, enabled=False):
             h, w, b = hidden.to(dtype), weight.to(dtype), bias.to(dtype)
             lse = torch.empty(h.size(0), device=h.device)
             picked = torch.empty_like(lse)
             block, block32 = _blocks(h, w.size(0))
+            grads = _Grads(h, w, ctx.needs_input_grad[:3]) if eager else None
             for start in range(0, h.size(0), LOGIT_ROWS):
                 rows = slice(start, start + LOGIT_ROWS)
                 logits = _logits(b, h[rows], w, block, block32)
                 picked[rows] = logits.gather(1, target[rows].unsqueeze(1)).squeeze(1)
-                lse[rows] = _logsumexp_(logits)
+                if grads is None:
+                    lse[rows] = _logsumexp_(logits)
+                    continue
+                top = logits.amax(1, keepdim=True)
+                total = logits.sub_(top).exp_().sum(1)
+                softmax = logits.div_(total.unsqueeze(1))
+                lse[rows] = total.log_().add_(top.squeeze(1))
+                softmax[torch.arange(softmax.size(0), device=h.device), target[rows]] -= 1.0
+                grads.add(rows, softmax, h, w, block, block32)
         ctx.save_for_backward(h, w, b, target, lse)
+        ctx.grads = grads
         return lse - picked
 
     @staticmethod
     def backward(ctx, grad_nll: Tensor):
+        grads, ctx.grads = ctx.grads, None
+        if grads is not None and bool((grad_nll == grad_nll[0]).all()):
+            return *grads.scaled(grad_nll[0]), None, None, None
         h, w, b, target, lse = ctx.saved_tensors
-        need_h, need_w, need_b = ctx.needs_input_grad[:3]
         with torch.autocast(h.device.type, enabled=False):
-            grad_h = torch.empty(h.shape, device=h.device) if need_h else None
-            grad_w = None
-            grad_b = torch.zeros(w.size(0), device=h.device) if need_b else None
+            grads = _Grads(h, w, ctx.needs_input_grad[:3])
             block, block32 = _blocks(h, w.size(0))
             for start in range(0, h.size(0), LOGIT_ROWS):
                 rows = slice(start, start + LOGIT_ROWS)
                 grad_logits = _logits(b, h[rows], w, block, block32).sub_(lse[rows].unsqueeze(1)).exp_()  # softmax
                 grad_logits[torch.arange(grad_logits.size(0), device=h.device), target[rows]] -= 1.0
-                grad_logits.mul_(grad_nll[rows].unsqueeze(1))
-                if need_b:
-                    grad_b += grad_logits.sum(0)
-                g = grad_logits if block32 is None else block[: grad_logits.size(0)].copy_(grad_logits)
-                if need_h:
-                    grad_h[rows] = g @ w
-                if need_w:
-                    if grad_w is None:
-                        grad_w = (g.t() @ h[rows]).float()
-                    elif g.dtype == grad_w.dtype:
-                        grad_w.addmm_(g.t(), h[rows])
-                    else:
-                        grad_w += g.t() @ h[rows]
-        return grad_h, grad_w, grad_b, None, None
+                grads.add(rows, grad_logits.mul_(grad_nll[rows].unsqueeze(1)), h, w, block, block32)
+        return grads.h, grads.w, grads.b, None, None, None
+
+
+class _Grads:
+    """The output layer's float32 gradients, accumulated one block of d nll / d logits at a time."""
+
+    def __init__(self, h: Tensor, w: Tensor, needed: tuple[bool, ...]) -> None:
+        need_h, self.need_w, need_b = needed
+        self.h = torch.empty(h.shape, device=h.device) if need_h else None
+        self.w: Tensor | None = None
+        self.b = torch.zeros(w.size(0), device=h.device) if need_b else None
+
+    def add(self, rows: slice, grad_logits: Tensor, h: Tensor, w: Tensor, block: Tensor, block32: Tensor | None):
+        if self.b is not None:
+            self.b += grad_logits.sum(0)
+        g = grad_logits if block32 is None else block[: grad_logits.size(0)].copy_(grad_logits)
+        if self.h is not None and g.dtype == self.h.dtype:
+            torch.mm(g, w, out=self.h[rows])
+        elif self.h is not None:
+            self.h[rows] = g @ w
+        if self.need_w:
+            if self.w is None:
+                self.w = (g.t() @ h[rows]).float()
+            elif g.dtype == self.w.dtype:
+                self.w.addmm_(g.t(), h[rows])
+            else:
+                self.w += g.t() @ h[rows]
+
+    def scaled(self, factor: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        """The gradients for an upstream gradient of ``factor`` on every row, scaled in place."""
+        return tuple(None if grad is None else grad.mul_(factor) for grad in (self.h, self.w, self.b))
 
 
 def _blocks(h: Tensor, vocab: int) -> tuple[Tensor, Tensor | None]:
@@ -235,4 +267,5 @@ def linear_cross_entropy(
     """Per-row cross-entropy of the logits ``hidden @ weight.T + bias`` against ``target`` (N,),
     equal to ``F.cross_entropy(F.linear(hidden, weight, bias), target, reduction="none")``
     but without materialising the logits; ``matmul_dtype`` bfloat16 runs the projection in bf16."""
-    return _LinearCrossEntropy.apply(hidden, weight, bias, target, matmul_dtype)
+    eager = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad or bias.requires_grad)
+    return _LinearCrossEntropy.apply(hidden, weight, bias, target, matmul_dtype, eager)

@@ -79,8 +79,10 @@ def test_config_dict_round_trip_and_unknown_keys():
 
 
 @pytest.mark.parametrize("dtype,tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 5e-2)])
-def test_fused_output_layer_matches_cross_entropy_of_full_logits(dtype, tolerance):
-    """Several blocks of rows, the last one short, and a vocabulary that is not a multiple of the row alignment."""
+@pytest.mark.parametrize("upstream_kind", ["any", "uniform"])
+def test_fused_output_layer_matches_cross_entropy_of_full_logits(dtype, tolerance, upstream_kind):
+    """Several blocks of rows, the last one short, and a vocabulary that is not a multiple of the row alignment;
+    a uniform upstream gradient (a mean loss) takes the gradients computed in forward, any other recomputes."""
     from textvae.model import LOGIT_ROWS, linear_cross_entropy
 
     generator = torch.Generator().manual_seed(0)
@@ -89,7 +91,7 @@ def test_fused_output_layer_matches_cross_entropy_of_full_logits(dtype, toleranc
     weight = torch.randn(vocab, hidden_dim, generator=generator, requires_grad=True)
     bias = torch.randn(vocab, generator=generator, requires_grad=True)
     target = torch.randint(vocab, (rows,), generator=generator)
-    upstream = torch.rand(rows, generator=generator)
+    upstream = torch.rand(rows, generator=generator) if upstream_kind == "any" else torch.full((rows,), 0.25)
     expected = torch.nn.functional.cross_entropy(hidden @ weight.T + bias, target, reduction="none")
     expected_grads = torch.autograd.grad((expected * upstream).sum(), (hidden, weight, bias))
     fused = linear_cross_entropy(hidden, weight, bias, target, dtype)
