@@ -198,7 +198,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_nll: Tensor):
         grads, ctx.grads = ctx.grads, None
-        if grads is not None and bool((grad_nll == grad_nll[0]).all()):
+        if grads is not None and grad_nll.numel() and bool((grad_nll == grad_nll[0]).all()):
             return *grads.scaled(grad_nll[0]), None, None, None
         h, w, b, target, lse = ctx.saved_tensors
         with torch.autocast(h.device.type, enabled=False):
@@ -221,7 +221,9 @@ class _Grads:
         self.w: Tensor | None = None
         self.b = torch.zeros(w.size(0), device=h.device) if need_b else None
 
-    def add(self, rows: slice, grad_logits: Tensor, h: Tensor, w: Tensor, block: Tensor, block32: Tensor | None):
+    def add(
+        self, rows: slice, grad_logits: Tensor, h: Tensor, w: Tensor, block: Tensor, block32: Tensor | None
+    ) -> None:
         if self.b is not None:
             self.b += grad_logits.sum(0)
         g = grad_logits if block32 is None else block[: grad_logits.size(0)].copy_(grad_logits)

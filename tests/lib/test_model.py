@@ -101,3 +101,16 @@ def test_fused_output_layer_matches_cross_entropy_of_full_logits(dtype, toleranc
     for ours, reference in zip(fused_grads, expected_grads, strict=True):
         assert ours.dtype == torch.float32
         assert torch.allclose(ours, reference, rtol=tolerance, atol=tolerance)
+
+
+def test_fused_output_layer_with_no_rows_gives_zero_gradients():
+    from textvae.model import linear_cross_entropy
+
+    hidden = torch.zeros(0, 8, requires_grad=True)
+    weight = torch.randn(5, 8, requires_grad=True)
+    bias = torch.zeros(5, requires_grad=True)
+    nll = linear_cross_entropy(hidden, weight, bias, torch.zeros(0, dtype=torch.long))
+    nll.mean().backward()
+    assert nll.shape == (0,) and hidden.grad.shape == (0, 8)
+    assert weight.grad is None or not weight.grad.any()
+    assert not bias.grad.any()
