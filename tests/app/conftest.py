@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.apptest import ROOT
+from tests.app.apptest import ROOT, let_the_warm_up_finish
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_up_ends_inside_the_session():
+    """A page open starts the server's warm-up thread; one still running when pytest closes its output at exit
+    logs into a closed stream ("--- Logging error ---"). Let it end while the session is still open."""
+    yield
+    let_the_warm_up_finish()
 
 
 @pytest.fixture
