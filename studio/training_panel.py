@@ -42,7 +42,7 @@ def _status(job, start: dict | None, last: dict | None) -> None:
             icon=":material/check_circle:",
         )
     if start and job.status != JobStatus.FAILED:
-        threads = start["threads"]
+        threads = (last or {}).get("threads", start["threads"])  # the latest: a lone training gets every core
         st.caption(
             f"{start['n_train']:,} training and {start['n_valid']:,} validation sentences · "
             f"{start['parameters']:,} parameters · "

@@ -45,6 +45,7 @@ class StepEvent(TypedDict):
     beta: float
     lr: float
     tokens_per_s: float
+    threads: int  # torch's threads for these steps: a server's worker gets more cores while it trains alone
     elapsed_s: float
     eta_s: float
     progress: float  # 0..1, by steps or by the time budget, whichever is further

@@ -232,6 +232,7 @@ class Trainer:
                             beta=beta,
                             lr=lr,
                             tokens_per_s=rate,
+                            threads=torch.get_num_threads(),
                             elapsed_s=now - start,
                             eta_s=max(eta, 0.0),
                             progress=min(

@@ -23,7 +23,7 @@ def _panel_script(state: str, sidebar: bool = False) -> None:
     start = {"type": "start", "total_steps": 100, "n_train": 90, "n_valid": 10, "parameters": 1000}
     start |= {"device": "cpu", "threads": 1, "seed": 0}
     step = {"type": "step", "step": 10, "epoch": 1, "progress": 0.1, "eta_s": 9.0, "tokens_per_s": 500.0}
-    step |= {"recon": 40.0, "kl": 2.0, "beta": 0.5}
+    step |= {"recon": 40.0, "kl": 2.0, "beta": 0.5, "threads": 2}  # the server gave the lone training both cores
     valid = {"type": "valid", "step": 10, "elbo": 45.0, "au": 3, "kl_per_dim": [0.5, 0.0, 1.0, 0.2], "best": True}
     rng = np.random.default_rng(0)
     latent = {"type": "latent", "step": 10, "means": rng.normal(size=(12, 4)).tolist(), "sentences": ["a b c"] * 12}
@@ -82,3 +82,10 @@ def test_the_train_panel_keeps_one_layout(app_env, state):
 @pytest.mark.parametrize("state", ["queued", "preparing", "first steps", "stopped"])
 def test_the_sidebar_card_keeps_one_layout(app_env, state):
     assert _panel_shape(state, sidebar=True) == _panel_shape("no job", sidebar=True)
+
+
+def test_the_caption_names_the_threads_the_latest_steps_ran_with(app_env):
+    at = AppTest.from_function(_panel_script, args=("first steps",), default_timeout=60)
+    at.run()
+    assert_ok(at)
+    assert any("cpu with 2 threads" in caption.value for caption in at.caption), [c.value for c in at.caption]

@@ -74,6 +74,7 @@ def test_events_are_plain_data_in_order():
     assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("valid") == 2 and kinds.count("step") == 10
     step = next(e for e in events if e["type"] == "step")
     assert {"step", "epoch", "loss", "recon", "kl", "beta", "tokens_per_s", "eta_s", "progress"} <= set(step)
+    assert step["threads"] == 1
     valid = next(e for e in events if e["type"] == "valid")
     assert len(valid["kl_per_dim"]) == TINY_MODEL["latent_dim"] and "au" in valid
     assert all(isinstance(v, (int, float, str, bool, list, dict, type(None))) for e in events for v in e.values())
