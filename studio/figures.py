@@ -75,10 +75,9 @@ def latent_figure(
     highlight: np.ndarray | None = None,
     extra: list[dict] | None = None,
     height: int = 560,
-    webgl: bool = True,
 ) -> go.Figure:
-    """Scatter (WebGL in 2D unless ``webgl`` is False) of the map. customdata holds (corpus row, escaped sentence)
-    for hover and selection."""
+    """Scatter of the map: 3D (the Latent space page; its 2D map is Vega-Lite, studio/map_chart.py), or 2D in SVG
+    (the grey background of AE vs VAE). customdata holds (corpus row, escaped sentence) for hover and selection."""
     dims = coords.shape[1]
     n = len(coords)
     escaped = hover_text(sentences)
@@ -97,7 +96,7 @@ def latent_figure(
             marker = {**marker, "size": max(2, marker.get("size", size) - 3)}
             fig.add_trace(go.Scatter3d(marker=marker, **common, **xyz))
         else:
-            fig.add_trace((go.Scattergl if webgl else go.Scatter)(marker=marker, **common, **xyz))
+            fig.add_trace(go.Scatter(marker=marker, **common, **xyz))
 
     dim_others = highlight is not None and highlight.any()
     if color_kind == "category":
@@ -147,7 +146,7 @@ def latent_figure(
             common["marker"] = {**common["marker"], "size": 7} | ({"symbol": "diamond"} if symbol == "star" else {})
             fig.add_trace(go.Scatter3d(**{k: v for k, v in common.items() if v is not None}, **xyz))
         else:
-            fig.add_trace(go.Scattergl(**{k: v for k, v in common.items() if v is not None}, **xyz))
+            fig.add_trace(go.Scatter(**{k: v for k, v in common.items() if v is not None}, **xyz))
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
@@ -169,7 +168,7 @@ def grey_map_figure(coords: np.ndarray, sentences: list[str]) -> go.Figure:
     """The corpus as small grey dots: the background of points drawn over the map. SVG, not WebGL: for the few
     hundred dots of a background a browser without a GPU paints it in about half the time (benchmarks/README.md,
     "Answers in the browser")."""
-    fig = latent_figure(coords, sentences, ["corpus"] * len(sentences), "category", "", height=460, webgl=False)
+    fig = latent_figure(coords, sentences, ["corpus"] * len(sentences), "category", "", height=460)
     fig.update_traces(marker_color=UNUSED, marker_opacity=0.35, marker_size=4, selector={"name": "corpus"})
     return fig
 
