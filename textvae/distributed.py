@@ -140,14 +140,16 @@ class StepLoss(nn.Module):
     def forward(
         self, batch: Batch, part: Shard, beta: float, free_bits: float, noise: torch.Generator | None
     ) -> tuple[Tensor, Tensor]:
-        mu, logvar = self.model.encode(batch.tokens, batch.lengths)
+        model = self.model
+        enc_emb, dec_emb = model.embed(batch.tokens, model.word_dropout(batch.dec_input))  # one lookup, one gradient
+        mu, logvar = model.encode(batch.tokens, batch.lengths, enc_emb)
         mu, logvar = mu.float(), logvar.float()
         if noise is None:  # autoencoder pretraining: z is the posterior mean
             z = mu
         else:  # drawn for the global batch, so each row gets the noise it gets in one process
             eps = torch.randn((part.global_rows, mu.size(1)), generator=noise, device=mu.device)
             z = mu + eps[part.start : part.start + batch.size] * torch.exp(0.5 * logvar)
-        recon = self.model.reconstruction_nll(z, batch.dec_input, batch.target, batch.mask).float()
+        recon = model.reconstruction_nll(z, batch.dec_input, batch.target, batch.mask, dec_emb).float()
         kl = gaussian_kl(mu, logvar)
         counted = 1.0 if part.weight > 0 else 0.0
         means = all_reduce_sum(torch.cat([recon.sum().reshape(1), kl.sum(0)]).detach() * counted) / part.global_rows

@@ -38,10 +38,19 @@ class SentenceVAE(nn.Module):
         self.output_dropout = nn.Dropout(c.output_dropout)
         self.output = nn.Linear(c.hidden_dim, c.vocab_size)
 
+    def embed(self, *token_tensors: Tensor) -> list[Tensor]:
+        """Tensors of token ids embedded (dropout applied to each) through one lookup: a training step's encoder and
+        decoder inputs then give the weight one dense gradient instead of two (12 MB each at the PTB size,
+        zero-filled, then summed)."""
+        flat = self.embedding(torch.cat([tokens.reshape(-1) for tokens in token_tensors]))
+        parts = flat.split([tokens.numel() for tokens in token_tensors])
+        shapes = [tokens.shape for tokens in token_tensors]
+        return [self.embed_dropout(part.view(*shape, -1)) for part, shape in zip(parts, shapes, strict=True)]
+
     # ------------------------------------------------------------ q(z|x)
-    def encode(self, tokens: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        """tokens (B, T) padded, lengths (B,) -> mu, logvar (B, D)."""
-        emb = self.embed_dropout(self.embedding(tokens))
+    def encode(self, tokens: Tensor, lengths: Tensor, emb: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """tokens (B, T) padded, lengths (B,) -> mu, logvar (B, D); ``emb``: the tokens already embedded."""
+        emb = self.embed_dropout(self.embedding(tokens)) if emb is None else emb
         if lean_gru.applies(self.encoder, emb):
             final = self._lean_encoder_states(emb, lengths)
         else:
@@ -90,9 +99,10 @@ class SentenceVAE(nn.Module):
         )
         return (h0, torch.zeros_like(h0)) if c.rnn == "lstm" else h0
 
-    def decode(self, z: Tensor, inputs: Tensor, state=None):
-        """Teacher-forced decoder states: z (B, D), inputs (B, T) -> hidden (B, T, H), final state."""
-        emb = self.embed_dropout(self.embedding(inputs))
+    def decode(self, z: Tensor, inputs: Tensor, state=None, emb: Tensor | None = None):
+        """Teacher-forced decoder states: z (B, D), inputs (B, T) -> hidden (B, T, H), final state; ``emb``: the
+        inputs already embedded."""
+        emb = self.embed_dropout(self.embedding(inputs)) if emb is None else emb
         steps = torch.cat([emb, z.unsqueeze(1).expand(-1, inputs.size(1), -1)], dim=-1)
         state = self.initial_state(z) if state is None else state
         if lean_gru.applies(self.decoder, steps):
@@ -112,10 +122,16 @@ class SentenceVAE(nn.Module):
         drop &= (inputs != PAD_ID) & (inputs != BOS_ID)
         return inputs.masked_fill(drop, UNK_ID)
 
-    def reconstruction_nll(self, z: Tensor, dec_input: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    def reconstruction_nll(
+        self, z: Tensor, dec_input: Tensor, target: Tensor, mask: Tensor, dec_emb: Tensor | None = None
+    ) -> Tensor:
         """-log p(x|z) per sentence (B,). Logits are computed only for real tokens, never padding,
-        and a few hundred rows at a time (see ``linear_cross_entropy``)."""
-        hidden, _ = self.decode(z, self.word_dropout(dec_input))
+        and a few hundred rows at a time (see ``linear_cross_entropy``). ``dec_emb``: the decoder's inputs
+        already embedded, word dropout included (``embed``)."""
+        if dec_emb is None:
+            hidden, _ = self.decode(z, self.word_dropout(dec_input))
+        else:
+            hidden, _ = self.decode(z, dec_input, emb=dec_emb)
         flat_mask = mask.reshape(-1)
         all_real = bool(flat_mask.all())  # length-bucketed batches: no padding to drop
         real = hidden.reshape(-1, hidden.size(-1)) if all_real else hidden.reshape(-1, hidden.size(-1))[flat_mask]

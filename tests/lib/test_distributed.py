@@ -156,3 +156,22 @@ def test_a_bad_argument_under_torchrun_prints_one_error_line_and_fails(runs):
     errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
     assert proc.returncode != 0 and len(errors) == 1 and "--batch-size" in errors[0], stderr[-2000:]
     assert not out.exists()
+
+
+def test_the_step_loss_reads_word_dropped_decoder_inputs_from_its_one_embedding_lookup():
+    """Word dropout 1: every decoder input but <bos> is <unk>, so the step's reconstruction is the model's own
+    on those inputs, whichever lookup embedded them (no other dropout; z is the mean, as in pretraining)."""
+    from textvae.data import collate
+    from textvae.distributed import Shard, StepLoss
+    from textvae.special_tokens import UNK_ID
+
+    config = VAEConfig(vocab_size=40, embed_dim=8, hidden_dim=12, latent_dim=4, embed_dropout=0.0, output_dropout=0.0)
+    model = SentenceVAE(config).train()
+    model.config.word_dropout = 1.0  # past what a config accepts: every word dropped
+    batch = collate([[5, 6, 7, 8], [9, 10, 11]])
+    loss, means = StepLoss(model)(batch, Shard(0, batch.size, 1.0, batch.n_predicted), 0.0, 0.0, None)
+    mu, _ = model.encode(batch.tokens, batch.lengths)
+    unk_inputs = batch.dec_input.masked_fill((batch.dec_input > 3) & batch.mask, UNK_ID)
+    model.config.word_dropout = 0.0  # the inputs are already dropped
+    expected = model.reconstruction_nll(mu, unk_inputs, batch.target, batch.mask)
+    assert torch.allclose(means[0], expected.mean()) and torch.allclose(loss, expected.mean())

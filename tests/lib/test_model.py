@@ -21,6 +21,19 @@ def test_encode_gives_mu_and_logvar_per_sentence():
     assert mu.shape == logvar.shape == (2, 6)
 
 
+def test_one_lookup_embeds_each_tensor_as_its_own_lookup_would():
+    model = SentenceVAE(VAEConfig(**CONFIG)).eval()  # no dropout
+    generator = torch.Generator().manual_seed(0)
+    first, second = torch.randint(50, (3, 5), generator=generator), torch.randint(50, (3, 6), generator=generator)
+    together = model.embed(first, second)
+    (together[0].sum() + 2 * together[1].square().sum()).backward()
+    joint_grad, model.embedding.weight.grad = model.embedding.weight.grad, None
+    apart = model.embedding(first), model.embedding(second)
+    (apart[0].sum() + 2 * apart[1].square().sum()).backward()
+    assert all(torch.equal(a, b) for a, b in zip(together, apart, strict=True))
+    assert torch.allclose(joint_grad, model.embedding.weight.grad)
+
+
 def test_padding_does_not_change_the_encoding():
     model = SentenceVAE(VAEConfig(**CONFIG)).eval()
     alone = collate([[8, 9]])
