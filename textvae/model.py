@@ -198,15 +198,10 @@ class _LinearCrossEntropy(torch.autograd.Function):
                 rows = slice(start, start + LOGIT_ROWS)
                 logits = _logits(b, h[rows], w, block, block32)
                 picked[rows] = logits.gather(1, target[rows].unsqueeze(1)).squeeze(1)
-                if grads is None:
-                    lse[rows] = _logsumexp_(logits)
-                    continue
-                top = logits.amax(1, keepdim=True)
-                total = logits.sub_(top).exp_().sum(1)
-                softmax = logits.div_(total.unsqueeze(1))
-                lse[rows] = total.log_().add_(top.squeeze(1))
-                softmax[torch.arange(softmax.size(0), device=h.device), target[rows]] -= 1.0
-                grads.add(rows, softmax, h, w, block, block32)
+                lse[rows] = _logsumexp_(logits, leave_softmax=grads is not None)
+                if grads is not None:  # logits now holds the softmax
+                    logits[torch.arange(logits.size(0), device=h.device), target[rows]] -= 1.0
+                    grads.add(rows, logits, h, w, block, block32)
         ctx.save_for_backward(h, w, b, target, lse)
         ctx.grads = grads
         return lse - picked
@@ -267,10 +262,14 @@ def _blocks(h: Tensor, vocab: int) -> tuple[Tensor, Tensor | None]:
     return block, (None if h.dtype == torch.float32 else _logits_block(rows, vocab, torch.float32, h.device))
 
 
-def _logsumexp_(logits: Tensor) -> Tensor:
-    """``torch.logsumexp(logits, 1)`` computed in place: no second block-sized tensor (10 MB) at the peak."""
+def _logsumexp_(logits: Tensor, leave_softmax: bool = False) -> Tensor:
+    """``torch.logsumexp(logits, 1)`` computed in place: no second block-sized tensor (10 MB) at the peak.
+    With ``leave_softmax``, ``logits`` is left holding the softmax of each row."""
     top = logits.amax(1, keepdim=True)
-    return logits.sub_(top).exp_().sum(1).log_().add_(top.squeeze(1))
+    total = logits.sub_(top).exp_().sum(1)
+    if leave_softmax:
+        logits.div_(total.unsqueeze(1))
+    return total.log_().add_(top.squeeze(1))
 
 
 def _logits(b: Tensor, h: Tensor, w: Tensor, block: Tensor, block32: Tensor | None) -> Tensor:
