@@ -52,7 +52,8 @@ def interpolation() -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader("The path")
-        sentence_table(frame.set_index("step"), hide_index=False)
+        shown = frame.assign(t=[f"{x:.3f}" for x in frame["t"]])  # st.table would show 0.143 as 0.1430
+        sentence_table(shown.set_index("step"), hide_index=False)
         st.caption(
             f"Steps 1 and {len(sentences)} are the model's own decodings of your two sentences' codes: what it "
             "remembers of them, not the sentences as typed (Reconstruct shows the round trip)."

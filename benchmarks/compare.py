@@ -3,10 +3,11 @@
     python -m benchmarks.compare --data ../shared/data/ptb --threads 1 2 --reps 3 --seconds 20
 
 For each rep and thread count it runs, one after the other in fresh processes, textvae's throughput
-mode at the reference's size (``benchmarks.ptb --config bowman``, bf16 and fp32) and
-``benchmarks.reference``; then prints one JSON object with every run and, per thread count, the
-median tokens/s (wall clock and per CPU-second), the median peak RSS and textvae's ratio to the
-reference. Interleaving makes the ratio fair on a machine whose load changes while it runs.
+mode at the reference's size (``benchmarks.ptb --config bowman``, bf16 and fp32; and in fp32 with the
+reference's one-way encoder, ``--config bowman-one-way``) and ``benchmarks.reference`` (``--programs``
+picks some); then prints one JSON object with every run and, per thread count, the median tokens/s
+(wall clock and per CPU-second), the median peak RSS and textvae's ratio to the reference.
+Interleaving makes the ratio fair on a machine whose load changes while it runs.
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ PROGRAMS = {
         "0",
         "--no-peak",
     ],
+    "textvae-fp32-one-way": [
+        "-m",
+        "benchmarks.ptb",
+        "--mode",
+        "throughput",
+        "--config",
+        "bowman-one-way",
+        "--precision",
+        "fp32",
+        "--profile-steps",
+        "0",
+        "--no-peak",
+    ],
     "reference": ["-m", "benchmarks.reference"],
 }
 KEYS = ("tokens_per_s", "tokens_per_cpu_s", "peak_rss_mb")
@@ -79,7 +93,7 @@ def measure(program: str, data: str, threads: int, seconds: float, warmup: float
 def summarise(runs: list[dict], threads: int) -> dict:
     medians = {
         p: {k: statistics.median(r[k] for r in runs if r["program"] == p and r["threads"] == threads) for k in KEYS}
-        for p in PROGRAMS
+        for p in dict.fromkeys(r["program"] for r in runs)
     }
     ref = medians["reference"]
     ratios = {
@@ -101,11 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--warmup", type=float, default=4.0)
+    p.add_argument("--programs", nargs="+", choices=list(PROGRAMS), default=list(PROGRAMS))
     args = p.parse_args(argv)
+    if "reference" not in args.programs:
+        p.error("--programs must include reference: the ratios are to it")
     runs = []
     for rep in range(args.reps):
         for threads in args.threads:
-            for program in PROGRAMS:
+            for program in args.programs:
                 runs.append({"rep": rep, **measure(program, args.data, threads, args.seconds, args.warmup)})
                 print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
     print(json.dumps({"runs": runs, "by_threads": {t: summarise(runs, t) for t in args.threads}}, indent=1))

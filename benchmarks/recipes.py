@@ -18,6 +18,7 @@ _SIZE_FIELDS = (
     "hidden_dim",
     "latent_dim",
     "rnn",
+    "bidirectional",
     "num_layers",
 )  # a config; the other model fields: a recipe
 _RUN_FIELDS = ("epochs", "max_minutes", "valid_every", "patience", "batch_size")  # this script's options and the config
@@ -26,6 +27,11 @@ _RUN_FIELDS = ("epochs", "max_minutes", "valid_every", "patience", "batch_size")
 # (timbmg/Sentence-VAE): embedding 300, GRU 256, latent 16, batch 32.
 CONFIGS: dict[str, dict] = {
     "bowman": {"model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16}, "batch_size": 32},
+    # the reference's architecture too: its encoder reads left to right only (textvae's reads both ways)
+    "bowman-one-way": {
+        "model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16, "bidirectional": False},
+        "batch_size": 32,
+    },
     "bowman-lstm": {
         "model": {"embed_dim": 300, "hidden_dim": 256, "latent_dim": 16, "rnn": "lstm"},
         "batch_size": 32,

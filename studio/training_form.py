@@ -90,7 +90,8 @@ def form_summary() -> str:
     )
     lr = f"lr {v['lr']:g}{' (cosine decay)' if v['lr_schedule'] == 'cosine' else ''}"
     return (
-        f"{v['rnn'].upper()} {v['embed_dim']}/{v['hidden_dim']}, latent {v['latent_dim']} · "
+        f"{v['rnn'].upper()} {v['embed_dim']}/{v['hidden_dim']}{'' if v['bidirectional'] else ', one-way encoder'}, "
+        f"latent {v['latent_dim']} · "
         f"{v['epochs']} epochs, {limit}, batch {v['batch_size']}, {lr} · {kl} · "
         f"{v['kind']} vocabulary ≤ {v['vocab_size']:,}"
     )

@@ -35,6 +35,7 @@ class VAEConfig:
     hidden_dim: int = 256
     latent_dim: int = 32
     rnn: str = "gru"  # one of RNN_KINDS: gru | lstm
+    bidirectional: bool = True  # the encoder reads each sentence both ways; False: left to right (Bowman et al. 2016)
     num_layers: int = 1
     word_dropout: float = 0.25  # decoder inputs replaced by <unk> (Bowman et al. 2016)
     embed_dropout: float = 0.1
@@ -73,10 +74,10 @@ class VAEConfig:
             first = gates * h * (inp + h + 2) * directions
             return first + (n - 1) * gates * h * (h * directions + h + 2) * directions
 
+        directions = 2 if self.bidirectional else 1
         batch_norm = 2 * z if self.bn_vae else 0
-        return (
-            v * e + rnn(e, 2) + (2 * h * 2 * z + 2 * z) + batch_norm + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
-        )
+        to_latent = directions * h * 2 * z + 2 * z
+        return v * e + rnn(e, directions) + to_latent + batch_norm + (z * h * n + h * n) + rnn(e + z, 1) + (h * v + v)
 
     @classmethod
     def from_dict(cls, data: dict) -> VAEConfig:

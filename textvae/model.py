@@ -1,6 +1,6 @@
 """Sentence VAE (Bowman et al. 2016, "Generating Sentences from a Continuous Space").
 
-    q(z|x):  embedding -> bidirectional GRU/LSTM -> (mu, log sigma^2)      [encode]
+    q(z|x):  embedding -> GRU/LSTM, both ways -> (mu, log sigma^2)         [encode]
     z = mu + sigma * eps                                                    [reparameterize]
     p(x|z):  GRU/LSTM with h0 = tanh(W z) and z concatenated to each input  [decode]
 
@@ -27,8 +27,8 @@ class SentenceVAE(nn.Module):
         rnn = nn.GRU if c.rnn == "gru" else nn.LSTM
         self.embedding = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=PAD_ID)
         self.embed_dropout = nn.Dropout(c.embed_dropout)
-        self.encoder = rnn(c.embed_dim, c.hidden_dim, c.num_layers, batch_first=True, bidirectional=True)
-        self.to_latent = nn.Linear(2 * c.hidden_dim, 2 * c.latent_dim)
+        self.encoder = rnn(c.embed_dim, c.hidden_dim, c.num_layers, batch_first=True, bidirectional=c.bidirectional)
+        self.to_latent = nn.Linear((2 if c.bidirectional else 1) * c.hidden_dim, 2 * c.latent_dim)
         self.mu_norm = nn.BatchNorm1d(c.latent_dim) if c.bn_vae else None
         if self.mu_norm is not None:
             self.mu_norm.weight.data.fill_(c.bn_gamma)
@@ -60,26 +60,29 @@ class SentenceVAE(nn.Module):
                 packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
                 _, state = self.encoder(packed)
             h = state[0] if isinstance(state, tuple) else state
-            final = torch.cat([h[-2], h[-1]], dim=-1)  # last layer, forward and backward
+            final = torch.cat([h[-2], h[-1]], dim=-1) if self.config.bidirectional else h[-1]  # the last layer's
         mu, logvar = self.to_latent(final).chunk(2, dim=-1)
         if self.mu_norm is not None:
             mu = self.mu_norm(mu)
         return mu, logvar.clamp(-12.0, 8.0)
 
     def _lean_encoder_states(self, emb: Tensor, lengths: Tensor) -> Tensor:
-        """The encoder's final forward and backward states (B, 2H) through ``lean_gru``: the backward direction
-        reads each sentence reversed within its own length, so padding at the end is never read before words."""
+        """The encoder's final forward and backward states (B, 2H; forward only, B x H, for a one-way encoder) through
+        ``lean_gru``: the backward direction reads each sentence reversed within its own length, so padding at the
+        end is never read before words."""
         batch, steps, _ = emb.shape
         zeros = emb.new_zeros(batch, self.config.hidden_dim)
         last = (lengths - 1).to(emb.device)
+        rows = torch.arange(batch, device=emb.device)
+        forward = lean_gru.run(self.encoder, emb, zeros)[rows, last]
+        if not self.config.bidirectional:
+            return forward
         if bool((lengths == steps).all()):
             reversed_emb = emb.flip(1)
         else:
             position = torch.arange(steps, device=emb.device).unsqueeze(0)
             index = torch.where(position <= last.unsqueeze(1), last.unsqueeze(1) - position, position)
             reversed_emb = emb.gather(1, index.unsqueeze(2).expand_as(emb))
-        rows = torch.arange(batch, device=emb.device)
-        forward = lean_gru.run(self.encoder, emb, zeros)[rows, last]
         backward = lean_gru.run(self.encoder, reversed_emb, zeros, reverse=True)[rows, last]
         return torch.cat([forward, backward], dim=-1)
 

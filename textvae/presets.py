@@ -25,6 +25,7 @@ class Preset:
 
 _MODEL = {
     "rnn": "gru",
+    "bidirectional": True,
     "num_layers": 1,
     "embed_dropout": 0.1,
     "output_dropout": 0.3,

@@ -97,7 +97,12 @@ def test_compare_runs_textvae_and_the_reference_and_reports_ratios(tmp_path, cap
         == 0
     )
     result = json.loads(capsys.readouterr().out)
-    assert {r["program"] for r in result["runs"]} == {"textvae-bf16", "textvae-fp32", "reference"}
+    assert {r["program"] for r in result["runs"]} == {
+        "textvae-bf16",
+        "textvae-fp32",
+        "textvae-fp32-one-way",
+        "reference",
+    }
     summary = result["by_threads"]["1"]
     ref, ours = summary["median"]["reference"], summary["median"]["textvae-fp32"]
     assert (

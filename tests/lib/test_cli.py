@@ -202,9 +202,20 @@ def test_flags_given_override_the_preset_and_without_one_the_configs_defaults_ap
     from textvae.presets import PRESETS
 
     model, training, tokenizer = train_settings(
-        _train_args("--preset", "best", "--latent-dim", "8", "--no-bn-vae", "--lr", "0.01", "--tokenizer", "bpe")
+        _train_args(
+            "--preset",
+            "best",
+            "--latent-dim",
+            "8",
+            "--no-bn-vae",
+            "--no-bidirectional",
+            "--lr",
+            "0.01",
+            "--tokenizer",
+            "bpe",
+        )
     )
-    assert model == {**PRESETS["best"].model, "latent_dim": 8, "bn_vae": False}
+    assert model == {**PRESETS["best"].model, "latent_dim": 8, "bn_vae": False, "bidirectional": False}
     assert training == TrainConfig(**{**PRESETS["best"].training, "lr": 0.01})
     assert tokenizer == TokenizerConfig(**{**PRESETS["best"].tokenizer, "kind": "bpe"})
     assert train_settings(_train_args()) == ({}, TrainConfig(), TokenizerConfig())

@@ -31,11 +31,20 @@ def test_run_matches_nn_gru_outputs_and_gradients(reverse):
         assert torch.allclose(a, b, atol=1e-12)
 
 
+@pytest.mark.parametrize("bidirectional", [True, False])
 @pytest.mark.parametrize("sequences", [[[5, 6, 7], [8, 9, 10]], [[5, 6, 7, 10, 11], [8, 9], [12]]])
-def test_a_training_step_gives_the_same_loss_and_gradients_as_nn_gru(sequences, monkeypatch):
-    """Equal lengths (the usual bucketed batch) and padded sentences, whose backward direction must skip padding."""
+def test_a_training_step_gives_the_same_loss_and_gradients_as_nn_gru(sequences, bidirectional, monkeypatch):
+    """Equal lengths (the usual bucketed batch) and padded sentences, whose backward direction must skip padding;
+    an encoder that reads both ways and one that reads left to right only."""
     config = VAEConfig(
-        vocab_size=20, embed_dim=6, hidden_dim=5, latent_dim=3, word_dropout=0, embed_dropout=0, output_dropout=0
+        vocab_size=20,
+        embed_dim=6,
+        hidden_dim=5,
+        latent_dim=3,
+        word_dropout=0,
+        embed_dropout=0,
+        output_dropout=0,
+        bidirectional=bidirectional,
     )
     model = SentenceVAE(config).train()
     batch = collate(sequences)

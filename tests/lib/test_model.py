@@ -7,9 +7,18 @@ from textvae.data import collate
 CONFIG = dict(vocab_size=50, embed_dim=16, hidden_dim=24, latent_dim=6)
 
 
-@pytest.mark.parametrize("rnn,bn,layers", [("gru", False, 1), ("lstm", False, 1), ("gru", True, 2)])
-def test_parameter_count_is_known_before_allocation(rnn, bn, layers):
-    config = VAEConfig(**CONFIG, rnn=rnn, bn_vae=bn, num_layers=layers)
+@pytest.mark.parametrize(
+    "rnn,bn,layers,both_ways",
+    [
+        ("gru", False, 1, True),
+        ("lstm", False, 1, True),
+        ("gru", True, 2, True),
+        ("gru", False, 1, False),
+        ("lstm", True, 2, False),
+    ],
+)
+def test_parameter_count_is_known_before_allocation(rnn, bn, layers, both_ways):
+    config = VAEConfig(**CONFIG, rnn=rnn, bn_vae=bn, num_layers=layers, bidirectional=both_ways)
     model = SentenceVAE(config)
     assert config.num_parameters() == sum(p.numel() for p in model.parameters())
 
@@ -19,6 +28,17 @@ def test_encode_gives_mu_and_logvar_per_sentence():
     batch = collate([[5, 6, 7], [8, 9]])
     mu, logvar = model.encode(batch.tokens, batch.lengths)
     assert mu.shape == logvar.shape == (2, 6)
+
+
+def test_a_one_way_encoder_reads_left_to_right_only():
+    """Its code of a sentence depends on the words in their order, from its last state: a change at the end moves it,
+    and a config saved before the setting existed (no "bidirectional" key) still means both ways."""
+    model = SentenceVAE(VAEConfig(**CONFIG, bidirectional=False)).eval()
+    assert model.to_latent.in_features == CONFIG["hidden_dim"] and not model.encoder.bidirectional
+    batch = collate([[5, 6, 7], [5, 6, 8]])
+    mu, _ = model.encode(batch.tokens, batch.lengths)
+    assert mu.shape == (2, 6) and not torch.allclose(mu[0], mu[1])
+    assert VAEConfig.from_dict(dict(CONFIG)).bidirectional
 
 
 def test_one_lookup_embeds_each_tensor_as_its_own_lookup_would():

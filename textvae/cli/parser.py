@@ -63,6 +63,14 @@ TRAIN_FLAGS = (
     Flag("--hidden", "model", "hidden_dim"),
     Flag("--embed", "model", "embed_dim"),
     Flag("--rnn", "model", "rnn", choices=RNN_KINDS),
+    Flag(
+        "--bidirectional",
+        "model",
+        "bidirectional",
+        "the encoder reads each sentence both ways; --no-bidirectional: left to right only, as Bowman et al. 2016 "
+        "and the reference implementation (about 10%% faster to train)",
+        switch=True,
+    ),
     Flag("--kl-schedule", "training", "kl_schedule", choices=SCHEDULES),
     Flag("--kl-cycles", "training", "kl_cycles"),
     Flag("--free-bits", "training", "free_bits", "KL floor per latent dimension in nats"),
