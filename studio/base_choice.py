@@ -81,6 +81,7 @@ def base_choice(corpus: Corpus, corpus_id: str, disabled: bool) -> ModelBundle |
     st.caption(
         f":material/model_training: Fine-tunes {md_escape(base.name)}: {config.rnn.upper()} "
         f"{config.embed_dim}/{config.hidden_dim}, latent {config.latent_dim}, its {base.tokenizer.vocab_size:,}-token "
-        "vocabulary (the Model and Tokenizer settings below are for training from scratch)."
+        "vocabulary (the Model and Tokenizer settings below are for training from scratch; the Training settings "
+        "apply to both)."
     )
     return base

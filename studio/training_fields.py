@@ -175,6 +175,18 @@ TRAINING_FIELDS = [
     ),
     TrainingField(
         "training",
+        "fine_tune_lr",
+        "Fine-tuning learning rate",
+        "float",
+        "The step size when training starts from the base model (0: the learning rate). Lower it for text like the "
+        "base model's own (captions, news): a high rate makes it forget what it knew. A novel learns best at the "
+        "full rate.",
+        0.0,
+        1e-1,
+        1e-4,
+    ),
+    TrainingField(
+        "training",
         "lr_schedule",
         "Learning-rate schedule",
         "choice",

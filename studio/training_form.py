@@ -88,7 +88,9 @@ def form_summary() -> str:
         + (f", free bits {v['free_bits']:g}" if v["free_bits"] else "")
         + (", BN-VAE" if v["bn_vae"] else "")
     )
-    lr = f"lr {v['lr']:g}{' (cosine decay)' if v['lr_schedule'] == 'cosine' else ''}"
+    lr = f"lr {v['lr']:g}{' (cosine decay)' if v['lr_schedule'] == 'cosine' else ''}" + (
+        f", {v['fine_tune_lr']:g} fine-tuning" if v["fine_tune_lr"] else ""
+    )
     return (
         f"{v['rnn'].upper()} {v['embed_dim']}/{v['hidden_dim']}{'' if v['bidirectional'] else ', one-way encoder'}, "
         f"latent {v['latent_dim']} · "
@@ -154,6 +156,7 @@ def form_configs() -> tuple[dict, TrainConfig, TokenizerConfig]:
     training["patience"] = int(training["patience"]) or None
     training["valid_every"] = int(training["valid_every"]) or None
     training["latent_every"] = int(training["latent_every"]) or None
+    training["fine_tune_lr"] = float(training["fine_tune_lr"]) or None
     training["seed"] = int(st.session_state[PREFIX + "seed"])
     for k in INT_TRAINING_FIELDS:
         training[k] = int(training[k])

@@ -6,7 +6,7 @@ before anything heavy is imported. The presets in :mod:`textvae.presets` are val
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 from .errors import TextVAEError
 from .precision import PRECISIONS
@@ -117,6 +117,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop after this much wall time (the KL schedule then follows the clock)
     batch_size: int = 32
     lr: float = 1e-3
+    fine_tune_lr: float | None = None  # the learning rate when the weights start from a base model's; None: lr
     lr_schedule: str = "cosine"  # one of LR_SCHEDULES; cosine decays to COSINE_FLOOR * lr (see textvae.schedules)
     kl_schedule: str = "cyclical"  # one of schedules.SCHEDULES
     kl_cycles: int = 4
@@ -141,6 +142,8 @@ class TrainConfig:
         check_range(what, "epochs", self.epochs, 1, 10_000)
         check_range(what, "batch_size", self.batch_size, 1, 4096)
         check_range(what, "lr", self.lr, 0, 1, low_open=True)
+        if self.fine_tune_lr is not None:
+            check_range(what, "fine_tune_lr", self.fine_tune_lr, 0, 1, low_open=True)
         if self.max_minutes is not None:
             check_range(what, "max_minutes", self.max_minutes, 0, 7 * 24 * 60, low_open=True)
         check_range(what, "free_bits", self.free_bits, 0, 10)
@@ -160,6 +163,11 @@ class TrainConfig:
         if self.device not in DEVICES:
             raise TextVAEError(f"device must be {', '.join(DEVICES[:-1])} or {DEVICES[-1]}, not {self.device!r}.")
         self.schedule()  # validates the schedule settings
+
+    def for_base(self) -> TrainConfig:
+        """These settings for fine-tuning a base model: ``fine_tune_lr`` becomes the learning rate (a rate that
+        teaches a new model in a minute makes a trained one forget what it knew; benchmarks/README.md)."""
+        return self if self.fine_tune_lr is None else replace(self, lr=self.fine_tune_lr)
 
     def schedule(self) -> BetaSchedule:
         return BetaSchedule(self.kl_schedule, self.beta_max, self.kl_warmup, self.kl_cycles, self.kl_ratio)

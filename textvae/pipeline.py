@@ -59,6 +59,7 @@ def train_model(
     if resume is not None:
         tok, net = resume.tokenizer, resume.model
     elif base is not None:
+        training = training.for_base()
         tok, net = base.tokenizer, SentenceVAE(base.config)
         net.load_state_dict({k: v.float() for k, v in base.model.state_dict().items()})  # the base stays as it was
     else:

@@ -29,9 +29,17 @@ def test_an_english_tokenizer_fits_english_but_not_chinese():
 def test_fine_tuning_uses_the_base_tokenizer_and_leaves_the_base_weights_alone(trained):
     base, _, _ = trained
     before = {k: v.clone() for k, v in base.model.state_dict().items()}
+    events = []
     tuned, _ = train_model(
-        Corpus(make_sentences(120, seed=3)), training=TrainConfig(epochs=1, batch_size=16, threads=1), base=base
+        Corpus(make_sentences(120, seed=3)),
+        training=TrainConfig(
+            epochs=1, batch_size=16, threads=1, lr=1e-3, fine_tune_lr=3e-4, lr_schedule="constant", log_every=1
+        ),
+        base=base,
+        callbacks=[events.append],
     )
+    used = [e["lr"] for e in events if e["type"] == "step"]
+    assert used and used == pytest.approx([3e-4] * len(used)) and tuned.metrics["training"]["lr"] == 3e-4  # the fine-tuning rate
     assert tuned.tokenizer.to_json() == base.tokenizer.to_json() and tuned.config == base.config
     assert base.tokenizer.words <= tuned.tokenizer.words and "zebra" not in base.tokenizer.words
     assert tuned.metrics["base"] == base.name
@@ -61,13 +69,16 @@ def run_cli(argv, capsys):
 def test_the_cli_fine_tunes_a_given_base_and_trains_from_scratch_when_asked(tmp_path, trained, corpus_file, capsys):
     base, directory, _ = trained
     common = [str(corpus_file), "--epochs", "1", "--batch-size", "16", "--threads", "1", "--quiet"]
+    common += ["--lr", "0.001", "--fine-tune-lr", "0.0003"]
     code, err = run_cli(["train", *common, "--out", str(tmp_path / "tuned"), "--base", str(directory)], capsys)
     assert code == 0 and "fine-tuning the base model" in err and "held-out tokens" in err
-    assert load_bundle(tmp_path / "tuned").config == base.config
+    assert "learning rate 0.0003 for fine-tuning" in err
+    tuned = load_bundle(tmp_path / "tuned")
+    assert tuned.config == base.config and tuned.metrics["training"]["lr"] == 3e-4
     code, err = run_cli(
         ["train", *common, "--out", str(tmp_path / "new"), "--base", str(directory), "--from-scratch"], capsys
     )
-    assert code == 0 and "fine-tuning" not in err
+    assert code == 0 and "fine-tuning" not in err and load_bundle(tmp_path / "new").metrics["training"]["lr"] == 1e-3
 
 
 def test_the_cli_trains_chinese_from_scratch_although_a_base_is_given(tmp_path, trained, capsys):

@@ -177,6 +177,14 @@ def test_bad_training_settings_are_refused():
         TrainConfig(lr_schedule="step")
 
 
+def test_fine_tuning_takes_its_own_learning_rate_and_only_a_valid_one():
+    config = TrainConfig(lr=2e-3, fine_tune_lr=2.5e-4)
+    assert config.for_base().lr == 2.5e-4 and config.lr == 2e-3 and TrainConfig(lr=2e-3).for_base().lr == 2e-3
+    for bad in (0.0, 2.0, float("nan")):
+        with pytest.raises(TextVAEError, match="fine_tune_lr"):
+            TrainConfig(fine_tune_lr=bad)
+
+
 def test_cosine_learning_rate_falls_from_lr_to_its_floor_and_training_follows_it():
     config = TrainConfig(lr=2e-3, lr_schedule="cosine")
     rates = [config.learning_rate(t / 10) for t in range(11)]

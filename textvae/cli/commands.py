@@ -115,6 +115,8 @@ def _train(args, model: dict, training, tokenizer, save: bool) -> int:
         repeats += ", unless the time budget stops it: then it depends on the machine's speed"
     print(f"training on {len(train)} sentences from {train.name} (seed {training.seed}; {repeats})", file=sys.stderr)
     base = None if args.resume else _choose_base(args, train.sentences)
+    if base is not None and training.fine_tune_lr is not None:
+        print(f"learning rate {training.fine_tune_lr:g} for fine-tuning (--fine-tune-lr)", file=sys.stderr)
     callbacks = [] if args.quiet else [_ProgressBar()]
     bundle, trainer = train_model(
         train,

@@ -80,6 +80,9 @@ TRAIN_FLAGS = (
     Flag("--batch-size", "training", "batch_size"),
     Flag("--lr", "training", "lr"),
     Flag(
+        "--fine-tune-lr", "training", "fine_tune_lr", "the learning rate when fine-tuning a base model (default: --lr)"
+    ),
+    Flag(
         "--lr-schedule",
         "training",
         "lr_schedule",
