@@ -67,6 +67,7 @@ def latent_map() -> None:
     if highlight is not None:
         s2.caption(f"{int(highlight.sum()):,} matching sentences highlighted.")
 
+    st.space("small")  # room for the chart's hover toolbar, which otherwise covers the search field
     color, kind, title = maps.map_colours(ctl.color_by, data, summary.labels, cluster_names(words))
     if ctl.dims == 2:  # Vega-Lite: a new point or search updates the drawn map in place (studio/map_chart.py)
         typed_row = (typed_point, typed) if typed_point is not None else None
