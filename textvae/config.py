@@ -165,8 +165,8 @@ class TrainConfig:
         self.schedule()  # validates the schedule settings
 
     def for_base(self) -> TrainConfig:
-        """These settings for fine-tuning a base model: ``fine_tune_lr`` becomes the learning rate (a rate that
-        teaches a new model in a minute makes a trained one forget what it knew; benchmarks/README.md)."""
+        """These settings for fine-tuning a base model: ``fine_tune_lr``, when set, becomes the learning rate (text
+        close to the base's own keeps more of what the base knew at a lower rate; benchmarks/README.md)."""
         return self if self.fine_tune_lr is None else replace(self, lr=self.fine_tune_lr)
 
     def schedule(self) -> BetaSchedule:

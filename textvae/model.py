@@ -1,6 +1,6 @@
 """Sentence VAE (Bowman et al. 2016, "Generating Sentences from a Continuous Space").
 
-    q(z|x):  embedding -> GRU/LSTM, both ways -> (mu, log sigma^2)         [encode]
+    q(z|x):  embedding -> GRU/LSTM (both ways, or one) -> (mu, log sigma^2) [encode]
     z = mu + sigma * eps                                                    [reparameterize]
     p(x|z):  GRU/LSTM with h0 = tanh(W z) and z concatenated to each input  [decode]
 
