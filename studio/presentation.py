@@ -1,7 +1,8 @@
 """Presentation mode: one switch for a projector or a phone. Larger type (Streamlit sizes in rem, so the whole page
 grows with the root font), the toolbar hidden, wide content; ``?present=1`` in a link opens the app presenting.
 
-The styles that fit every screen (a long equation scrolls instead of being cut off on a phone) are always on.
+The styles that fit every screen (a long equation scrolls instead of being cut off on a phone; a table's sentences
+use their column's width, where Streamlit wraps a cell's text at 400 px) are always on.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ QUERY = "present"
 ALWAYS = """<style>
 .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 0.2rem; }
 @media (max-width: 640px) { .katex-display { font-size: 0.85em; } }
+[data-testid="stTable"] td [data-testid="stMarkdownContainer"] { max-width: none; }
 </style>"""
 PRESENTING = """<style>
 html { font-size: 21px; }
