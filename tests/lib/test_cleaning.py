@@ -187,6 +187,23 @@ def test_the_printers_colophon_goes_and_prose_that_begins_alike_stays():
     assert report.removed["titles"] == 7
 
 
+def test_a_titles_first_line_on_a_clause_mark_goes_and_a_sentence_that_begins_alike_stays():
+    book = (
+        "Frankenstein;\n\nor, the Modern Prometheus\n\nby Mary Wollstonecraft (Godwin) Shelley\n\n"
+        "Frankenstein; he was my name, and I wore it for many years in the town below the mountains.\n\n"
+        "I said so, Elizabeth:\n\nhe said,\n\n"
+        "You will rejoice to hear that no disaster has accompanied the commencement of an enterprise.\n"
+    )
+    text, report = clean_text(book, force=True)
+    assert text.strip().split("\n\n") == [
+        "Frankenstein; he was my name, and I wore it for many years in the town below the mountains.",
+        "I said so, Elizabeth:",
+        "he said,",
+        "You will rejoice to hear that no disaster has accompanied the commencement of an enterprise.",
+    ]
+    assert report.removed["titles"] == 3
+
+
 def test_a_paragraph_in_square_brackets_is_a_note_and_brackets_inside_prose_stay():
     book = (
         "I found a card on the floor.\n\n"

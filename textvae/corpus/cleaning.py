@@ -73,6 +73,9 @@ _PAGE_MARK = re.compile(r"\[(?:Pg|Page|p\.)\s*\d+\]|\{\d{1,4}\}", re.I)
 _EMPHASIS = re.compile(r"(?<![\w*])_(?=\S)([^_]{1,300}?)(?<=\S)_")  # "_Un_important" too
 # A line that ends a sentence or a clause, after closing quotes and brackets: not a title.
 _CLAUSE_END = re.compile(r"[.!?…,;:—–\-。！？，；：、][\"'”’»」』）)\]】》_]*\s*$")
+# A paragraph of one word that ends on a clause mark: a title's first line ("Frankenstein;" over "or, the Modern
+# Prometheus", "OR,"), never a sentence. ("he said," alone is a sentence cut by the book's layout: it stays.)
+_TITLE_FRAGMENT = re.compile(r"^\s*\S+[,;:]\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TITLE_MAX_CHARS = 60
 TOC_MAX_GAP = 2  # blank lines allowed between entries of a table of contents
@@ -322,9 +325,12 @@ def _short_block(block: list[str]) -> bool:
 
 
 def _title_block(block: list[str]) -> bool:
-    """A title-page or heading paragraph: up to three short lines that end no sentence, up to four
-    lines in capitals ("NEW YORK / THOMAS Y. CROWELL & CO."), or a copyright line or printer's colophon."""
+    """A title-page or heading paragraph: up to three short lines that end no sentence, one word that ends on a
+    clause mark, up to four lines in capitals ("NEW YORK / THOMAS Y. CROWELL & CO."), or a copyright line or
+    printer's colophon."""
     if len(block) <= 3 and all(is_title_like(line) for line in block):
+        return True
+    if len(block) == 1 and _TITLE_FRAGMENT.match(block[0]):
         return True
     if len(block) <= 4 and (_COPYRIGHT.match(block[0]) or _COLOPHON.match(block[0])):
         return True
