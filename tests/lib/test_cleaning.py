@@ -191,7 +191,7 @@ def test_a_titles_first_line_on_a_clause_mark_goes_and_a_sentence_that_begins_al
     book = (
         "Frankenstein;\n\nor, the Modern Prometheus\n\nby Mary Wollstonecraft (Godwin) Shelley\n\n"
         "Frankenstein; he was my name, and I wore it for many years in the town below the mountains.\n\n"
-        "I said so, Elizabeth:\n\nhe said,\n\n"
+        "I said so, Elizabeth:\n\nhe said,\n\n宝玉听了这话，便笑道:\n\n"
         "You will rejoice to hear that no disaster has accompanied the commencement of an enterprise.\n"
     )
     text, report = clean_text(book, force=True)
@@ -199,6 +199,7 @@ def test_a_titles_first_line_on_a_clause_mark_goes_and_a_sentence_that_begins_al
         "Frankenstein; he was my name, and I wore it for many years in the town below the mountains.",
         "I said so, Elizabeth:",
         "he said,",
+        "宝玉听了这话，便笑道:",
         "You will rejoice to hear that no disaster has accompanied the commencement of an enterprise.",
     ]
     assert report.removed["titles"] == 3

@@ -330,7 +330,7 @@ def _title_block(block: list[str]) -> bool:
     printer's colophon."""
     if len(block) <= 3 and all(is_title_like(line) for line in block):
         return True
-    if len(block) == 1 and _TITLE_FRAGMENT.match(block[0]):
+    if len(block) == 1 and _TITLE_FRAGMENT.match(block[0]) and not _CJK.search(block[0]):  # no spaces in Chinese
         return True
     if len(block) <= 4 and (_COPYRIGHT.match(block[0]) or _COLOPHON.match(block[0])):
         return True
