@@ -131,10 +131,7 @@ class SentenceVAE(nn.Module):
         """-log p(x|z) per sentence (B,). Logits are computed only for real tokens, never padding,
         and a few hundred rows at a time (see ``linear_cross_entropy``). ``dec_emb``: the decoder's inputs
         already embedded, word dropout included (``embed``)."""
-        if dec_emb is None:
-            hidden, _ = self.decode(z, self.word_dropout(dec_input))
-        else:
-            hidden, _ = self.decode(z, dec_input, emb=dec_emb)
+        hidden, _ = self.decode(z, dec_input if dec_emb is not None else self.word_dropout(dec_input), emb=dec_emb)
         flat_mask = mask.reshape(-1)
         all_real = bool(flat_mask.all())  # length-bucketed batches: no padding to drop
         real = hidden.reshape(-1, hidden.size(-1)) if all_real else hidden.reshape(-1, hidden.size(-1))[flat_mask]
