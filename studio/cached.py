@@ -15,7 +15,8 @@ from studio.models import active_model_id
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textvae import DecodeOptions, ModelBundle
+    from textvae import Corpus, DecodeOptions, ModelBundle
+    from textvae.code_region import CodeRegion
     from textvae.compression import SentenceBits
 
 NOISE_LEVELS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -46,19 +47,43 @@ def cached_interpolation(bundle: ModelBundle, a: str, b: str, steps: int, method
     return _interpolation(active_model_id(), a, b, steps, method, _options_key(options), bundle)
 
 
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Finding where the corpus's sentences lie…")
+def _region(model_id: str, corpus_id: str, _bundle: ModelBundle, _corpus: Corpus) -> CodeRegion:
+    from textvae.code_region import corpus_region
+
+    return corpus_region(_bundle.model, _bundle.tokenizer, _corpus.sentences)
+
+
+def cached_region(bundle: ModelBundle, corpus: Corpus, corpus_id: str) -> CodeRegion:
+    """Where the corpus's sentences lie in the active model's latent space (code_region.corpus_region)."""
+    return _region(active_model_id(), corpus_id, bundle, corpus)
+
+
+def warm_region(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
+    """Compute (into the cache) where the corpus's sentences lie, for the Sample page's "Codes from"."""
+    _region(model_id, corpus_id, bundle, corpus)
+
+
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def _samples(model_id: str, n: int, seed: int, options_key: tuple, _bundle: ModelBundle):
+def _samples(
+    model_id: str, n: int, seed: int, options_key: tuple, region_key: str | None, _bundle: ModelBundle, _region
+):
     from textvae import DecodeOptions, generation
 
     sentences, z = generation.sample_prior(
-        _bundle.model, _bundle.tokenizer, n, DecodeOptions(**dict(options_key)), seed
+        _bundle.model, _bundle.tokenizer, n, DecodeOptions(**dict(options_key)), seed, _region
     )
     return sentences, z.cpu().numpy()
 
 
-def cached_samples(bundle: ModelBundle, n: int, seed: int, options: DecodeOptions):
-    """(sentences, codes): ``n`` codes drawn from the prior, decoded (generation.sample_prior)."""
-    return _samples(active_model_id(), n, seed, _options_key(options), bundle)
+def cached_samples(
+    bundle: ModelBundle, n: int, seed: int, options: DecodeOptions, near: tuple[Corpus, str] | None = None
+):
+    """(sentences, codes): ``n`` codes drawn from the prior, or where the sentences of ``near`` (corpus, id) lie,
+    decoded (generation.sample_prior)."""
+    if near is None:
+        return _samples(active_model_id(), n, seed, _options_key(options), None, bundle, None)
+    return _samples(active_model_id(), n, seed, _options_key(options), near[1], bundle, cached_region(bundle, *near))
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)

@@ -88,6 +88,7 @@ def warm_up() -> None:
             if bundle is not None and found is not None:
                 corpus, corpus_id = found
                 maps.warm_map(models.demo_model_id(), corpus_id, bundle, corpus)
+                cached.warm_region(models.demo_model_id(), corpus_id, bundle, corpus)
             if bundle is not None:
                 steering.warm(models.demo_model_id(), bundle)
                 cached.warm_reconstruction(models.demo_model_id(), bundle, DEMO["recon.sentence"])

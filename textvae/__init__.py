@@ -12,6 +12,7 @@
     compression one sentence in bits         report      the HTML report (model_card, report_html)
     steering    a sentence moved between labels  cluster_labels  the words that name a map's clusters
     distributed one model trained by several processes (torchrun, DistributedDataParallel)
+    code_region where a corpus's codes lie (a Gaussian to sample from instead of the prior)
 
 The names below are imported on first use (PEP 562), so ``from textvae import TextVAEError`` or a
 config does not import torch (about 2 s) until something needs it.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -23,6 +24,9 @@ from .special_tokens import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from .tokenizer import TextTokenizer
 from .validation import check_fields, check_range
 from .word_guard import CANDIDATES, START, WordGuard, word_guard
+
+if TYPE_CHECKING:
+    from .code_region import CodeRegion
 
 METHODS = ("greedy", "sample", "beam")
 
@@ -290,12 +294,22 @@ def _generator(seed: int | None, device: torch.device) -> torch.Generator:
 
 
 def sample_prior(
-    model: SentenceVAE, tokenizer: TextTokenizer, n: int, options: DecodeOptions | None = None, seed: int | None = 0
+    model: SentenceVAE,
+    tokenizer: TextTokenizer,
+    n: int,
+    options: DecodeOptions | None = None,
+    seed: int | None = 0,
+    region: CodeRegion | None = None,
 ) -> tuple[list[str], Tensor]:
-    """n sentences from z ~ N(0, I); the same seed gives the same sentences."""
+    """n sentences from z ~ N(0, I), or from ``region`` (where a corpus's codes lie); the same seed gives the same
+    sentences, and the same draws in both cases."""
     _check_count("n", n)
     gen = _generator(seed, model.device)
     z = torch.randn((n, model.config.latent_dim), generator=gen, device=model.device)
+    if region is not None:
+        if region.mean.numel() != z.size(1):
+            raise TextVAEError(f"The region has {region.mean.numel()} dimensions; this model has {z.size(1)}.")
+        z = region.draw(z)
     return _texts(tokenizer, decode_latent(model, z, options, gen, *guards(tokenizer)), options), z
 
 

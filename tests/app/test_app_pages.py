@@ -341,6 +341,20 @@ def test_sampling_is_repeatable_with_a_seed(app_env):
     assert first == second and len(first) == 10
 
 
+def test_sampling_where_the_corpus_lies_says_so_and_repeats_with_a_seed(app_env):
+    at = open_page("app_pages/sample.py")
+    prior = at.table[0].value["sentence"].tolist()
+    assert any(c.value.startswith("z ~ N(0, I), decoded") for c in at.caption)
+    at.radio(key="keep.sample.codes").set_value("Where the corpus's sentences lie")
+    at.button[0].click().run()  # the form's submit button
+    assert_ok(at)
+    near = at.table[0].value["sentence"].tolist()
+    assert len(near) == 10 and near != prior
+    assert any(c.value.startswith("z ~ N(m, S), fitted to the codes of") for c in at.caption)
+    at.button[0].click().run()
+    assert at.table[0].value["sentence"].tolist() == near
+
+
 def test_reconstruction_reports_bits_and_noise(app_env):
     at = open_page("app_pages/reconstruct.py")
     assert_ok(at)
@@ -444,9 +458,9 @@ def test_ae_vs_vae_trains_both_sides_and_shows_their_maps_and_random_points(app_
     decoded_with = []
     real_sample_prior = textvae.generation.sample_prior
 
-    def sample_prior(model, tokenizer, n, options=None, seed=0):
+    def sample_prior(model, tokenizer, n, options=None, seed=0, region=None):
         decoded_with.append(options)
-        return real_sample_prior(model, tokenizer, n, options, seed)
+        return real_sample_prior(model, tokenizer, n, options, seed, region)
 
     monkeypatch.setattr(textvae.generation, "sample_prior", sample_prior)
     at = open_page("app_pages/data.py")
@@ -514,3 +528,22 @@ def test_the_warm_up_computes_what_the_reconstruct_page_first_shows(app_env, mon
     assert_ok(at)
     assert calls == ["sentence_bits", "decode_latent"]  # the page found its bits and its noise table cached
     assert at.metric[0].value.endswith("bits")
+
+
+def test_the_warm_up_finds_where_the_demo_corpus_lies_for_the_sample_page(app_env, monkeypatch):
+    from studio import cached, corpora, models
+    from textvae import code_region
+
+    let_the_warm_up_finish()
+    cached._region.clear()
+    calls = []
+    original = code_region.corpus_region
+    monkeypatch.setattr(code_region, "corpus_region", lambda *a, **k: count(calls, "region") or original(*a, **k))
+    corpus, corpus_id = corpora.demo_corpus()
+    cached.warm_region(models.demo_model_id(), corpus_id, models.demo_bundle(), corpus)  # as the warm-up does
+    assert calls == ["region"]
+    at = open_page("app_pages/sample.py")
+    at.radio(key="keep.sample.codes").set_value("Where the corpus's sentences lie")
+    at.button[0].click().run()
+    assert_ok(at)
+    assert calls == ["region"]  # the page found it cached

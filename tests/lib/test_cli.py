@@ -98,6 +98,13 @@ def test_sample_prints_one_sentence_a_line_reproducibly(model_dir):
     assert len(run("sample", str(model_dir), "-n", "2", "--beam", "3").stdout.strip().splitlines()) == 2
 
 
+def test_sample_near_a_corpus_draws_where_its_sentences_lie(model_dir, corpus_file):
+    near = run("sample", str(model_dir), "-n", "4", "--seed", "5", "--near", str(corpus_file))
+    again = run("sample", str(model_dir), "-n", "4", "--seed", "5", "--near", str(corpus_file))
+    assert near.stdout == again.stdout and len(near.stdout.strip().splitlines()) == 4
+    assert "codes drawn where" in near.stderr and str(corpus_file) in near.stderr
+
+
 def test_interpolate_prints_the_steps_from_a_to_b(model_dir):
     a, b = "The cat sees the river.", "A young girl paints a red car."
     lines = run("interpolate", str(model_dir), a, b, "--steps", "5", "--method", "linear").stdout.strip().splitlines()

@@ -258,7 +258,14 @@ def cmd_sample(args) -> int:
 
     check_range(OPTION, "-n", args.n, 1, 10_000)
     bundle = load_bundle(args.model)
-    sentences, _ = sample_prior(bundle.model, bundle.tokenizer, args.n, decode_options(args), seed=args.seed)
+    region = None
+    if args.near is not None:
+        from ..code_region import corpus_region
+
+        region = corpus_region(bundle.model, bundle.tokenizer, _load_corpus(args.near, args).sentences)
+        print(f"codes drawn where {region.sentences} sentences of {args.near} lie", file=sys.stderr)
+    options = decode_options(args)
+    sentences, _ = sample_prior(bundle.model, bundle.tokenizer, args.n, options, seed=args.seed, region=region)
     print("\n".join(sentences))
     return 0
 

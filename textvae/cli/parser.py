@@ -255,6 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("-n", type=int, default=10)
     s.add_argument("--seed", type=int, default=0, help=SEED_HELP + " (default: %(default)s)")
+    s.add_argument(
+        "--near",
+        metavar="CORPUS",
+        help="draw the codes where this corpus's sentences lie (a Gaussian fitted to their codes) instead of from "
+        "the prior N(0, I); with the same seed, the same draws",
+    )
+    add_split_argument(s)
     _decode_args(s, default_method="sample")
 
     i = sub.add_parser("interpolate", help="sentences on the path from A to B, one a line")
