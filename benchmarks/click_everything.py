@@ -27,9 +27,11 @@ PAGES = (
 )
 SKIP = ("Start training", "Train both", "Stop", "Delete", "Download", "Browse files")
 MAIN = '[data-testid="stMainBlockContainer"]'
+# Streamlit draws a radio option, a checkbox and a toggle as a label around a hidden input: the label is what a
+# person clicks (an input or a role="radio" / "checkbox" / "switch" selector finds nothing visible)
+RADIO, CHECKBOX_OR_TOGGLE = '[data-testid="stRadioOption"]', '[data-testid="stCheckbox"] label'
 CONTROLS = ", ".join(
-    f"{MAIN} {kind}:visible"
-    for kind in ("button", '[role="radio"]', '[role="tab"]', '[role="checkbox"]', '[role="switch"]', "summary")
+    f"{MAIN} {kind}:visible" for kind in ("button", RADIO, '[role="tab"]', CHECKBOX_OR_TOGGLE, "summary")
 )
 MAX_CONTROLS = 40  # per page
 

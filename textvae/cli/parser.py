@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_max_words(e, MAX_WORDS)
     add_split_argument(e)
 
-    s = sub.add_parser("sample", help="sentences from the prior, one a line")
+    s = sub.add_parser("sample", help="sentences from random codes (the prior, or --near a corpus), one a line")
     s.add_argument("model")
     s.add_argument("-n", type=int, default=10)
     s.add_argument("--seed", type=int, default=0, help=SEED_HELP + " (default: %(default)s)")
