@@ -47,7 +47,7 @@ def fit_region(mu: Tensor, logvar: Tensor) -> CodeRegion:
         raise TextVAEError("Fitting where the sentences lie needs the codes of at least two sentences.")
     mu, logvar = mu.double(), logvar.double()
     covariance = torch.cov(mu.T, correction=0).reshape(mu.size(1), mu.size(1)) + torch.diag(logvar.exp().mean(0))
-    # a tiny ridge keeps the factorisation defined when two dimensions move together exactly (e.g. collapsed ones)
+    # a tiny ridge keeps the factorisation defined when the codes barely vary in some direction
     scale = torch.linalg.cholesky(covariance + 1e-6 * torch.eye(mu.size(1), dtype=torch.float64))
     return CodeRegion(mu.mean(0).float(), scale.float(), len(mu))
 
@@ -55,7 +55,8 @@ def fit_region(mu: Tensor, logvar: Tensor) -> CodeRegion:
 def corpus_region(
     model: SentenceVAE, tokenizer: TextTokenizer, sentences: list[str], limit: int = FIT_LIMIT
 ) -> CodeRegion:
-    """``fit_region`` of the codes of ``sentences`` (a seeded sample of ``limit`` when there are more)."""
+    """``fit_region`` of the codes of ``sentences`` (when there are more than ``limit``, the seeded sample the
+    latent map shows)."""
     if len(sentences) < 2:
         raise TextVAEError("Sampling where the corpus's sentences lie needs a corpus of at least two sentences.")
     chosen = [sentences[i] for i in map_sample(len(sentences), limit)]

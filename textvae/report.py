@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bundle import ModelBundle
+from .code_region import corpus_region
 from .compression import SentenceBits, sentence_bits
 from .corpus import Corpus
 from .errors import TextVAEError
@@ -60,7 +61,8 @@ class ReportContent:
     metrics: list[CardRow]
     verdict: str
     map: LatentMap
-    samples: list[str]
+    samples: list[str]  # from the prior
+    samples_near: list[str]  # from the same draws, where the corpus's sentences lie (code_region)
     interpolations: list[list[str]]  # each path starts and ends with a real corpus sentence
     reconstructions: list[tuple[str, str, SentenceBits]]  # input, decoded, its bits
     labels: list[LabelRow] | None
@@ -132,6 +134,7 @@ def report_content(bundle: ModelBundle, corpus: Corpus, seed: int = 0, limit: in
     ends = pick_sentences(corpus.sentences, 2 * PAIRS, rng)
     inputs = pick_sentences(corpus.sentences, RECONSTRUCTIONS, rng)
     decoded = reconstruct(model, tokenizer, inputs)
+    region = corpus_region(model, tokenizer, corpus.sentences)
     labels, chance, steered = None, None, []
     if corpus.labels is not None:
         z = encode_corpus(model, tokenizer, mapped.sentences).astype(np.float64)
@@ -147,6 +150,7 @@ def report_content(bundle: ModelBundle, corpus: Corpus, seed: int = 0, limit: in
         verdict=quality_note(bundle.metrics),
         map=mapped,
         samples=sample_prior(model, tokenizer, SAMPLES, SAMPLING, seed)[0],
+        samples_near=sample_prior(model, tokenizer, SAMPLES, SAMPLING, seed, region)[0],
         interpolations=[
             [a, *interpolate(model, tokenizer, a, b, STEPS).sentences[1:-1], b]
             for a, b in zip(ends[::2], ends[1::2], strict=False)

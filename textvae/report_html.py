@@ -151,8 +151,11 @@ def _list(items: list[str], real: tuple[int, ...] = ()) -> str:
 def _generations(content: ReportContent) -> str:
     paths = "".join(f'<div class="path">{_list(path, (0, len(path) - 1))}</div>' for path in content.interpolations)
     return (
-        "<section><h2>Samples</h2><p>New sentences: codes drawn at random and decoded (nucleus sampling, p = 0.9)."
-        f"</p>{_list(content.samples)}</section>"
+        "<section><h2>Samples</h2><p>New sentences: codes drawn at random and decoded (nucleus sampling, p = 0.9). "
+        "From the prior N(0, I), the model's own way to make up sentences:</p>"
+        f"{_list(content.samples)}<p>The same draws moved to where the corpus's sentences lie (a Gaussian with "
+        "the mean and covariance of their codes), where a model fine-tuned for a short while writes more like "
+        f"the corpus:</p>{_list(content.samples_near)}</section>"
         "<section><h2>Interpolations</h2><p>From one real sentence of the corpus to another: the codes between "
         f"theirs, decoded. A smooth space changes the sentence a little at each step.</p>{paths}</section>"
     )

@@ -72,6 +72,9 @@ def test_the_report_has_every_section_and_says_it_is_seeded(report):
     assert "Same-label neighbours" in report and ">night<" in report and ">day<" in report
     assert "<strong>day → night</strong>" in report and "<strong>night → day</strong>" in report
     assert "&lt;unk&gt;" not in report.split("<h2>Samples</h2>")[1]  # decoding for people never emits it
+    samples = report.split("<h2>Samples</h2>")[1].split("</section>")[0]
+    assert "From the prior N(0, I)" in samples and "where the corpus's sentences lie" in samples
+    assert samples.count("<ol") == 2 and samples.count("<li") == 16  # 8 from the prior, 8 from the same draws there
 
 
 def test_the_same_seed_gives_the_same_file(named_bundle, labelled_csv, tmp_path, report):
