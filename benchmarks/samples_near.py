@@ -1,9 +1,9 @@
 """Samples from the prior against samples where the book's sentences lie (``textvae.code_region``), on a raw book.
 
     python -m benchmarks.samples_near --book ../shared/data/books/the_great_gatsby.txt
-        --others ../shared/data/snli/train.txt ../shared/data/ptb/ptb.train.txt [--threads 2] [-n 300]
+        --others ../shared/data/snli/train.txt ../shared/data/ptb/ptb.train.txt [--preset quick] [--threads 2] [-n 300]
 
-The book is cleaned and split as benchmarks.own_text does, and ``train --preset quick`` (from the base model unless
+The book is cleaned and split as benchmarks.own_text does, and ``train --preset`` (from the base model unless
 --from-scratch) learns from its first part. Then n codes are drawn with one seed and decoded at temperature 0.8
 with the app's guards three ways: as drawn (the prior N(0, I)); mapped into the Gaussian fitted to the training
 sentences' codes (the app's "Where the corpus's sentences lie", ``sample --near``); and, for comparison, from the
@@ -11,7 +11,8 @@ posterior of a random training sentence (the aggregate posterior itself). A sent
 a unigram model of one of --others gives its words a higher likelihood than a unigram model of the book's training
 part (add-one smoothing over their joint vocabulary); the held-out last part of the book gives that rate for real
 sentences of the book. Also counted: caption-shaped sentences ("A man is …", "Two dogs are …") and samples that
-are training sentences word for word. Prints one JSON object and writes benchmarks/results/samples-near-<book>.json.
+are training sentences word for word. Prints one JSON object and writes
+benchmarks/results/samples-near-<book>[-<preset> unless quick].json.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def judge(texts: list[str], judge_: UnigramJudge, training: set[str]) -> dict:
     }
 
 
-def measure(book: Path, others: list[Path], threads: int, n: int, from_scratch: bool, extra: list[str]) -> dict:
+def measure(
+    book: Path, others: list[Path], preset: str, threads: int, n: int, from_scratch: bool, extra: list[str]
+) -> dict:
     import torch
 
     from textvae.bundle import load_bundle
@@ -87,7 +90,7 @@ def measure(book: Path, others: list[Path], threads: int, n: int, from_scratch: 
     with tempfile.TemporaryDirectory() as tmp:
         train_file, out = Path(tmp) / f"{book.stem}.txt", Path(tmp) / "model"
         train_file.write_text("\n".join(train) + "\n", encoding="utf-8")
-        argv = ["train", str(train_file), "--preset", "quick", "--out", str(out), "--threads", str(threads)]
+        argv = ["train", str(train_file), "--preset", preset, "--out", str(out), "--threads", str(threads)]
         argv += ["--split", "lines", "--quiet"] + (["--from-scratch"] if from_scratch else []) + extra
         started = time.perf_counter()
         run_cli(argv)
@@ -112,6 +115,7 @@ def measure(book: Path, others: list[Path], threads: int, n: int, from_scratch: 
     training = set(train)
     return {
         "book": book.name,
+        "preset": preset,
         "train_sentences": len(train),
         "held_out_sentences": len(held_out),
         "train_seconds": round(seconds, 1),
@@ -133,15 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.samples_near", description=__doc__.split("\n\n")[0])
     p.add_argument("--book", type=Path, required=True, help="a raw book file (as downloaded)")
     p.add_argument("--others", type=Path, nargs="+", required=True, help="texts the base model also read")
+    p.add_argument("--preset", default="quick", help="quick, balanced or best (default: %(default)s)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("-n", type=int, default=300, help="samples each way (default: %(default)s)")
     p.add_argument("--from-scratch", action="store_true", help="train a new model instead of fine-tuning the base")
     p.add_argument("--train-args", default="", help="more `train` options, quoted (smoke tests: tiny sizes)")
     args = p.parse_args(argv)
-    result = measure(args.book, args.others, args.threads, args.n, args.from_scratch, shlex.split(args.train_args))
+    extra = shlex.split(args.train_args)
+    result = measure(args.book, args.others, args.preset, args.threads, args.n, args.from_scratch, extra)
     RESULTS.mkdir(exist_ok=True)
     text = json.dumps(result, indent=1, ensure_ascii=False)
-    (RESULTS / f"samples-near-{args.book.stem}.json").write_text(text + "\n", encoding="utf-8")
+    name = f"samples-near-{args.book.stem}{'' if args.preset == 'quick' else '-' + args.preset}.json"
+    (RESULTS / name).write_text(text + "\n", encoding="utf-8")
     print(text)
     return 0
 
