@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
+from studio.computed import SharedResults
 from studio.models import active_model_id
 
 if TYPE_CHECKING:
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
     from textvae.code_region import CodeRegion
     from textvae.compression import SentenceBits
 
+# Where each model's corpus lies, by (model id, corpus id): shared by every session and computed once, in the
+# background right after a model becomes active or at the Sample page's first ask (not an st.cache_*: a background
+# thread fills it).
+REGIONS: SharedResults[CodeRegion] = SharedResults(max_entries=16)
 NOISE_LEVELS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 RECON_NOISE, RECON_SEED = 1.5, 0  # the Reconstruct page's starting noise level (its slider) and noise seed
 
@@ -47,21 +52,30 @@ def cached_interpolation(bundle: ModelBundle, a: str, b: str, steps: int, method
     return _interpolation(active_model_id(), a, b, steps, method, _options_key(options), bundle)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Finding where the corpus's sentences lie…")
-def _region(model_id: str, corpus_id: str, _bundle: ModelBundle, _corpus: Corpus) -> CodeRegion:
+def _fit_region(bundle: ModelBundle, corpus: Corpus) -> CodeRegion:
     from textvae.code_region import corpus_region
 
-    return corpus_region(_bundle.model, _bundle.tokenizer, _corpus.sentences)
+    return corpus_region(bundle.model, bundle.tokenizer, corpus.sentences)
 
 
 def cached_region(bundle: ModelBundle, corpus: Corpus, corpus_id: str) -> CodeRegion:
     """Where the corpus's sentences lie in the active model's latent space (code_region.corpus_region)."""
-    return _region(active_model_id(), corpus_id, bundle, corpus)
+    key = (active_model_id(), corpus_id)
+    found = REGIONS.get(key)
+    if found is None:
+        with st.spinner("Finding where the corpus's sentences lie…"):
+            found = REGIONS.get_or_compute(key, lambda: _fit_region(bundle, corpus))
+    return found
 
 
 def warm_region(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
-    """Compute (into the cache) where the corpus's sentences lie, for the Sample page's "Codes from"."""
-    _region(model_id, corpus_id, bundle, corpus)
+    """Compute now (the server's warm-up, for the demo model) what the Sample page's "Codes from" needs."""
+    REGIONS.get_or_compute((model_id, corpus_id), lambda: _fit_region(bundle, corpus))
+
+
+def start_region(model_id: str, corpus_id: str, bundle: ModelBundle, corpus: Corpus) -> None:
+    """Right after a model becomes active: where the active corpus lies, computed in the background."""
+    REGIONS.start((model_id, corpus_id), lambda progress: _fit_region(bundle, corpus))
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)

@@ -133,8 +133,12 @@ def set_active_model(bundle: ModelBundle, origin: str) -> None:
     st.session_state.model_id = uuid.uuid4().hex
     st.session_state.model_origin = origin
     resume.remember()
-    background_tsne = os.environ.get("TEXTVAE_BACKGROUND_TSNE", "1") != "0"
-    if background_tsne and (found := corpora.active_corpus()) is not None:
+    if (found := corpora.active_corpus()) is None:
+        return
+    from studio import cached  # it imports this module
+
+    cached.start_region(st.session_state.model_id, found[1], bundle, found[0])  # a few seconds: first in the queue
+    if os.environ.get("TEXTVAE_BACKGROUND_TSNE", "1") != "0":
         projections.start_tsne(st.session_state.model_id, found[1], bundle, found[0])
 
 

@@ -535,7 +535,7 @@ def test_the_warm_up_finds_where_the_demo_corpus_lies_for_the_sample_page(app_en
     from textvae import code_region
 
     let_the_warm_up_finish()
-    cached._region.clear()
+    cached.REGIONS.clear()
     calls = []
     original = code_region.corpus_region
     monkeypatch.setattr(code_region, "corpus_region", lambda *a, **k: count(calls, "region") or original(*a, **k))

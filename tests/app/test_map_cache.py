@@ -85,6 +85,20 @@ def test_tsne_runs_in_the_background_and_the_map_shows_pca_until_it_is_ready(app
     assert not pca_note(at)  # the t-SNE map now
 
 
+def test_a_model_made_active_gets_its_corpus_region_in_the_background(app_env, trained):
+    from studio import cached
+    from textvae.bundle import bundle_to_zip
+
+    at = open_page("app_pages/data.py")
+    upload(at, "sentences.txt", CORPUS)
+    at.switch_page("app_pages/models.py").run()
+    at.file_uploader(key="models.upload").set_value(("tiny.zip", bundle_to_zip(trained[1]), "application/zip")).run()
+    assert_ok(at)
+    key = (at.session_state["model_id"], at.session_state["corpus_id"])
+    wait_for(lambda: cached.REGIONS.get(key) is not None)  # without anyone opening the Sample page
+    assert cached.REGIONS.get(key).sentences == len(at.session_state["corpus"].sentences)  # the uploaded corpus's
+
+
 def test_a_model_made_active_gets_its_tsne_map_in_the_background(app_env, monkeypatch, trained):
     from studio import projections
     from textvae.bundle import bundle_to_zip
