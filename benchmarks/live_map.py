@@ -6,8 +6,9 @@
 The Quick preset's model (from scratch, its BPE tokenizer) trains ``--steps`` steps with ``latent_every`` off and
 then on (the order alternates between repetitions), each run timed from the first step to the end, snapshots at
 the start and end included. Prints one JSON object: wall seconds and process CPU seconds per run, their medians,
-and the slowdown (with / without - 1) from medians of both clocks (CPU time is less sensitive to other processes
-on a shared machine).
+the slowdown (with / without - 1) from medians of both clocks (CPU time is less sensitive to other processes
+on a shared machine), and the snapshots' share: the time spent in them over the rest of the same run (on a noisy
+machine the runs differ by more than the snapshots cost).
 """
 
 from __future__ import annotations
@@ -36,10 +37,23 @@ def timed_run(train_ids, valid_ids, sentences, steps: int, every: int | None, th
     trainer = Trainer(model, train_ids, valid_ids[:0] if every is None else valid_ids, config, sentences)
     stop = threading.Event()
     trainer.add_callback(lambda e: stop.set() if e["type"] == "step" and e["step"] >= steps else None)
+    in_snapshots = [0.0]
+    if trainer.latent is not None:  # the snapshots' own time, inside the same run: free of run-to-run noise
+        record = trainer.latent.record
+
+        def timed_record(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return record(*args, **kwargs)
+            finally:
+                in_snapshots[0] += time.perf_counter() - started
+
+        trainer.latent.record = timed_record
     wall, cpu = time.perf_counter(), time.process_time()
     trainer.fit(stop)
     frames = len(trainer.latent.history) if trainer.latent else 0
-    return {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu, "frames": frames}
+    wall = time.perf_counter() - wall
+    return {"wall_s": wall, "cpu_s": time.process_time() - cpu, "frames": frames, "snapshot_s": in_snapshots[0]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from textvae import TextTokenizer, load_corpus
+    from textvae.config import PROBE_SIZE
     from textvae.data import encode_sentences
     from textvae.presets import PRESETS
 
@@ -76,12 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": str(args.corpus),
         "steps": args.steps,
         "every": args.every,
-        "probe_sentences": len(valid),
+        "probe_sentences": min(len(valid), PROBE_SIZE),  # what a snapshot encodes
         "threads": args.threads,
         "runs": runs,
         "medians": medians,
         "slowdown_wall": medians["with"]["wall_s"] / medians["without"]["wall_s"] - 1,
         "slowdown_cpu": medians["with"]["cpu_s"] / medians["without"]["cpu_s"] - 1,
+        # time in snapshots over the rest of the same run, median over the runs with the live map
+        "snapshot_share": statistics.median(r["snapshot_s"] / (r["wall_s"] - r["snapshot_s"]) for r in runs["with"]),
     }
     print(json.dumps(result, indent=1))
     return 0

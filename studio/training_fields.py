@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textvae.config import TOKENIZER_KINDS
+from textvae.config import PROBE_SIZE, TOKENIZER_KINDS
 
 if TYPE_CHECKING:
     from textvae.limits import Limits
@@ -291,7 +291,8 @@ TRAINING_FIELDS = [
         "latent_every",
         "Live map every (steps)",
         "int",
-        "Steps between snapshots of the live latent map (500 held-out sentences encoded, about 2% of the time); "
+        f"Steps between snapshots of the live latent map ({PROBE_SIZE} held-out sentences encoded, about 4% of the "
+        "time every 25 steps); "
         "the model keeps them to replay its training. 0: no live map.",
         0,
         100_000,

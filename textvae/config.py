@@ -100,6 +100,9 @@ class VAEConfig:
 
 MIN_SENTENCES = 20
 VALID_FRACTION = 0.1  # held out for validation when no validation corpus is given
+# held-out sentences a live-map snapshot encodes (latent_every, latent_history): enough to see clusters, and few
+# enough that a snapshot every 25 steps stays under 5 % of training time (benchmarks/live_map.py)
+PROBE_SIZE = 300
 
 
 def min_corpus_sentences(valid_fraction: float = VALID_FRACTION) -> int:

@@ -4,8 +4,8 @@ A class watches the map move while a model trains (GAN Lab and TensorFlow Playgr
 happens): with the collapse fixes off, every point falls onto the origin as the KL goes to zero; with them
 on, the cloud stays spread. The snapshots are posterior means, kept at most MAX_SNAPSHOTS (older ones are
 thinned, every other dropped, and the interval doubles), and saved in the bundle (``latent_history.safetensors``)
-so a finished model can replay its training. Encoding PROBE_SIZE sentences costs about one training step, so
-a snapshot every 25 steps costs a few percent of throughput (``benchmarks/live_map.py`` measures it).
+so a finished model can replay its training. Encoding config.PROBE_SIZE sentences costs about as much as a training
+step of the Quick preset, so a snapshot every 25 steps costs about 4 % of the time (``benchmarks/live_map.py``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from .config import PROBE_SIZE
 from .errors import TextVAEError
 from .evaluation import posterior_stats
 
-PROBE_SIZE = 500  # held-out sentences on the live map: enough to see clusters, cheap to encode
 MAX_SNAPSHOTS = 64  # frames kept; the animation stays smooth and a bundle gains at most ~2 MB
 ENCODE_BATCH = 256
 

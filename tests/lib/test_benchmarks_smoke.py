@@ -193,6 +193,8 @@ def test_live_map_measures_training_with_and_without_its_snapshots(tmp_path, cap
     assert all(r["frames"] >= 3 for r in result["runs"]["with"])  # the start, every 2 steps, the end
     assert all(v > 0 for m in result["medians"].values() for v in m.values())
     assert result["slowdown_cpu"] > -1
+    assert all(r["snapshot_s"] > 0 for r in result["runs"]["with"]) and 0 < result["snapshot_share"] < 1
+    assert result["probe_sentences"] == 30  # the 10 % held out of 300, all encoded (fewer than PROBE_SIZE)
 
 
 def test_the_replay_benchmark_saves_a_bundle_with_the_replay_it_asks_for(trained, tmp_path):

@@ -11,7 +11,7 @@ import argparse
 from dataclasses import MISSING, dataclass, fields
 from functools import cached_property
 
-from ..config import DEVICES, RNN_KINDS, TokenizerConfig, TrainConfig, VAEConfig
+from ..config import DEVICES, PROBE_SIZE, RNN_KINDS, TokenizerConfig, TrainConfig, VAEConfig
 from ..corpus import MAX_WORDS, SPLIT_MODES, CorpusOptions
 from ..precision import PRECISIONS
 from ..presets import PRESETS
@@ -94,8 +94,8 @@ TRAIN_FLAGS = (
         "--latent-every",
         "training",
         "latent_every",
-        "encode 500 held-out sentences every this many steps and save the frames in the bundle, to replay the "
-        "latent space forming (the app's live map)",
+        f"encode {PROBE_SIZE} held-out sentences every this many steps and save the frames in the bundle, to replay "
+        "the latent space forming (the app's live map)",
     ),
     Flag("--vocab-size", "tokenizer", "vocab_size"),
     Flag("--min-frequency", "tokenizer", "min_frequency", "drop words seen fewer times from the vocabulary"),
