@@ -81,7 +81,7 @@ def measure(
     import torch
 
     from textvae.bundle import load_bundle
-    from textvae.code_region import corpus_region
+    from textvae.code_region import fit_region
     from textvae.data import encode_sentences
     from textvae.evaluation import posterior_stats
     from textvae.generation import DecodeOptions, decode_texts, sample_prior
@@ -99,11 +99,11 @@ def measure(
     model, tokenizer = bundle.model, bundle.tokenizer
     torch.set_num_threads(threads)
     options = DecodeOptions(method="sample", temperature=0.8)
-    region = corpus_region(model, tokenizer, train)
+    mu, logvar = posterior_stats(model, encode_sentences(tokenizer, train, model.config.max_length))
+    region = fit_region(mu, logvar)  # the training sentences' codes, encoded once for both uses
     prior, _ = sample_prior(model, tokenizer, n, options, seed=0)
     near, _ = sample_prior(model, tokenizer, n, options, seed=0, region=region)
     # the aggregate posterior itself: a random training sentence's q(z|x), then the same decoding
-    mu, logvar = posterior_stats(model, encode_sentences(tokenizer, train, model.config.max_length))
     gen = torch.Generator().manual_seed(0)
     rows = torch.randint(0, len(train), (n,), generator=gen)
     z = mu[rows] + torch.randn(mu[rows].shape, generator=gen) * (0.5 * logvar[rows]).exp()
